@@ -1,0 +1,112 @@
+"""The Flask application factory: Api, blueprints, problems, request ids, CORS, rate limits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+from flask_injector import FlaskInjector
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from injector import Injector
+from werkzeug.exceptions import HTTPException
+
+from adapters.inbound.http import accounts, admin, catalog, enrollment, health
+from adapters.inbound.http.api import ProblemApi, bearer_security
+from adapters.inbound.http.auth import TOKENS_EXTENSION
+from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
+from adapters.logging import request_id
+from adapters.settings import Settings
+from application.ports import AccessTokens
+from domain.errors import DomainError
+
+log = logging.getLogger("eduport.http")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+BLUEPRINTS = [
+    health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
+]
+# Endpoints that guess passwords or create accounts are limited per client address.
+RATE_LIMITED = {
+    "accounts.Login": "rate_limit_login",
+    "accounts.Registration": "rate_limit_register",
+}
+
+
+def create_app(injector: Injector, settings: Settings) -> Flask:
+    app = Flask("eduport")
+    app.config.update(
+        API_TITLE="eduport",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions[TOKENS_EXTENSION] = injector.get(AccessTokens)
+    api = ProblemApi(app)
+    bearer_security(api)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    _errors(app)
+    _request_ids(app)
+    if settings.cors_allowed_origins:
+        CORS(app, origins=list(settings.cors_allowed_origins), expose_headers=["X-Request-ID"],
+             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])
+    FlaskInjector(app=app, injector=injector)
+    _rate_limits(app, settings)
+    return app
+
+
+def _errors(app: Flask) -> None:
+    app.register_error_handler(DomainError, from_domain_error)
+    app.register_error_handler(HTTPException, from_http_exception)
+    app.register_error_handler(Exception, from_unexpected)
+
+
+def _request_ids(app: Flask) -> None:
+    @app.before_request
+    def assign() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        g.request_id_token = request_id.set(g.request_id)
+        length = request.content_length
+        if length is not None and length > (app.config["MAX_CONTENT_LENGTH"] or length):
+            from werkzeug.exceptions import RequestEntityTooLarge
+
+            raise RequestEntityTooLarge()
+
+    @app.after_request
+    def stamp(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        started = g.get("started")
+        if started is not None:
+            log.info("request", extra={
+                "method": request.method, "path": request.path, "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2)})
+        return response
+
+    @app.teardown_request
+    def forget(_error: BaseException | None) -> None:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            request_id.reset(token)
+
+
+def _rate_limits(app: Flask, settings: Settings) -> None:
+    limiter = Limiter(
+        get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+        headers_enabled=True, key_prefix="eduport", swallow_errors=True,
+    )
+    for endpoint, setting in RATE_LIMITED.items():
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(getattr(settings, setting),
+                                                     methods=["POST"])(view)

@@ -1,0 +1,48 @@
+"""Bearer authentication for views: who is calling (401) and whether their role may (403)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, request
+
+from application.ports import AccessTokens, Principal
+from domain.errors import AuthenticationFailed, PermissionDenied
+
+F = TypeVar("F", bound=Callable[..., Any])
+TOKENS_EXTENSION = "eduport.access_tokens"
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        principal = _authenticate()
+        g.principal = principal
+    return cast(Principal, principal)
+
+
+def _authenticate() -> Principal:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("send an access token as 'Authorization: Bearer <token>'")
+    tokens: AccessTokens = current_app.extensions[TOKENS_EXTENSION]
+    return tokens.read(token.strip())
+
+
+def requires(*roles: str) -> Callable[[F], F]:
+    """Decorates a view method: authenticates, then (when roles are named) checks the role."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            principal = current_principal()
+            if roles and principal.role not in roles:
+                raise PermissionDenied(f"this needs one of the roles: {', '.join(roles)}")
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate

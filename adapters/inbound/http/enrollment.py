@@ -1,0 +1,5 @@
+"""Placeholder until the enrollment area lands."""
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("enrollment", __name__)

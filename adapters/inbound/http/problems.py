@@ -1,0 +1,110 @@
+"""The one place that turns errors into RFC 9457 ``application/problem+json`` responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Response, g, json, request
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    AuthenticationFailed,
+    CheckoutRequired,
+    Conflict,
+    DeliveryFailed,
+    DomainError,
+    InvalidState,
+    InvalidToken,
+    InvalidValue,
+    NotFound,
+    PermissionDenied,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://eduport.dev/problems/"
+
+_DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (AuthenticationFailed, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (CheckoutRequired, 402),
+    (Conflict, 409),
+    (InvalidState, 409),
+    (InvalidToken, 400),
+    (InvalidValue, 422),
+    (DeliveryFailed, 503),
+]
+
+_HTTP_TITLES = {
+    400: ("bad-request", "The request could not be read"),
+    401: ("unauthenticated", "Authentication is required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "The request body is too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-failed", "The request is not valid"),
+    429: ("rate-limited", "Too many requests"),
+}
+
+
+def problem(status: int, kind: str, title: str, detail: str | None = None,
+            **extra: Any) -> Response:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + kind, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    rid = g.get("request_id")
+    if rid:
+        body["request_id"] = rid
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="eduport"'
+    return response
+
+
+def from_domain_error(error: DomainError) -> Response:
+    for kind, status in _DOMAIN_STATUS:
+        if isinstance(error, kind):
+            return problem(status, error.code.replace("_", "-"), _title(status, error),
+                           error.message)
+    return problem(422, error.code.replace("_", "-"), "The request cannot be carried out",
+                   error.message)
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    kind, title = _HTTP_TITLES.get(status, ("http-error", error.name))
+    extra: dict[str, Any] = {}
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if messages:
+        if "json" in messages and messages["json"] == ["Invalid JSON body."]:
+            return problem(400, "malformed-json", "The body is not valid JSON",
+                           "send a JSON document with Content-Type: application/json")
+        # webargs groups errors by location (json, query, ...); clients want the fields.
+        extra["errors"] = {k: v for location in messages.values() for k, v in
+                           (location.items() if isinstance(location, dict) else [])}
+    detail = error.description if status != 422 else "some fields are missing or not valid"
+    response = problem(status, kind, title, detail, **extra)
+    headers = dict(error.get_headers())
+    for header in ("Retry-After", "Allow"):
+        if header in headers:
+            response.headers[header] = headers[header]
+    return response
+
+
+def from_unexpected(error: Exception) -> Response:
+    log.error("unhandled error", exc_info=error)
+    return problem(500, "internal-error", "Something went wrong on our side",
+                   "the error was logged; quote the request id when you report it")
+
+
+def _title(status: int, error: DomainError) -> str:
+    if status in _HTTP_TITLES:
+        return _HTTP_TITLES[status][1]
+    return {402: "Checkout required", 503: "Service unavailable"}.get(status, "Error")

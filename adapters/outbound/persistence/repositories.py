@@ -1,0 +1,243 @@
+"""Repositories over one SQLAlchemy session. They remember every aggregate they hand out so
+the unit of work can collect its events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters.outbound.persistence import tables as t
+from application.ports import OutboxMessage, RefreshTokenRecord
+from domain.accounts import User
+from domain.audit import AuditRecord
+from domain.catalog import Course
+from domain.enrollment import Enrollment
+from domain.model import Aggregate
+from domain.money import Money
+
+
+class Tracker:
+    def __init__(self) -> None:
+        self.seen: list[Aggregate] = []
+
+    def track(self, aggregate: Aggregate | None) -> None:
+        if aggregate is not None and all(a is not aggregate for a in self.seen):
+            self.seen.append(aggregate)
+
+
+class SqlUserRepository:
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session, self.tracker = session, tracker
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+        self.tracker.track(user)
+
+    def get(self, user_id: str) -> User | None:
+        user = self.session.get(User, user_id)
+        self.tracker.track(user)
+        return user
+
+    def get_by_email(self, email: str) -> User | None:
+        user = self.session.scalars(select(User).where(t.users.c.email == email)).first()
+        self.tracker.track(user)
+        return user
+
+
+class SqlCourseRepository:
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session, self.tracker = session, tracker
+
+    def add(self, course: Course) -> None:
+        self.session.add(course)
+        self.session.execute(insert(t.course_stats).values(course_id=course.id, students_count=0))
+        self.tracker.track(course)
+
+    def get(self, course_id: str) -> Course | None:
+        course = self.session.get(Course, course_id)
+        self.tracker.track(course)
+        return course
+
+    def slug_taken(self, slug: str) -> bool:
+        found = self.session.execute(select(t.courses.c.id).where(t.courses.c.slug == slug))
+        return found.first() is not None
+
+
+class SqlEnrollmentRepository:
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session, self.tracker = session, tracker
+
+    def add(self, enrollment: Enrollment) -> None:
+        self.session.add(enrollment)
+        self.tracker.track(enrollment)
+
+    def get(self, student_id: str, course_id: str) -> Enrollment | None:
+        query = select(Enrollment).where(
+            t.enrollments.c.student_id == student_id, t.enrollments.c.course_id == course_id
+        )
+        enrollment = self.session.scalars(query).first()
+        self.tracker.track(enrollment)
+        return enrollment
+
+    def for_student(self, student_id: str) -> list[Enrollment]:
+        query = (
+            select(Enrollment)
+            .where(t.enrollments.c.student_id == student_id)
+            .order_by(t.enrollments.c.enrolled_at.desc(), t.enrollments.c.id)
+        )
+        found = list(self.session.scalars(query))
+        for enrollment in found:
+            self.tracker.track(enrollment)
+        return found
+
+
+class SqlCourseStatistics:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record_enrollment(self, course_id: str, delta: int = 1) -> None:
+        # One UPDATE with an arithmetic expression: concurrent enrollments cannot lose a count.
+        self.session.execute(
+            update(t.course_stats)
+            .where(t.course_stats.c.course_id == course_id)
+            .values(students_count=t.course_stats.c.students_count + delta)
+        )
+
+    def record_revenue(self, course_id: str, amount: Money) -> None:
+        row = t.course_revenue.c
+        changed = self.session.execute(
+            update(t.course_revenue)
+            .where(row.course_id == course_id, row.currency == amount.currency)
+            .values(amount_minor=row.amount_minor + amount.amount_minor)
+        )
+        if changed.rowcount == 0:  # type: ignore[attr-defined]
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(insert(t.course_revenue).values(
+                        course_id=course_id, currency=amount.currency,
+                        amount_minor=amount.amount_minor))
+            except IntegrityError:  # a concurrent first sale inserted the row meanwhile
+                self.record_revenue(course_id, amount)
+
+
+class SqlAuditLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(self, record: AuditRecord) -> None:
+        self.session.execute(insert(t.audit_log).values(
+            id=record.id, actor_id=record.actor_id, action=record.action,
+            object_type=record.object_type, object_id=record.object_id,
+            occurred_at=record.occurred_at, details=record.details))
+
+    def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]:
+        query = select(t.audit_log).order_by(t.audit_log.c.occurred_at.desc(), t.audit_log.c.id)
+        if before is not None:
+            query = query.where(t.audit_log.c.occurred_at < before)
+        rows = self.session.execute(query.limit(limit)).mappings()
+        return [AuditRecord(**row) for row in rows]
+
+
+class SqlRefreshTokenStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: RefreshTokenRecord) -> None:
+        self.session.execute(insert(t.refresh_tokens).values(**vars(record)))
+
+    def get_by_hash(self, token_hash: str) -> RefreshTokenRecord | None:
+        row = self.session.execute(
+            select(t.refresh_tokens).where(t.refresh_tokens.c.token_hash == token_hash)
+        ).mappings().first()
+        return RefreshTokenRecord(**row) if row else None
+
+    def mark_used(self, record_id: str, now: datetime) -> bool:
+        c = t.refresh_tokens.c
+        unused = update(t.refresh_tokens).where(c.id == record_id, c.used_at.is_(None))
+        done = self.session.execute(unused.values(used_at=now))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def revoke_family(self, family_id: str, now: datetime) -> None:
+        c = t.refresh_tokens.c
+        self.session.execute(update(t.refresh_tokens).where(
+            c.family_id == family_id, c.revoked_at.is_(None)).values(revoked_at=now))
+
+    def revoke_user(self, user_id: str, now: datetime) -> None:
+        c = t.refresh_tokens.c
+        self.session.execute(update(t.refresh_tokens).where(
+            c.user_id == user_id, c.revoked_at.is_(None)).values(revoked_at=now))
+
+
+class SqlUsedTokens:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def consume(self, token_id: str, purpose: str, now: datetime) -> bool:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    insert(t.used_tokens).values(token_id=token_id, purpose=purpose, used_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage) -> None:
+        self.session.execute(insert(t.outbox).values(
+            id=message.id, event_type=message.event_type, payload=message.payload,
+            occurred_at=message.occurred_at, attempts=0))
+
+    def claim(self, message_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
+        c = t.outbox.c
+        # A conditional UPDATE is the lock: exactly one claimant sees rowcount 1, on any database.
+        taken = self.session.execute(
+            update(t.outbox)
+            .where(c.id == message_id, c.processed_at.is_(None),
+                   or_(c.locked_until.is_(None), c.locked_until < now))
+            .values(locked_until=now + lease, attempts=c.attempts + 1)
+        )
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            return None
+        row = self.session.execute(select(t.outbox).where(c.id == message_id)).mappings().one()
+        handled = self.session.scalars(
+            select(t.outbox_handled.c.handler).where(t.outbox_handled.c.outbox_id == message_id))
+        return _message(row, frozenset(handled))
+
+    def mark_handled(self, message_id: str, handler: str) -> None:
+        self.session.execute(insert(t.outbox_handled).values(outbox_id=message_id, handler=handler))
+
+    def mark_processed(self, message_id: str, now: datetime) -> None:
+        self.session.execute(update(t.outbox).where(t.outbox.c.id == message_id).values(
+            processed_at=now, locked_until=None, last_error=None))
+
+    def release(self, message_id: str, error: str) -> None:
+        self.session.execute(update(t.outbox).where(t.outbox.c.id == message_id).values(
+            locked_until=None, last_error=error[:2000]))
+
+    def stranded(self, older_than: datetime, now: datetime, limit: int) -> list[str]:
+        c = t.outbox.c
+        query = (
+            select(c.id)
+            .where(and_(c.processed_at.is_(None), c.occurred_at < older_than,
+                        or_(c.locked_until.is_(None), c.locked_until < now)))
+            .order_by(c.occurred_at)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def purge_processed(self, before: datetime) -> int:
+        done = self.session.execute(delete(t.outbox).where(t.outbox.c.processed_at < before))
+        return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def _message(row: Any, handled: frozenset[str]) -> OutboxMessage:
+    return OutboxMessage(id=row["id"], event_type=row["event_type"], payload=row["payload"],
+                         occurred_at=row["occurred_at"], handled_by=handled)

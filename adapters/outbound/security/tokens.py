@@ -1,0 +1,66 @@
+"""Signed tokens with PyJWT (HS256): bearer access tokens and one-time email tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from application.ports import Clock, IssuedAccessToken, OneTimeClaims, Principal
+from domain.errors import AuthenticationFailed, InvalidToken
+
+_ISSUER = "eduport"
+_ALGORITHMS = ["HS256"]
+
+
+class JwtAccessTokens:
+    def __init__(self, secret: str, ttl_seconds: int, clock: Clock) -> None:
+        self._secret, self._ttl, self._clock = secret, ttl_seconds, clock
+
+    def issue(self, user_id: str, role: str) -> IssuedAccessToken:
+        now = self._clock.now()
+        claims = {
+            "iss": _ISSUER, "aud": "access", "sub": user_id, "role": role,
+            "iat": now, "nbf": now, "exp": now + timedelta(seconds=self._ttl),
+            "jti": uuid.uuid4().hex,
+        }
+        return IssuedAccessToken(jwt.encode(claims, self._secret, "HS256"), self._ttl)
+
+    def read(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token, self._secret, algorithms=_ALGORITHMS, audience="access", issuer=_ISSUER,
+                options={"require": ["exp", "sub", "iat"]}, leeway=5,
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise AuthenticationFailed("the access token has expired") from error
+        except jwt.PyJWTError as error:
+            raise AuthenticationFailed("the access token is not valid") from error
+        return Principal(user_id=str(claims["sub"]), role=str(claims.get("role", "")))
+
+
+class JwtOneTimeTokens:
+    def __init__(self, secret: str, clock: Clock) -> None:
+        self._secret, self._clock = secret, clock
+
+    def issue(self, purpose: str, user_id: str, ttl: timedelta) -> str:
+        now = self._clock.now()
+        claims = {"iss": _ISSUER, "aud": purpose, "sub": user_id, "iat": now,
+                  "exp": now + ttl, "jti": uuid.uuid4().hex}
+        return jwt.encode(claims, self._secret, "HS256")
+
+    def read(self, purpose: str, token: str) -> OneTimeClaims:
+        try:
+            claims = jwt.decode(
+                token, self._secret, algorithms=_ALGORITHMS, audience=purpose, issuer=_ISSUER,
+                options={"require": ["exp", "sub", "jti"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken("the link is not valid") from error
+        expires_at = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
+        # Expiry is checked against our Clock, not the host's, so tests can move time.
+        if expires_at <= self._clock.now():
+            raise InvalidToken("the link has expired; ask for a new one")
+        return OneTimeClaims(token_id=str(claims["jti"]), user_id=str(claims["sub"]),
+                             expires_at=expires_at)

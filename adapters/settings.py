@@ -1,0 +1,325 @@
+"""One typed settings object, read from the environment (and an optional ``.env``) and
+validated at start-up. Every error names the variable to fix."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlparse
+
+T = TypeVar("T")
+
+
+class ConfigurationError(Exception):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class StripeSettings:
+    key: str | None = None  # STRIPE_KEY, the publishable key handed to Stripe.js
+    secret: str | None = None  # STRIPE_SECRET
+    webhook_secret: str | None = None
+    webhook_tolerance: int = 300
+    api_base: str = "https://api.stripe.com"
+
+
+@dataclass(frozen=True)
+class PayPalSettings:
+    mode: str = "sandbox"
+    sandbox_client_id: str | None = None
+    sandbox_secret: str | None = None
+    live_client_id: str | None = None
+    live_secret: str | None = None
+    webhook_id: str | None = None
+    api_base: str | None = None
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    mail_from: str = "eduport <no-reply@eduport.local>"
+    outbox_dir: str = "var/mail"
+    mailgun_api_key: str | None = None
+    mailgun_domain: str | None = None
+    mailgun_endpoint: str = "https://api.mailgun.net"
+    mailgun_webhook_signing_key: str | None = None
+    sendgrid_api_key: str | None = None
+    sendgrid_host: str = "https://api.sendgrid.com"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_use_tls: bool = True
+
+
+@dataclass(frozen=True)
+class VendorSettings:
+    """Vendors served by later capabilities; read and validated now so the template is whole."""
+
+    didit_api_key: str | None = None
+    didit_webhook_secret: str | None = None
+    didit_workflow_id: str | None = None
+    didit_api_base: str = "https://verification.didit.me"
+    gemini_api_key: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None
+    jsearch_api_key: str | None = None
+    jsearch_api_base: str = "https://jsearch.p.rapidapi.com"
+    agora_app_id: str | None = None
+    agora_app_certificate: str | None = None
+    jitsi_domain: str = "meet.jit.si"
+    jitsi_app_id: str | None = None
+    jitsi_app_secret: str | None = None
+    pusher_app_id: str | None = None
+    pusher_app_key: str | None = None
+    pusher_app_secret: str | None = None
+    pusher_app_cluster: str | None = None
+    pusher_host: str | None = None
+    pusher_port: int | None = None
+    pusher_scheme: str = "https"
+    vdocipher_api_secret: str | None = None
+    vdocipher_api_base: str = "https://dev.vdocipher.com"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_region: str = "auto"
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    data_dir: str = "var"
+    database_url: str = "sqlite:///var/eduport.sqlite3"
+    redis_url: str | None = None
+    queue_name: str = "eduport"
+    jwt_secret: str = ""
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 30
+    frontend_url: str = "http://localhost:3000"
+    public_api_url: str = "http://localhost:8000"
+    cors_allowed_origins: tuple[str, ...] = ()
+    max_request_bytes: int = 1_048_576
+    rate_limit_login: str = "10 per minute"
+    rate_limit_register: str = "5 per minute"
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+    log_level: str = "INFO"
+    log_format: str = "json"
+    stripe: StripeSettings = field(default_factory=StripeSettings)
+    paypal: PayPalSettings = field(default_factory=PayPalSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    vendors: VendorSettings = field(default_factory=VendorSettings)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True) -> Settings:
+        if environ is None:
+            if dotenv:
+                from dotenv import load_dotenv
+
+                load_dotenv(override=False)
+            environ = os.environ
+        return _Reader(environ).settings()
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.env = environ
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or default
+
+    def required(self, name: str, default: str) -> str:
+        return self.text(name) or default
+
+    def parse(self, name: str, default: T, convert: Callable[[str], T], what: str) -> T:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            return convert(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be {what}, got {raw!r}")
+            return default
+
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        def convert(raw: str) -> int:
+            value = int(raw)
+            if value < minimum:
+                raise ValueError
+            return value
+
+        return self.parse(name, default, convert, f"a whole number of at least {minimum}")
+
+    def boolean(self, name: str, default: bool) -> bool:
+        table = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+        def convert(raw: str) -> bool:
+            if raw.lower() not in table:
+                raise ValueError
+            return table[raw.lower()]
+
+        return self.parse(name, default, convert, "true or false")
+
+    def url(self, name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:
+        value = self.text(name, default)
+        if value is not None:
+            parsed = urlparse(value)
+            if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+                self.problems.append(f"{name} must be a URL starting with {' or '.join(schemes)}")
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self.required(name, default)
+        if value not in choices:
+            self.problems.append(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    def settings(self) -> Settings:
+        env = self.choice("EDUPORT_ENV", "development", ("development", "test", "production"))
+        data_dir = self.required("EDUPORT_DATA_DIR", "var")
+        database_url = self.url(
+            "DATABASE_URL", f"sqlite:///{data_dir}/eduport.sqlite3",
+            ("sqlite", "postgres", "postgresql", "postgresql+psycopg"),
+        )
+        origins = tuple(o.strip() for o in (self.text("CORS_ALLOWED_ORIGINS") or "").split(",")
+                        if o.strip())
+        for origin in origins:
+            if origin != "*" and urlparse(origin).scheme not in ("http", "https"):
+                self.problems.append(f"CORS_ALLOWED_ORIGINS has an origin that is not a URL: "
+                                     f"{origin!r}")
+        settings = Settings(
+            env=env,
+            data_dir=data_dir,
+            database_url=database_url or "",
+            redis_url=self.url("REDIS_URL", None, ("redis", "rediss", "unix")),
+            queue_name=self.required("EDUPORT_QUEUE", "eduport"),
+            jwt_secret=self._jwt_secret(env, data_dir),
+            access_token_ttl_seconds=self.integer("ACCESS_TOKEN_TTL_SECONDS", 900, 30),
+            refresh_token_ttl_days=self.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1),
+            frontend_url=self.url("FRONTEND_URL", "http://localhost:3000", ("http", "https"))
+            or "",
+            public_api_url=self.url("PUBLIC_API_URL", "http://localhost:8000", ("http", "https"))
+            or "",
+            cors_allowed_origins=origins,
+            max_request_bytes=self.integer("MAX_REQUEST_BYTES", 1_048_576, 1024),
+            rate_limit_login=self.required("RATE_LIMIT_LOGIN", "10 per minute"),
+            rate_limit_register=self.required("RATE_LIMIT_REGISTER", "5 per minute"),
+            password_hash_time_cost=self.integer("PASSWORD_HASH_TIME_COST", 3, 1),
+            password_hash_memory_kib=self.integer("PASSWORD_HASH_MEMORY_KIB", 65536, 8),
+            log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
+            log_format=self.choice("LOG_FORMAT", "json", ("json", "text")),
+            stripe=self._stripe(),
+            paypal=self._paypal(),
+            mail=self._mail(data_dir),
+            vendors=self._vendors(),
+        )
+        if self.problems:
+            raise ConfigurationError(self.problems)
+        return settings
+
+    def _jwt_secret(self, env: str, data_dir: str) -> str:
+        secret = self.text("JWT_SECRET")
+        if secret is not None:
+            if len(secret) < 32:
+                self.problems.append("JWT_SECRET must be at least 32 characters long")
+            return secret
+        if env == "production":
+            self.problems.append("JWT_SECRET is required when EDUPORT_ENV=production")
+            return ""
+        # Development only: a random secret kept in the data folder, so restarts keep sessions.
+        path = Path(data_dir) / ".jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generated = secrets.token_urlsafe(48)
+        path.write_text(generated)
+        path.chmod(0o600)
+        return generated
+
+    def _stripe(self) -> StripeSettings:
+        return StripeSettings(
+            key=self.text("STRIPE_KEY"),
+            secret=self.text("STRIPE_SECRET"),
+            webhook_secret=self.text("STRIPE_WEBHOOK_SECRET"),
+            webhook_tolerance=self.integer("STRIPE_WEBHOOK_TOLERANCE", 300, 1),
+            api_base=self.url("STRIPE_API_BASE", "https://api.stripe.com", ("http", "https"))
+            or "",
+        )
+
+    def _paypal(self) -> PayPalSettings:
+        return PayPalSettings(
+            mode=self.choice("PAYPAL_MODE", "sandbox", ("sandbox", "live")),
+            sandbox_client_id=self.text("PAYPAL_SANDBOX_CLIENT_ID"),
+            sandbox_secret=self.text("PAYPAL_SANDBOX_SECRET"),
+            live_client_id=self.text("PAYPAL_LIVE_CLIENT_ID"),
+            live_secret=self.text("PAYPAL_LIVE_SECRET"),
+            webhook_id=self.text("PAYPAL_WEBHOOK_ID"),
+            api_base=self.url("PAYPAL_API_BASE", None, ("http", "https")),
+        )
+
+    def _mail(self, data_dir: str) -> MailSettings:
+        return MailSettings(
+            mail_from=self.required("MAIL_FROM", "eduport <no-reply@eduport.local>"),
+            outbox_dir=self.required("MAIL_OUTBOX_DIR", f"{data_dir}/mail"),
+            mailgun_api_key=self.text("MAILGUN_API_KEY"),
+            mailgun_domain=self.text("MAILGUN_DOMAIN"),
+            mailgun_endpoint=self.url("MAILGUN_ENDPOINT", "https://api.mailgun.net",
+                                      ("http", "https")) or "",
+            mailgun_webhook_signing_key=self.text("MAILGUN_WEBHOOK_SIGNING_KEY"),
+            sendgrid_api_key=self.text("SENDGRID_API_KEY"),
+            sendgrid_host=self.url("SENDGRID_HOST", "https://api.sendgrid.com",
+                                   ("http", "https")) or "",
+            smtp_host=self.text("SMTP_HOST"),
+            smtp_port=self.integer("SMTP_PORT", 587, 1),
+            smtp_username=self.text("SMTP_USERNAME"),
+            smtp_password=self.text("SMTP_PASSWORD"),
+            smtp_use_tls=self.boolean("SMTP_USE_TLS", True),
+        )
+
+    def _vendors(self) -> VendorSettings:
+        http = ("http", "https")
+        return VendorSettings(
+            didit_api_key=self.text("DIDIT_API_KEY"),
+            didit_webhook_secret=self.text("DIDIT_WEBHOOK_SECRET"),
+            didit_workflow_id=self.text("DIDIT_WORKFLOW_ID"),
+            didit_api_base=self.url("DIDIT_API_BASE", "https://verification.didit.me", http)
+            or "",
+            gemini_api_key=self.text("GEMINI_API_KEY"),
+            gemini_model=self.required("GEMINI_MODEL", "gemini-2.5-flash"),
+            gemini_base_url=self.url("GEMINI_BASE_URL", None, http),
+            jsearch_api_key=self.text("JSEARCH_API_KEY"),
+            jsearch_api_base=self.url("JSEARCH_API_BASE", "https://jsearch.p.rapidapi.com", http)
+            or "",
+            agora_app_id=self.text("AGORA_APP_ID"),
+            agora_app_certificate=self.text("AGORA_APP_CERTIFICATE"),
+            jitsi_domain=self.required("JITSI_DOMAIN", "meet.jit.si"),
+            jitsi_app_id=self.text("JITSI_APP_ID"),
+            jitsi_app_secret=self.text("JITSI_APP_SECRET"),
+            pusher_app_id=self.text("PUSHER_APP_ID"),
+            pusher_app_key=self.text("PUSHER_APP_KEY"),
+            pusher_app_secret=self.text("PUSHER_APP_SECRET"),
+            pusher_app_cluster=self.text("PUSHER_APP_CLUSTER"),
+            pusher_host=self.text("PUSHER_HOST"),
+            pusher_port=self.integer("PUSHER_PORT", 0, 0) or None,
+            pusher_scheme=self.choice("PUSHER_SCHEME", "https", ("http", "https")),
+            vdocipher_api_secret=self.text("VDOCIPHER_API_SECRET"),
+            vdocipher_api_base=self.url("VDOCIPHER_API_BASE", "https://dev.vdocipher.com", http)
+            or "",
+            s3_endpoint_url=self.url("S3_ENDPOINT_URL", None, http),
+            s3_bucket=self.text("S3_BUCKET"),
+            s3_access_key_id=self.text("S3_ACCESS_KEY_ID"),
+            s3_secret_access_key=self.text("S3_SECRET_ACCESS_KEY"),
+            s3_region=self.required("S3_REGION", "auto"),
+        )

@@ -1,0 +1,28 @@
+"""Plain policy values the use cases need, built from settings in the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    refresh_token_ttl: timedelta = timedelta(days=30)
+    email_verification_ttl: timedelta = timedelta(hours=24)
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    min_password_length: int = 10
+    max_password_length: int = 256
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where the web client lives, for links in emails."""
+
+    frontend_url: str
+
+    def to(self, path: str, **query: str) -> str:
+        from urllib.parse import urlencode
+
+        suffix = f"?{urlencode(query)}" if query else ""
+        return f"{self.frontend_url.rstrip('/')}/{path.lstrip('/')}{suffix}"

@@ -1,0 +1,272 @@
+"""Every capability the core needs from the outside world, in one place.
+
+Adapters implement these protocols; use cases receive them through their constructors.
+Times are timezone-aware UTC ``datetime``s; durations are ``timedelta``s; money is ``Money``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Generic, Protocol, Self, TypeVar
+
+from domain.accounts import User
+from domain.audit import AuditRecord
+from domain.catalog import Course
+from domain.enrollment import Enrollment
+from domain.money import Money
+
+T = TypeVar("T")
+
+
+# --- time, ids and secrets -------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC. Never fails."""
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str:
+        """A new unique, URL-safe identifier (at most 36 characters). Never fails."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str:
+        """A salted, memory-hard hash of ``password`` in a self-describing string format."""
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when ``password`` matches; False for a mismatch or an unreadable hash."""
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with weaker parameters than the current ones."""
+
+    def verify_decoy(self, password: str) -> None:
+        """Spends the work of ``verify`` on a stored decoy hash, so that a login for an
+        unknown email takes as long as one for a known email."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as read from a verified access token."""
+
+    user_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class IssuedAccessToken:
+    token: str
+    expires_in: int  # seconds
+
+
+class AccessTokens(Protocol):
+    def issue(self, user_id: str, role: str) -> IssuedAccessToken:
+        """A signed bearer token for the user, valid for the configured lifetime."""
+
+    def read(self, token: str) -> Principal:
+        """The principal of a valid token. Raises ``AuthenticationFailed`` when the token is
+        malformed, forged, expired or not an access token."""
+
+
+@dataclass(frozen=True)
+class OneTimeClaims:
+    token_id: str
+    user_id: str
+    expires_at: datetime
+
+
+class OneTimeTokens(Protocol):
+    def issue(self, purpose: str, user_id: str, ttl: timedelta) -> str:
+        """A signed, expiring token for one ``purpose`` ("verify_email", "reset_password")."""
+
+    def read(self, purpose: str, token: str) -> OneTimeClaims:
+        """The claims of a token signed by us for that purpose and not expired. Raises
+        ``InvalidToken`` otherwise. Single use is enforced by the caller with ``UsedTokens``."""
+
+
+# --- outbound capabilities -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage, idempotency_key: str) -> None:
+        """Hands the message to the mail service. Sending twice with the same key delivers
+        at most once where the service allows it. Raises ``DeliveryFailed`` for a transient
+        failure (the caller's job is retried) and ``InvalidValue`` for a message the service
+        refuses for good."""
+
+
+class TaskQueue(Protocol):
+    def enqueue(self, job: str, *args: str) -> None:
+        """Schedules the named job with id arguments. Call only after a commit. Raises
+        ``DeliveryFailed`` when the queue cannot be reached (the outbox relay catches up)."""
+
+
+class HealthCheck(Protocol):
+    name: str
+
+    def check(self) -> None:
+        """Returns when the dependency answers; raises any exception when it does not."""
+
+
+# --- persistence -----------------------------------------------------------------------------
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+    def get(self, user_id: str) -> User | None: ...
+    def get_by_email(self, email: str) -> User | None: ...
+
+
+class CourseRepository(Protocol):
+    def add(self, course: Course) -> None: ...
+    def get(self, course_id: str) -> Course | None: ...
+    def slug_taken(self, slug: str) -> bool: ...
+
+
+class EnrollmentRepository(Protocol):
+    def add(self, enrollment: Enrollment) -> None: ...
+    def get(self, student_id: str, course_id: str) -> Enrollment | None: ...
+    def for_student(self, student_id: str) -> list[Enrollment]: ...
+
+
+class CourseStatistics(Protocol):
+    def record_enrollment(self, course_id: str, delta: int = 1) -> None:
+        """Atomically adds ``delta`` to the course's students_count."""
+
+    def record_revenue(self, course_id: str, amount: Money) -> None:
+        """Atomically adds ``amount`` (may be negative) to the course's revenue in its currency."""
+
+
+class AuditLog(Protocol):
+    def append(self, record: AuditRecord) -> None:
+        """Adds a record; records are never changed or removed."""
+
+    def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]: ...
+
+
+@dataclass
+class RefreshTokenRecord:
+    id: str
+    family_id: str
+    user_id: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class RefreshTokenStore(Protocol):
+    def add(self, record: RefreshTokenRecord) -> None: ...
+    def get_by_hash(self, token_hash: str) -> RefreshTokenRecord | None: ...
+    def mark_used(self, record_id: str, now: datetime) -> bool:
+        """Marks an unused token used; False when it was already used (a concurrent refresh)."""
+
+    def revoke_family(self, family_id: str, now: datetime) -> None: ...
+    def revoke_user(self, user_id: str, now: datetime) -> None: ...
+
+
+class UsedTokens(Protocol):
+    def consume(self, token_id: str, purpose: str, now: datetime) -> bool:
+        """Records a one-time token as used; False when it had been used before."""
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: str
+    event_type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    handled_by: frozenset[str] = frozenset()
+
+
+class Outbox(Protocol):
+    def claim(self, message_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
+        """Takes an unprocessed message for ``lease``; None when processed or leased elsewhere."""
+
+    def mark_handled(self, message_id: str, handler: str) -> None:
+        """Records that one handler finished; a retry skips it."""
+
+    def mark_processed(self, message_id: str, now: datetime) -> None: ...
+    def release(self, message_id: str, error: str) -> None: ...
+    def stranded(self, older_than: datetime, now: datetime, limit: int) -> list[str]:
+        """Ids of unprocessed, unleased messages that occurred before ``older_than``."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back.
+
+    ``commit()`` stores the events raised by every aggregate the repositories handed out in
+    the outbox, in the same transaction, and dispatches them once the commit succeeded.
+    """
+
+    users: UserRepository
+    courses: CourseRepository
+    enrollments: EnrollmentRepository
+    statistics: CourseStatistics
+    audit: AuditLog
+    refresh_tokens: RefreshTokenStore
+    used_tokens: UsedTokens
+    outbox: Outbox
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None:
+        """Raises ``Conflict`` when a uniqueness rule was broken by a concurrent writer."""
+
+    def rollback(self) -> None: ...
+
+
+# --- read side -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    page: int
+    page_size: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CourseSummary:
+    id: str
+    slug: str
+    title: str
+    teacher_id: str
+    teacher_name: str
+    price: Money
+    thumbnail_key: str | None
+    lessons_count: int
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CourseStats:
+    course_id: str
+    students_count: int
+    revenue: tuple[Money, ...] = field(default_factory=tuple)
+
+
+class CatalogQueries(Protocol):
+    def published(self, page: int, page_size: int, search: str | None) -> Page[CourseSummary]:
+        """Published courses, newest first; ``search`` matches titles case-insensitively."""
+
+    def by_teacher(self, teacher_id: str) -> list[CourseSummary]: ...
+    def statistics(self, course_id: str) -> CourseStats: ...

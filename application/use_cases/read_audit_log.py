@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.ports import Principal, UnitOfWork
+from domain.accounts import Role
+from domain.audit import AuditRecord
+from domain.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class ReadAuditLogQuery:
+    actor: Principal
+    limit: int
+    before: datetime | None = None
+
+
+class ReadAuditLog:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def __call__(self, query: ReadAuditLogQuery) -> list[AuditRecord]:
+        if query.actor.role != Role.PLATFORM_ADMIN:
+            raise PermissionDenied("only platform admins read the audit log")
+        with self.uow:
+            return self.uow.audit.list(query.limit, query.before)

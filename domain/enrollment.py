@@ -1,0 +1,57 @@
+"""Enrollment: a student's access to a course, and who may open which lesson."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from domain.accounts import Role
+from domain.catalog import Course, Lesson
+from domain.errors import PermissionDenied
+from domain.events import StudentEnrolled
+from domain.model import Aggregate
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+
+@dataclass(eq=False)
+class Enrollment(Aggregate):
+    id: str
+    student_id: str
+    course_id: str
+    enrolled_at: datetime
+    source: str = "free"
+    status: EnrollmentStatus = EnrollmentStatus.ACTIVE
+
+    @classmethod
+    def start(
+        cls, id: str, student_id: str, course: Course, now: datetime, source: str = "free"
+    ) -> Enrollment:
+        enrollment = cls(id, student_id, course.id, now, source)
+        enrollment.events.append(
+            StudentEnrolled(enrollment_id=id, course_id=course.id, student_id=student_id)
+        )
+        return enrollment
+
+    @property
+    def grants_access(self) -> bool:
+        return self.status == EnrollmentStatus.ACTIVE
+
+
+def ensure_can_open_lesson(
+    user_id: str, role: Role, course: Course, lesson: Lesson, enrollment: Enrollment | None
+) -> None:
+    """Enrolled students, the course's teacher, platform admins and free previews get in."""
+    if course.teacher_id == user_id or role == Role.PLATFORM_ADMIN:
+        return
+    if not course.is_published:
+        raise PermissionDenied("this course is not published")
+    if lesson.is_free_preview:
+        return
+    if enrollment is None or not enrollment.grants_access:
+        raise PermissionDenied("enroll in the course to open this lesson")

@@ -1,0 +1,142 @@
+"""Fixtures shared by every test: databases, settings, the app and its client.
+
+Service-backed tests skip with a reason when their URL is unset (a laptop); under CI=true a
+missing service is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from adapters.outbound.persistence.database import build_engine, normalise_url
+from adapters.outbound.persistence.migrations_runner import upgrade
+from adapters.outbound.persistence.tables import metadata
+from adapters.settings import Settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+
+def need_service(variable: str) -> str:
+    url = os.environ.get(variable)
+    if not url:
+        message = f"{variable} is not set, so this test has no service to run against"
+        if IN_CI:
+            pytest.fail(f"{message} (CI=true: a missing service is a failure)")
+        pytest.skip(message)
+    return url
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for every test: migrating once keeps tests fast."""
+    path = tmp_path_factory.mktemp("template") / "eduport.sqlite3"
+    engine = build_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A schema of its own in the test database, so parallel runs never see each other."""
+    base = normalise_url(need_service("DATABASE_URL"))
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = build_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    rendered = url.render_as_string(hide_password=False)
+    engine = build_engine(rendered)
+    upgrade(engine)
+    engine.dispose()
+    yield rendered
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = build_engine(url)
+    names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that asks for it runs twice: on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "eduport.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_schema_url")
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    from adapters.outbound.persistence.orm import start_mappers
+
+    start_mappers()
+    engine = build_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return need_service("REDIS_URL")
+
+
+# --- the application -------------------------------------------------------------------------
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settings:
+    environ = {
+        "EDUPORT_ENV": "test",
+        "EDUPORT_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "PASSWORD_HASH_TIME_COST": "1",
+        "PASSWORD_HASH_MEMORY_KIB": "8",
+        "RATE_LIMIT_LOGIN": "1000 per minute",
+        "RATE_LIMIT_REGISTER": "1000 per minute",
+        "LOG_FORMAT": "text",
+        "LOG_LEVEL": "WARNING",
+        "FRONTEND_URL": "https://app.example.test",
+        "EDUPORT_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
+        **overrides,
+    }
+    return Settings.from_env(environ)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Any:
+    from bootstrap import build_injector, create_app
+
+    return create_app(build_injector(settings), settings)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
