@@ -36,7 +36,7 @@ from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
 from adapters.outbound.system import SystemClock, UuidGenerator
 from adapters.settings import Settings
 from application.audit import Auditor
-from application.config import AccountPolicy, Links
+from application.config import AccountPolicy, Links, OutboxPolicy
 from application.health import Readiness
 from application.ports import (
     AccessTokens,
@@ -81,6 +81,10 @@ class CoreModule(Module):
     @provider
     def account_policy(self) -> AccountPolicy:
         return AccountPolicy(refresh_token_ttl=timedelta(days=self.settings.refresh_token_ttl_days))
+
+    @provider
+    def outbox_policy(self) -> OutboxPolicy:
+        return OutboxPolicy(relay_grace=timedelta(seconds=self.settings.outbox_relay_grace_seconds))
 
     @provider
     def links(self) -> Links:

@@ -26,9 +26,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        rid = request_id.get()
-        if rid:
-            entry["request_id"] = rid
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = "[redacted]" if key.lower() in _SECRET_KEYS else value
@@ -39,10 +36,31 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's own name
+        return f"error: {ei[0].__name__ if ei and ei[0] else 'unknown'}"
+
     def format(self, record: logging.LogRecord) -> str:
-        rid = request_id.get()
+        rid = getattr(record, "request_id", None)
         line = super().format(record)
         return f"{line} [request_id={rid}]" if rid else line
+
+
+def _stamp_request_ids() -> None:
+    """Stamps the current request id on every record when it is created, so that handlers
+    formatting later (or elsewhere) still know which request a line belongs to."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "stamps_request_ids", False):
+        return
+
+    def create(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        rid = request_id.get()
+        if rid:
+            record.request_id = rid
+        return record
+
+    create.stamps_request_ids = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(create)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -51,6 +69,10 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _stamp_request_ids()
+    handler.eduport = True  # type: ignore[attr-defined]
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler: others (a test's capture, an APM agent) stay attached.
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "eduport", False)]
+    root.addHandler(handler)
     root.setLevel(settings.log_level)

@@ -98,6 +98,8 @@ class Settings:
     database_url: str = "sqlite:///var/eduport.sqlite3"
     redis_url: str | None = None
     queue_name: str = "eduport"
+    outbox_relay_interval_seconds: int = 60
+    outbox_relay_grace_seconds: int = 30
     jwt_secret: str = ""
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_days: int = 30
@@ -205,6 +207,8 @@ class _Reader:
             database_url=database_url or "",
             redis_url=self.url("REDIS_URL", None, ("redis", "rediss", "unix")),
             queue_name=self.required("EDUPORT_QUEUE", "eduport"),
+            outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 60, 1),
+            outbox_relay_grace_seconds=self.integer("OUTBOX_RELAY_GRACE_SECONDS", 30, 0),
             jwt_secret=self._jwt_secret(env, data_dir),
             access_token_ttl_seconds=self.integer("ACCESS_TOKEN_TTL_SECONDS", 900, 30),
             refresh_token_ttl_days=self.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1),

@@ -16,6 +16,12 @@ class AccountPolicy:
 
 
 @dataclass(frozen=True)
+class OutboxPolicy:
+    # Younger unprocessed messages are probably still on the fast path; the relay leaves them.
+    relay_grace: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
 class Links:
     """Where the web client lives, for links in emails."""
 

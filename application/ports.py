@@ -264,9 +264,21 @@ class CourseStats:
     revenue: tuple[Money, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class EnrollmentSummary:
+    enrollment_id: str
+    course_id: str
+    course_title: str
+    course_slug: str
+    status: str
+    enrolled_at: datetime
+
+
 class CatalogQueries(Protocol):
     def published(self, page: int, page_size: int, search: str | None) -> Page[CourseSummary]:
         """Published courses, newest first; ``search`` matches titles case-insensitively."""
 
     def by_teacher(self, teacher_id: str) -> list[CourseSummary]: ...
     def statistics(self, course_id: str) -> CourseStats: ...
+    def enrollments_of(self, student_id: str) -> list[EnrollmentSummary]:
+        """The student's enrollments with their courses' titles, newest first."""

@@ -103,6 +103,25 @@ class Course(Aggregate):
         self.lessons.append(lesson)
         return lesson
 
+    def edit_lesson(
+        self,
+        lesson_id: str,
+        now: datetime,
+        *,
+        title: str | None = None,
+        is_free_preview: bool | None = None,
+        video_ref: str | None = None,
+    ) -> Lesson:
+        lesson = self.lesson(lesson_id)
+        if title is not None:
+            lesson.title = _title(title)
+        if is_free_preview is not None:
+            lesson.is_free_preview = is_free_preview
+        if video_ref is not None:
+            lesson.video_ref = video_ref or None
+        self.updated_at = now
+        return lesson
+
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:
             if lesson.id == lesson_id:

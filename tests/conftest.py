@@ -131,10 +131,17 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> Any:
-    from bootstrap import build_injector, create_app
+def injector(settings: Settings) -> Any:
+    from bootstrap import build_injector
 
-    return create_app(build_injector(settings), settings)
+    return build_injector(settings)
+
+
+@pytest.fixture
+def app(injector: Any, settings: Settings) -> Any:
+    from bootstrap import create_app
+
+    return create_app(injector, settings)
 
 
 @pytest.fixture

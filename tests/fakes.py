@@ -14,6 +14,7 @@ from application.ports import (
     CourseStats,
     CourseSummary,
     EmailMessage,
+    EnrollmentSummary,
     IssuedAccessToken,
     OneTimeClaims,
     OutboxMessage,
@@ -394,12 +395,21 @@ class FakeCatalogQueries:
                     page_size, len(found))
 
     def by_teacher(self, teacher_id: str) -> list[CourseSummary]:
-        return [self._summary(c) for c in self.db.courses.values() if c.teacher_id == teacher_id]
+        mine = [c for c in self.db.courses.values() if c.teacher_id == teacher_id]
+        mine.sort(key=lambda c: (-c.created_at.timestamp(), c.id))
+        return [self._summary(c) for c in mine]
 
     def statistics(self, course_id: str) -> CourseStats:
         revenue = tuple(Money(amount, currency) for (cid, currency), amount
                         in sorted(self.db.revenue.items()) if cid == course_id)
         return CourseStats(course_id, self.db.students_count.get(course_id, 0), revenue)
+
+    def enrollments_of(self, student_id: str) -> list[EnrollmentSummary]:
+        mine = [e for e in self.db.enrollments.values() if e.student_id == student_id]
+        mine.sort(key=lambda e: (-e.enrolled_at.timestamp(), e.id))
+        return [EnrollmentSummary(e.id, e.course_id, self.db.courses[e.course_id].title,
+                                  self.db.courses[e.course_id].slug, e.status.value,
+                                  e.enrolled_at) for e in mine]
 
 
 def sha256(text: str) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
+from application.config import OutboxPolicy
 from application.ports import Clock, TaskQueue, UnitOfWork
 from application.use_cases.process_outbox_message import PROCESS_OUTBOX_JOB
 
@@ -17,16 +17,14 @@ class RelayOutboxResult:
 
 
 class RelayOutbox:
-    # Younger messages are probably still on the fast path; leave them to it.
-    grace = timedelta(seconds=30)
-
-    def __init__(self, uow: UnitOfWork, clock: Clock, queue: TaskQueue) -> None:
-        self.uow, self.clock, self.queue = uow, clock, queue
+    def __init__(self, uow: UnitOfWork, clock: Clock, queue: TaskQueue,
+                 policy: OutboxPolicy) -> None:
+        self.uow, self.clock, self.queue, self.policy = uow, clock, queue, policy
 
     def __call__(self, limit: int = 500) -> RelayOutboxResult:
         now = self.clock.now()
         with self.uow:
-            stranded = self.uow.outbox.stranded(now - self.grace, now, limit)
+            stranded = self.uow.outbox.stranded(now - self.policy.relay_grace, now, limit)
         for message_id in stranded:
             self.queue.enqueue(PROCESS_OUTBOX_JOB, message_id)
         return RelayOutboxResult(redispatched=tuple(stranded))

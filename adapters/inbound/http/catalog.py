@@ -1,5 +1,326 @@
-"""Placeholder until the catalog area lands."""
+"""The catalog: teachers build and publish courses of ordered lessons; everyone browses them.
 
+Paths: ``/courses...`` for the catalog and ``/me/courses`` for the signed-in teacher's own
+courses (drafts included), beside ``/me`` and ``/me/enrollments``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
 from flask_smorest import Blueprint
+from injector import inject
+from marshmallow import Schema, fields, post_load, validate
 
-blp = Blueprint("catalog", __name__)
+from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.schemas import MoneySchema, PageArgsSchema, problem_response
+from application.ports import CourseStats, CourseSummary, Page, Principal
+from application.use_cases.add_lesson import AddLesson, AddLessonCommand
+from application.use_cases.course_statistics import CourseStatisticsQuery, GetCourseStatistics
+from application.use_cases.create_course import CreateCourse, CreateCourseCommand
+from application.use_cases.get_course import (
+    CourseDetails,
+    GetCourse,
+    GetCourseQuery,
+    LessonOutline,
+)
+from application.use_cases.list_courses import ListCourses, ListCoursesQuery
+from application.use_cases.list_teacher_courses import ListTeacherCourses
+from application.use_cases.open_lesson import LessonDetails, OpenLesson, OpenLessonQuery
+from application.use_cases.publish_course import PublishCourse, PublishCourseCommand
+from application.use_cases.reorder_lessons import ReorderLessons, ReorderLessonsCommand
+from application.use_cases.update_course import UpdateCourse, UpdateCourseCommand
+from application.use_cases.update_lesson import UpdateLesson, UpdateLessonCommand
+from domain.accounts import Role
+from domain.money import Money
+
+blp = Blueprint("catalog", __name__, description="Courses and their lessons")
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                       error="lower-case letters and digits joined by single hyphens")
+MAX_PRICE_MINOR = 10**12  # far above any course price, far below a 64-bit column's limit
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class PriceSchema(MoneySchema):
+    amount_minor = fields.Integer(required=True, strict=True,
+                                  validate=validate.Range(min=0, max=MAX_PRICE_MINOR))
+
+    @post_load
+    def to_money(self, data: dict[str, Any], **_: Any) -> Money:
+        return Money(data["amount_minor"], data["currency"])
+
+
+class NewCourseSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG])
+    description = fields.String(load_default="", validate=validate.Length(max=20_000))
+    price = fields.Nested(PriceSchema, required=True)
+    thumbnail_key = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class CourseChangesSchema(Schema):
+    """Only the fields sent change; an empty ``thumbnail_key`` removes the thumbnail."""
+
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(validate=validate.Length(max=20_000))
+    price = fields.Nested(PriceSchema)
+    thumbnail_key = fields.String(validate=validate.Length(max=500))
+
+
+class NewLessonSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG])
+    is_free_preview = fields.Boolean(load_default=False)
+    video_ref = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class LessonChangesSchema(Schema):
+    """Only the fields sent change; an empty ``video_ref`` removes the video."""
+
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    is_free_preview = fields.Boolean()
+    video_ref = fields.String(validate=validate.Length(max=500))
+
+
+class LessonOrderSchema(Schema):
+    lesson_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
+                             required=True, validate=validate.Length(min=1, max=1000),
+                             metadata={"description": "every lesson id of the course, in order"})
+
+
+class CourseListArgsSchema(PageArgsSchema):
+    q = fields.String(load_default=None, validate=validate.Length(max=200),
+                      metadata={"description": "words of the title, case-insensitive"})
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class LessonOutlineSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    slug = fields.String()
+    position = fields.Integer()
+    is_free_preview = fields.Boolean()
+
+
+class LessonSchema(LessonOutlineSchema):
+    course_id = fields.String()
+    video_ref = fields.String(allow_none=True)
+
+
+class CourseSchema(Schema):
+    id = fields.String()
+    teacher_id = fields.String()
+    title = fields.String()
+    slug = fields.String()
+    description = fields.String()
+    price = fields.Nested(MoneySchema)
+    thumbnail_key = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["draft", "published"]})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+    lessons = fields.List(fields.Nested(LessonOutlineSchema))
+
+
+class CourseSummarySchema(Schema):
+    id = fields.String()
+    slug = fields.String()
+    title = fields.String()
+    teacher_id = fields.String()
+    teacher_name = fields.String()
+    price = fields.Nested(MoneySchema)
+    thumbnail_key = fields.String(allow_none=True)
+    lessons_count = fields.Integer()
+    published_at = fields.DateTime(allow_none=True)
+
+
+class TeacherCourseSchema(CourseSummarySchema):
+    status = fields.Function(lambda course: "draft" if course.published_at is None
+                             else "published", metadata={"enum": ["draft", "published"]})
+
+
+class CoursePageSchema(Schema):
+    items = fields.List(fields.Nested(CourseSummarySchema))
+    page = fields.Integer()
+    page_size = fields.Integer()
+    total = fields.Integer()
+
+
+class CourseStatsSchema(Schema):
+    course_id = fields.String()
+    students_count = fields.Integer()
+    revenue = fields.List(fields.Nested(MoneySchema),
+                          metadata={"description": "one amount per currency sold in"})
+
+
+def optional_principal() -> Principal | None:
+    """The caller when a token is sent (a bad token is still 401), else an anonymous None."""
+    return current_principal() if "Authorization" in request.headers else None
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+@blp.route("/courses")
+class Courses(MethodView):
+    @inject
+    def __init__(self, list_courses: ListCourses, create: CreateCourse) -> None:
+        self.list_courses, self.create = list_courses, create
+
+    @blp.arguments(CourseListArgsSchema, location="query")
+    @blp.response(200, CoursePageSchema)
+    def get(self, args: dict[str, Any]) -> Page[CourseSummary]:
+        """Published courses, newest first; ``q`` searches titles. No token needed."""
+        return self.list_courses(ListCoursesQuery(args["page"], args["page_size"], args["q"]))
+
+    @requires(Role.TEACHER)
+    @blp.arguments(NewCourseSchema)
+    @blp.response(201, CourseSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only teachers create courses"))
+    @blp.alt_response(409, **problem_response("The slug is taken"))
+    def post(self, body: dict[str, Any]) -> CourseDetails:
+        """Start a draft course; add lessons, then publish it."""
+        return self.create(CreateCourseCommand(current_principal(), **body))
+
+
+@blp.route("/courses/<string:course_id>")
+class CourseItem(MethodView):
+    @inject
+    def __init__(self, get_course: GetCourse, update: UpdateCourse) -> None:
+        self.get_course, self.update = get_course, update
+
+    @blp.response(200, CourseSchema)
+    @blp.alt_response(401, **problem_response("A token was sent and is not valid"))
+    @blp.alt_response(404, **problem_response("No such course, or a draft of someone else"))
+    def get(self, course_id: str) -> CourseDetails:
+        """A course and the outline of its lessons. Drafts only for their teacher and admins."""
+        return self.get_course(GetCourseQuery(optional_principal(), course_id))
+
+    @requires()
+    @blp.arguments(CourseChangesSchema)
+    @blp.response(200, CourseSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only the course's teacher edits it"))
+    @blp.alt_response(404, **problem_response("No such course"))
+    def patch(self, body: dict[str, Any], course_id: str) -> CourseDetails:
+        """Change the title, description, price or thumbnail; the slug never changes."""
+        return self.update(UpdateCourseCommand(current_principal(), course_id, **body))
+
+
+@blp.route("/courses/<string:course_id>/publish")
+class CoursePublication(MethodView):
+    @inject
+    def __init__(self, publish: PublishCourse) -> None:
+        self.publish = publish
+
+    @requires()
+    @blp.response(200, CourseSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only the course's teacher publishes it"))
+    @blp.alt_response(404, **problem_response("No such course"))
+    @blp.alt_response(409, **problem_response("The course has no lesson yet"))
+    def post(self, course_id: str) -> CourseDetails:
+        """Make the course public; publishing a published course changes nothing."""
+        return self.publish(PublishCourseCommand(current_principal(), course_id))
+
+
+@blp.route("/courses/<string:course_id>/lessons")
+class Lessons(MethodView):
+    @inject
+    def __init__(self, add: AddLesson) -> None:
+        self.add = add
+
+    @requires()
+    @blp.arguments(NewLessonSchema)
+    @blp.response(201, LessonSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only the course's teacher adds lessons"))
+    @blp.alt_response(404, **problem_response("No such course"))
+    @blp.alt_response(409, **problem_response("The course has a lesson with this slug"))
+    def post(self, body: dict[str, Any], course_id: str) -> LessonDetails:
+        """Append a lesson to the course."""
+        return self.add(AddLessonCommand(current_principal(), course_id, **body))
+
+
+@blp.route("/courses/<string:course_id>/lessons/order")
+class LessonOrder(MethodView):
+    @inject
+    def __init__(self, reorder: ReorderLessons) -> None:
+        self.reorder = reorder
+
+    @requires()
+    @blp.arguments(LessonOrderSchema)
+    @blp.response(200, LessonOutlineSchema(many=True))
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only the course's teacher orders its lessons"))
+    @blp.alt_response(404, **problem_response("No such course"))
+    @blp.alt_response(422, **problem_response("Not every lesson named exactly once"))
+    def put(self, body: dict[str, Any], course_id: str) -> tuple[LessonOutline, ...]:
+        """Replace the order of the lessons with the full list of their ids."""
+        ids = tuple(body["lesson_ids"])
+        return self.reorder(ReorderLessonsCommand(current_principal(), course_id, ids))
+
+
+@blp.route("/courses/<string:course_id>/lessons/<string:lesson_id>")
+class LessonItem(MethodView):
+    @inject
+    def __init__(self, open_lesson: OpenLesson, update: UpdateLesson) -> None:
+        self.open_lesson, self.update = open_lesson, update
+
+    @requires()
+    @blp.response(200, LessonSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Enroll first (free previews are open)"))
+    @blp.alt_response(404, **problem_response("No such course or lesson"))
+    def get(self, course_id: str, lesson_id: str) -> LessonDetails:
+        """Open a lesson, video included: enrolled students, the teacher, admins, previews."""
+        return self.open_lesson(OpenLessonQuery(current_principal(), course_id, lesson_id))
+
+    @requires()
+    @blp.arguments(LessonChangesSchema)
+    @blp.response(200, LessonSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only the course's teacher edits lessons"))
+    @blp.alt_response(404, **problem_response("No such course or lesson"))
+    def patch(self, body: dict[str, Any], course_id: str, lesson_id: str) -> LessonDetails:
+        """Rename a lesson, set its video or make it a free preview."""
+        return self.update(UpdateLessonCommand(current_principal(), course_id, lesson_id, **body))
+
+
+@blp.route("/courses/<string:course_id>/statistics")
+class CourseStatistics(MethodView):
+    @inject
+    def __init__(self, statistics: GetCourseStatistics) -> None:
+        self.statistics = statistics
+
+    @requires()
+    @blp.response(200, CourseStatsSchema)
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only the course's teacher and admins"))
+    @blp.alt_response(404, **problem_response("No such course"))
+    def get(self, course_id: str) -> CourseStats:
+        """Students enrolled and revenue per currency."""
+        return self.statistics(CourseStatisticsQuery(current_principal(), course_id))
+
+
+@blp.route("/me/courses")
+class MyCourses(MethodView):
+    @inject
+    def __init__(self, list_mine: ListTeacherCourses) -> None:
+        self.list_mine = list_mine
+
+    @requires(Role.TEACHER)
+    @blp.response(200, TeacherCourseSchema(many=True))
+    @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(403, **problem_response("Only teachers have courses"))
+    def get(self) -> list[CourseSummary]:
+        """The signed-in teacher's courses, drafts included, newest first."""
+        return self.list_mine(current_principal())

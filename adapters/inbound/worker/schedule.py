@@ -5,13 +5,12 @@ from __future__ import annotations
 from rq.cron import CronScheduler
 
 from adapters.inbound.worker import jobs
-
-# (job function, interval in seconds)
-RECURRING = [
-    (jobs.relay_outbox, 60),
-]
+from adapters.settings import Settings
 
 
-def register_schedule(scheduler: CronScheduler, queue_name: str = "default") -> None:
-    for func, interval in RECURRING:
-        scheduler.register(func, queue_name, interval=interval, name=func.__name__)
+def register_schedule(scheduler: CronScheduler, settings: Settings) -> None:
+    recurring = [
+        (jobs.relay_outbox, settings.outbox_relay_interval_seconds),
+    ]
+    for func, interval in recurring:
+        scheduler.register(func, settings.queue_name, interval=interval, name=func.__name__)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from adapters.outbound.persistence import tables as t
-from application.ports import CourseStats, CourseSummary, Page
+from application.ports import CourseStats, CourseSummary, EnrollmentSummary, Page
 from domain.catalog import CourseStatus
 from domain.money import Money
 
@@ -83,3 +83,16 @@ class SqlCatalogQueries:
             ).all()
         return CourseStats(course_id, students or 0,
                            tuple(Money(amount, currency) for currency, amount in revenue))
+
+    def enrollments_of(self, student_id: str) -> list[EnrollmentSummary]:
+        e, c = t.enrollments.c, t.courses.c
+        query = (
+            select(e.id, e.course_id, c.title, c.slug, e.status, e.enrolled_at)
+            .join(t.courses, c.id == e.course_id)
+            .where(e.student_id == student_id)
+            .order_by(e.enrolled_at.desc(), e.id)
+        )
+        with self._engine.connect() as connection:
+            return [EnrollmentSummary(row.id, row.course_id, row.title, row.slug,
+                                      row.status.value, row.enrolled_at)
+                    for row in connection.execute(query)]

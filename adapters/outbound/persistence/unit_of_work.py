@@ -67,8 +67,9 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     def commit(self) -> None:
-        written = self._write_events_to_outbox()
         try:
+            self.session.flush()
+            written = self._write_events_to_outbox()
             self.session.commit()
         except IntegrityError as error:
             self.session.rollback()

@@ -1,0 +1,32 @@
+# The two commands a fresh machine needs are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+$(BIN)/eduport: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+.PHONY: install run test lint unit
+install: $(BIN)/eduport
+
+## Start the API on the embedded default: SQLite file in var/, inline jobs, no vendor accounts.
+run: install
+	$(BIN)/eduport migrate
+	$(BIN)/eduport serve --host $(HOST) --port $(PORT)
+
+## Lint, type-check, check the dependency rule, then run every test.
+test: install lint
+	bash .ci/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+unit: install
+	$(BIN)/pytest tests/unit -q

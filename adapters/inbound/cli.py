@@ -1,0 +1,210 @@
+"""The `eduport` command line. Factories come from the composition root, so this module
+never needs to know which adapters serve which port."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from flask import Flask
+from injector import Injector, Module
+from sqlalchemy import Engine
+
+from adapters.settings import ConfigurationError, Settings
+
+
+@dataclass(frozen=True)
+class Factories:
+    settings: Callable[[], Settings]
+    injector: Callable[..., Injector]
+    app: Callable[..., Flask]
+    describe: Callable[[Injector], dict[str, str]]
+
+
+def build_cli(
+    settings_factory: Callable[[], Settings],
+    injector_factory: Callable[..., Injector],
+    app_factory: Callable[..., Flask],
+    describe: Callable[[Injector], dict[str, str]],
+) -> click.Group:
+    factories = Factories(settings_factory, injector_factory, app_factory, describe)
+
+    @click.group(help="eduport: the backend for education and career platforms.")
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
+        ctx.obj = factories
+
+    for command in (serve, worker, migrate, demo, users, outbox):
+        cli.add_command(command)
+    return cli
+
+
+def _settings(factories: Factories) -> Settings:
+    try:
+        return factories.settings()
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _injector(factories: Factories, *overrides: Module) -> tuple[Settings, Injector]:
+    from adapters.logging import configure_logging
+
+    settings = _settings(factories)
+    configure_logging(settings)
+    return settings, factories.injector(settings, *overrides)
+
+
+@click.command(help="Serve the HTTP API (gunicorn where available).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.pass_obj
+def serve(factories: Factories, host: str, port: int, workers: int) -> None:
+    from adapters.outbound.persistence.migrations_runner import DatabaseNotMigrated
+
+    settings, injector = _injector(factories)
+    try:
+        app = factories.app(injector, settings)  # validates settings and schema up front
+    except DatabaseNotMigrated as error:
+        raise click.ClickException(str(error)) from error
+    base = f"http://{host}:{port}"
+    click.echo(f"eduport is serving {base}  (Swagger UI: {base}/docs, OpenAPI: "
+               f"{base}/openapi.json)")
+    for port_name, adapter in factories.describe(injector).items():
+        click.echo(f"  {port_name:<15} {adapter}")
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:  # no gunicorn (e.g. Windows): the development server still works
+        app.run(host=host, port=port)
+        return
+    _gunicorn_app(BaseApplication, lambda: factories.app(factories.injector(settings), settings),
+              {"bind": f"{host}:{port}", "workers": workers, "accesslog": None}).run()
+
+
+def _gunicorn_app(base: type[Any], load: Callable[[], Flask], options: dict[str, Any]) -> Any:
+    class Application(base):  # type: ignore[misc, valid-type]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Flask:
+            return load()  # in each worker: engines and pools are never shared across forks
+
+    return Application()
+
+
+@click.command(help="Run an RQ worker with the cron scheduler (needs REDIS_URL).")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--no-scheduler", is_flag=True, help="Do not start the cron scheduler.")
+@click.pass_obj
+def worker(factories: Factories, burst: bool, no_scheduler: bool) -> None:
+    settings, injector = _injector(factories)
+    if settings.redis_url is None:
+        raise click.ClickException("the worker needs REDIS_URL; without it jobs run inline in "
+                                   "the API process and no worker is needed")
+    run_worker(settings, injector, burst=burst, with_cron=not (no_scheduler or burst))
+
+
+def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: bool) -> None:
+    """An RQ worker on the settings' queue; the cron scheduler runs in a child process."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from adapters.inbound.worker import jobs
+
+    assert settings.redis_url is not None
+    redis = Redis.from_url(settings.redis_url)
+    jobs.install(injector)
+    cron = _start_cron(settings) if with_cron else None
+    try:
+        queue = Queue(settings.queue_name, connection=redis)
+        Worker([queue], connection=redis).work(with_scheduler=True, burst=burst)
+    finally:
+        if cron is not None:
+            cron.terminate()
+            cron.join(10)
+
+
+def _start_cron(settings: Settings) -> multiprocessing.Process:
+    process = multiprocessing.get_context("fork").Process(
+        target=_run_cron, args=(settings,), name="eduport-cron", daemon=True)
+    process.start()
+    return process
+
+
+def _run_cron(settings: Settings) -> None:
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from adapters.inbound.worker.schedule import register_schedule
+
+    assert settings.redis_url is not None
+    scheduler = CronScheduler(connection=Redis.from_url(settings.redis_url))
+    register_schedule(scheduler, settings)
+    scheduler.start()
+
+
+@click.command(help="Apply the database migrations to DATABASE_URL.")
+@click.pass_obj
+def migrate(factories: Factories) -> None:
+    from adapters.outbound.persistence.migrations_runner import current_revision, upgrade
+
+    _, injector = _injector(factories)
+    engine = injector.get(Engine)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    click.echo(f"database migrated: {before or 'empty'} -> {after}"
+               if before != after else f"database already at {after}")
+
+
+@click.group(help="Manage accounts.")
+def users() -> None:
+    pass
+
+
+@users.command("create-admin", help="Create a platform admin (asks for the password).")
+@click.option("--email", required=True)
+@click.option("--full-name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when omitted; EDUPORT_ADMIN_PASSWORD also works.",
+              envvar="EDUPORT_ADMIN_PASSWORD")
+@click.pass_obj
+def create_admin(factories: Factories, email: str, full_name: str, password: str) -> None:
+    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+    from domain.errors import DomainError
+
+    _, injector = _injector(factories)
+    try:
+        result = injector.get(CreateAdmin)(CreateAdminCommand(email, password, full_name))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"platform admin created: {result.user_id}")
+
+
+@click.group(help="Inspect and re-dispatch the transactional outbox.")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("relay", help="Re-dispatch messages left undispatched (the cron does this too).")
+@click.pass_obj
+def relay(factories: Factories) -> None:
+    from application.use_cases.relay_outbox import RelayOutbox
+
+    _, injector = _injector(factories)
+    result = injector.get(RelayOutbox)()
+    click.echo(f"re-dispatched {len(result.redispatched)} message(s)")
+
+
+@click.command(help="Run the whole platform scenario offline and print each step.")
+@click.option("--keep", is_flag=True, help="Keep the demo's data folder and print its path.")
+@click.pass_obj
+def demo(factories: Factories, keep: bool) -> None:
+    from adapters.inbound.demo import run_demo
+
+    sys.exit(run_demo(factories.injector, factories.app, keep=keep, echo=click.echo))

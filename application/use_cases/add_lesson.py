@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports import Clock, IdGenerator, Principal, UnitOfWork
+from application.use_cases.open_lesson import LessonDetails, describe_lesson
+from domain.errors import NotFound
+
+
+@dataclass(frozen=True)
+class AddLessonCommand:
+    actor: Principal
+    course_id: str
+    title: str
+    slug: str
+    is_free_preview: bool = False
+    video_ref: str | None = None
+
+
+class AddLesson:
+    """The course's teacher appends a lesson; lesson slugs are unique within the course."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self.uow, self.clock, self.ids = uow, clock, ids
+
+    def __call__(self, cmd: AddLessonCommand) -> LessonDetails:
+        with self.uow:
+            course = self.uow.courses.get(cmd.course_id)
+            if course is None:
+                raise NotFound("no such course")
+            course.ensure_owner(cmd.actor.user_id)
+            lesson = course.add_lesson(self.ids.new_id(), cmd.title, cmd.slug,
+                                       cmd.is_free_preview, cmd.video_ref or None)
+            course.updated_at = self.clock.now()
+            self.uow.commit()
+            return describe_lesson(course.id, lesson)

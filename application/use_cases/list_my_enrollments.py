@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from application.ports import CatalogQueries, EnrollmentSummary, Principal
+
+
+class ListMyEnrollments:
+    """The signed-in user's enrollments with their courses, newest first (empty for users who
+    never enrolled, such as teachers)."""
+
+    def __init__(self, queries: CatalogQueries) -> None:
+        self.queries = queries
+
+    def __call__(self, actor: Principal) -> list[EnrollmentSummary]:
+        return self.queries.enrollments_of(actor.user_id)

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports import Clock, Principal, UnitOfWork
+from application.use_cases.get_course import LessonOutline, describe_course
+from domain.errors import NotFound
+
+
+@dataclass(frozen=True)
+class ReorderLessonsCommand:
+    actor: Principal
+    course_id: str
+    lesson_ids: tuple[str, ...]
+
+
+class ReorderLessons:
+    """The course's teacher sets the order of all its lessons at once."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self.uow, self.clock = uow, clock
+
+    def __call__(self, cmd: ReorderLessonsCommand) -> tuple[LessonOutline, ...]:
+        with self.uow:
+            course = self.uow.courses.get(cmd.course_id)
+            if course is None:
+                raise NotFound("no such course")
+            course.ensure_owner(cmd.actor.user_id)
+            course.reorder_lessons(list(cmd.lesson_ids))
+            course.updated_at = self.clock.now()
+            self.uow.commit()
+            return describe_course(course).lessons

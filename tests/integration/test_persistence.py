@@ -1,0 +1,180 @@
+"""The unit of work, repositories and migrations on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+
+from adapters.outbound.persistence import tables as t
+from adapters.outbound.persistence.database import session_factory
+from adapters.outbound.persistence.migrations_runner import (
+    DatabaseNotMigrated,
+    current_revision,
+    ensure_migrated,
+    head_revision,
+)
+from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from domain.accounts import EmailAddress, Role, User
+from domain.catalog import Course
+from domain.errors import Conflict
+from domain.money import Money
+from tests.fakes import FakeClock, FakeTaskQueue
+
+
+class Ids:
+    def __init__(self) -> None:
+        self.n = 0
+        self.lock = threading.Lock()
+
+    def new_id(self) -> str:
+        with self.lock:
+            self.n += 1
+            return f"00000000-0000-0000-0000-{self.n:012d}"
+
+
+@pytest.fixture
+def make_uow(engine: Engine) -> Any:
+    sessions, clock, ids, queue = session_factory(engine), FakeClock(), Ids(), FakeTaskQueue()
+
+    def make() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(sessions, clock, ids, queue)
+
+    make.queue = queue  # type: ignore[attr-defined]
+    make.ids = ids  # type: ignore[attr-defined]
+    return make
+
+
+def new_user(ids: Ids, email: str = "ann@example.test", role: Role = Role.TEACHER) -> User:
+    return User.register(ids.new_id(), EmailAddress.parse(email), "Ann", role, "hash",
+                         datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def count(engine: Engine, table: Any) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_the_schema_matches_the_tables_after_migrating(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision()
+    ensure_migrated(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, t.metadata) == []
+
+
+def test_an_unmigrated_database_is_refused(tmp_path: Any) -> None:
+    from adapters.outbound.persistence.database import build_engine
+
+    with pytest.raises(DatabaseNotMigrated, match="eduport migrate"):
+        ensure_migrated(build_engine(f"sqlite:///{tmp_path}/empty.sqlite3"))
+
+
+def test_without_commit_nothing_is_kept(make_uow: Any, engine: Engine) -> None:
+    with make_uow() as uow:
+        uow.users.add(new_user(make_uow.ids))
+    with pytest.raises(RuntimeError), make_uow() as uow:
+        uow.users.add(new_user(make_uow.ids, "bob@example.test"))
+        uow.session.flush()
+        raise RuntimeError("the use case failed half way")
+    assert count(engine, t.users) == 0 and count(engine, t.outbox) == 0
+
+
+def test_events_land_in_the_outbox_in_the_same_commit_and_are_dispatched_after(
+    make_uow: Any, engine: Engine
+) -> None:
+    with make_uow() as uow:
+        user = new_user(make_uow.ids)
+        uow.users.add(user)
+        uow.commit()
+    with engine.connect() as connection:
+        rows = connection.execute(select(t.outbox)).mappings().all()
+    assert [(r["event_type"], r["payload"]["user_id"]) for r in rows] == [
+        ("UserRegistered", user.id)]
+    assert make_uow.queue.jobs == [("process_outbox_message", (rows[0]["id"],))]
+    assert rows[0]["occurred_at"].tzinfo is not None
+
+
+def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any) -> None:
+    ids, now = make_uow.ids, datetime(2026, 1, 1, tzinfo=UTC)
+    with make_uow() as uow:
+        teacher = new_user(ids)
+        uow.users.add(teacher)
+        course = Course(ids.new_id(), teacher.id, "Python", "python", "", Money(1999, "KWD"),
+                        now, now)
+        course.add_lesson(ids.new_id(), "Intro", "intro", True, None)
+        course.add_lesson(ids.new_id(), "Types", "types", False, "video-1")
+        uow.courses.add(course)
+        uow.commit()
+    with make_uow() as uow:
+        loaded = uow.courses.get(course.id)
+        assert loaded is not None
+        assert loaded.price == Money(1999, "KWD")
+        assert [lesson.slug for lesson in loaded.lessons] == ["intro", "types"]
+        loaded.reorder_lessons([loaded.lessons[1].id, loaded.lessons[0].id])
+        uow.commit()
+    with make_uow() as uow:
+        reloaded = uow.courses.get(course.id)
+        assert reloaded is not None and [lsn.slug for lsn in reloaded.lessons] == ["types", "intro"]
+        user = uow.users.get(teacher.id)
+        assert user is not None and user.role is Role.TEACHER
+
+
+def test_a_uniqueness_collision_is_a_conflict(make_uow: Any, engine: Engine) -> None:
+    with make_uow() as uow:
+        uow.users.add(new_user(make_uow.ids))
+        uow.commit()
+    with pytest.raises(Conflict), make_uow() as uow:
+        uow.users.add(new_user(make_uow.ids))
+        uow.commit()
+    assert count(engine, t.users) == 1
+
+
+def test_concurrent_counters_lose_no_update(make_uow: Any, engine: Engine) -> None:
+    ids, now = make_uow.ids, datetime(2026, 1, 1, tzinfo=UTC)
+    with make_uow() as uow:
+        teacher = new_user(ids)
+        uow.users.add(teacher)
+        course = Course(ids.new_id(), teacher.id, "Python", "python", "", Money(500, "USD"),
+                        now, now)
+        uow.courses.add(course)
+        uow.commit()
+
+    def bump() -> None:
+        with make_uow() as uow:
+            uow.statistics.record_enrollment(course.id)
+            uow.statistics.record_revenue(course.id, Money(500, "USD"))
+            uow.commit()
+
+    threads = [threading.Thread(target=bump) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with engine.connect() as connection:
+        students = connection.execute(select(t.course_stats.c.students_count)).scalar_one()
+        revenue = connection.execute(select(t.course_revenue.c.amount_minor)).scalar_one()
+    assert (students, revenue) == (10, 5000)
+
+
+def test_outbox_claims_are_exclusive_across_sessions(make_uow: Any) -> None:
+    from datetime import timedelta
+
+    with make_uow() as uow:
+        uow.users.add(new_user(make_uow.ids))
+        uow.commit()
+    ((_, (message_id,)),) = make_uow.queue.jobs
+    now = datetime.now(UTC)
+    with make_uow() as first:
+        assert first.outbox.claim(message_id, now, timedelta(minutes=5)) is not None
+        first.commit()
+    with make_uow() as second:
+        assert second.outbox.claim(message_id, now, timedelta(minutes=5)) is None
+        assert second.outbox.stranded(now + timedelta(hours=1), now, 10) == []
+        assert second.outbox.stranded(now + timedelta(hours=1), now + timedelta(minutes=6),
+                                      10) == [message_id]

@@ -1,0 +1,94 @@
+"""The outbox: events stored with the change, each handler run once per message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from application.use_cases.process_outbox_message import (
+    EventHandler,
+    EventHandlers,
+    ProcessOutboxMessage,
+)
+from application.use_cases.register_user import RegisterUser, RegisterUserCommand
+from application.use_cases.relay_outbox import RelayOutbox
+from domain.events import Event
+from tests.unit.conftest import World
+
+
+class Journal:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.fail: set[str] = set()
+
+    def handler(self, name: str) -> EventHandler:
+        def run(event: Event, key: str) -> None:
+            if name in self.fail:
+                raise RuntimeError(f"{name} is down")
+            self.calls.append((name, key))
+
+        return EventHandler(name, run)
+
+
+def registered(world: World) -> str:
+    world.build(RegisterUser)(
+        RegisterUserCommand("ann@example.test", "correct horse battery", "Ann", "student")
+    )
+    (message_id,) = world.db.outbox
+    return message_id
+
+
+def processor(world: World, journal: Journal) -> ProcessOutboxMessage:
+    handlers = EventHandlers({"UserRegistered": (journal.handler("a"), journal.handler("b"))})
+    return ProcessOutboxMessage(world.uow(), world.clock, handlers)
+
+
+def test_events_are_committed_with_the_change_and_dispatched_after(world: World) -> None:
+    message_id = registered(world)
+    row = world.db.outbox[message_id]
+    assert row["message"].payload["email"] == "ann@example.test"
+    assert world.queue.jobs == [("process_outbox_message", (message_id,))]
+
+
+def test_each_handler_runs_once_however_often_the_message_is_dispatched(world: World) -> None:
+    journal, message_id = Journal(), registered(world)
+    first = processor(world, journal)(message_id)
+    again = processor(world, journal)(message_id)
+    assert first.ran == ("a", "b") and again.skipped
+    assert journal.calls == [("a", f"outbox:{message_id}:a"), ("b", f"outbox:{message_id}:b")]
+    assert world.db.outbox[message_id]["processed_at"] == world.clock.now()
+
+
+def test_a_failed_handler_is_retried_alone(world: World) -> None:
+    journal, message_id = Journal(), registered(world)
+    journal.fail.add("b")
+    with pytest.raises(RuntimeError):
+        processor(world, journal)(message_id)
+    row = world.db.outbox[message_id]
+    assert row["processed_at"] is None and row["last_error"] == "b: RuntimeError"
+    journal.fail.clear()
+    retried = processor(world, journal)(message_id)
+    assert retried.ran == ("b",)
+    assert [name for name, _ in journal.calls] == ["a", "b"]
+
+
+def test_a_leased_message_is_not_taken_twice(world: World) -> None:
+    message_id = registered(world)
+    with world.uow() as uow:
+        assert uow.outbox.claim(message_id, world.clock.now(), timedelta(minutes=5))
+        assert uow.outbox.claim(message_id, world.clock.now(), timedelta(minutes=5)) is None
+    world.clock.advance(minutes=6)  # the first claimant died; its lease ran out
+    journal = Journal()
+    assert processor(world, journal)(message_id).ran == ("a", "b")
+
+
+def test_the_relay_redispatches_only_stranded_messages(world: World) -> None:
+    message_id = registered(world)
+    world.queue.jobs.clear()
+    relay = world.build(RelayOutbox)
+    assert relay().redispatched == ()  # still inside the grace period
+    world.clock.advance(seconds=31)
+    assert relay().redispatched == (message_id,)
+    processor(world, Journal())(message_id)
+    assert relay().redispatched == ()

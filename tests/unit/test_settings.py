@@ -1,0 +1,70 @@
+"""Settings are validated at start-up, and every problem names its variable."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from adapters.settings import ConfigurationError, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_need_nothing_but_a_data_folder(tmp_path: Path) -> None:
+    settings = Settings.from_env({"EDUPORT_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path}/eduport.sqlite3"
+    assert settings.redis_url is None
+    assert len(settings.jwt_secret) >= 32
+    again = Settings.from_env({"EDUPORT_DATA_DIR": str(tmp_path)})
+    assert again.jwt_secret == settings.jwt_secret  # kept across restarts
+
+
+def test_every_problem_names_its_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        Settings.from_env(
+            {
+                "EDUPORT_DATA_DIR": str(tmp_path),
+                "JWT_SECRET": "short",
+                "ACCESS_TOKEN_TTL_SECONDS": "soon",
+                "REDIS_URL": "http://nope",
+                "PAYPAL_MODE": "test",
+                "CORS_ALLOWED_ORIGINS": "example.com",
+                "SMTP_USE_TLS": "perhaps",
+            }
+        )
+    text = str(error.value)
+    for name in (
+        "JWT_SECRET",
+        "ACCESS_TOKEN_TTL_SECONDS",
+        "REDIS_URL",
+        "PAYPAL_MODE",
+        "CORS_ALLOWED_ORIGINS",
+        "SMTP_USE_TLS",
+    ):
+        assert name in text
+    assert "short" not in text.replace("JWT_SECRET must be at least", "")
+
+
+def test_production_requires_a_jwt_secret(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="JWT_SECRET is required"):
+        Settings.from_env({"EDUPORT_ENV": "production", "EDUPORT_DATA_DIR": str(tmp_path)})
+
+
+def test_postgres_urls_are_accepted_in_the_forms_hosts_give(tmp_path: Path) -> None:
+    for url in ("postgres://u@h/db", "postgresql://u@h/db", "postgresql+psycopg://u@h/db"):
+        assert Settings.from_env({"DATABASE_URL": url, "JWT_SECRET": "x" * 32}).database_url == url
+
+
+def test_env_example_documents_every_variable_the_settings_read() -> None:
+    source = (ROOT / "adapters" / "settings.py").read_text()
+    read = set(re.findall(r'self\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    example = (ROOT / ".env.example").read_text().splitlines()
+    documented = {line.split("=", 1)[0] for line in example if re.match(r"^[A-Z][A-Z0-9_]*=", line)}
+    assert read - documented == set()
+    for index, line in enumerate(example):
+        if re.match(r"^[A-Z][A-Z0-9_]*=", line) and not example[index - 1].startswith("#"):
+            name = line.split("=")[0]
+            # Variables grouped under one comment (credential pairs) share it.
+            assert any(example[j].startswith("#") for j in range(max(0, index - 4), index)), name
