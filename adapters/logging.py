@@ -36,7 +36,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's own name
+    def formatException(self, ei: Any) -> str:
         return f"error: {ei[0].__name__ if ei and ei[0] else 'unknown'}"
 
     def format(self, record: logging.LogRecord) -> str:

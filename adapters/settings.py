@@ -27,6 +27,7 @@ class StripeSettings:
     webhook_secret: str | None = None
     webhook_tolerance: int = 300
     api_base: str = "https://api.stripe.com"
+    checkout_expires_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class PayPalSettings:
     live_secret: str | None = None
     webhook_id: str | None = None
     api_base: str | None = None
+    currency: str = "USD"  # what PayPal charges when it cannot take the course currency
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Settings:
     queue_name: str = "eduport"
     outbox_relay_interval_seconds: int = 60
     outbox_relay_grace_seconds: int = 30
+    exchange_rates: str = ""  # "EGP:USD=0.0205,EUR:USD=1.08"
+    exchange_rates_as_of: str = ""  # ISO 8601 time the rates were taken
+    sandbox_webhook_secret: str = ""
     jwt_secret: str = ""
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_days: int = 30
@@ -209,6 +214,9 @@ class _Reader:
             queue_name=self.required("EDUPORT_QUEUE", "eduport"),
             outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 60, 1),
             outbox_relay_grace_seconds=self.integer("OUTBOX_RELAY_GRACE_SECONDS", 30, 0),
+            exchange_rates=self.required("EXCHANGE_RATES", ""),
+            exchange_rates_as_of=self.required("EXCHANGE_RATES_AS_OF", ""),
+            sandbox_webhook_secret=self.required("SANDBOX_WEBHOOK_SECRET", ""),
             jwt_secret=self._jwt_secret(env, data_dir),
             access_token_ttl_seconds=self.integer("ACCESS_TOKEN_TTL_SECONDS", 900, 30),
             refresh_token_ttl_days=self.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1),
@@ -260,6 +268,7 @@ class _Reader:
             webhook_tolerance=self.integer("STRIPE_WEBHOOK_TOLERANCE", 300, 1),
             api_base=self.url("STRIPE_API_BASE", "https://api.stripe.com", ("http", "https"))
             or "",
+            checkout_expires_minutes=self.integer("STRIPE_CHECKOUT_EXPIRES_MINUTES", 60, 30),
         )
 
     def _paypal(self) -> PayPalSettings:
@@ -271,6 +280,7 @@ class _Reader:
             live_secret=self.text("PAYPAL_LIVE_SECRET"),
             webhook_id=self.text("PAYPAL_WEBHOOK_ID"),
             api_base=self.url("PAYPAL_API_BASE", None, ("http", "https")),
+            currency=self.required("PAYPAL_CURRENCY", "USD"),
         )
 
     def _mail(self, data_dir: str) -> MailSettings:

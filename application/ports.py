@@ -6,7 +6,7 @@ Times are timezone-aware UTC ``datetime``s; durations are ``timedelta``s; money 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -17,6 +17,7 @@ from domain.audit import AuditRecord
 from domain.catalog import Course
 from domain.enrollment import Enrollment
 from domain.money import Money
+from domain.payments import ExchangeRate
 
 T = TypeVar("T")
 
@@ -282,3 +283,159 @@ class CatalogQueries(Protocol):
     def statistics(self, course_id: str) -> CourseStats: ...
     def enrollments_of(self, student_id: str) -> list[EnrollmentSummary]:
         """The student's enrollments with their courses' titles, newest first."""
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    course_id: str
+    title: str
+    price: Money  # in the currency charged (converted when the provider needed it)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """Everything a provider needs to open one payment attempt."""
+
+    payment_id: str
+    order_id: str
+    flow: str  # "payment_intent" | "checkout_session" | "paypal_order" | "sandbox"
+    amount: Money
+    lines: tuple[CheckoutLine, ...]
+    description: str
+    customer_email: str
+    success_url: str
+    cancel_url: str
+    expires_at: datetime | None
+    idempotency_key: str  # derived from our ids: the same attempt never opens twice
+    payment_method: str | None = None  # sandbox: a Stripe test payment method id
+
+
+@dataclass(frozen=True)
+class PaymentSession:
+    provider: str
+    reference: str  # pi_..., cs_..., the PayPal order id
+    client_secret: str | None
+    redirect_url: str | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """The provider's current view of a payment, re-fetched, never taken from a client."""
+
+    reference: str
+    status: str  # a domain.payments.PaymentStatus value
+    received: Money | None  # what the provider captured; None until it did
+    provider_payment_id: str | None = None  # pi_... behind a session, the PayPal capture id
+    refunded_minor: int = 0
+    failure_reason: str | None = None
+    next_action: dict[str, Any] | None = None  # what Stripe.js needs for 3-D Secure
+
+
+@dataclass(frozen=True)
+class RefundReceipt:
+    reference: str
+    status: str  # "pending" | "succeeded" | "failed"
+    amount: Money
+
+
+class PaymentGateway(Protocol):
+    """One payment provider. Every call has a timeout. Transient failures (connection errors,
+    timeouts, 429, 5xx) raise ``GatewayUnavailable``; a refusal by the provider (declined,
+    invalid request) raises ``GatewayDeclined``. Mutating calls carry ``idempotency_key`` and
+    are safe to repeat with it."""
+
+    provider: str
+
+    def supports(self, currency: str) -> bool:
+        """Whether the provider can charge in this ISO 4217 currency."""
+
+    def start(self, request: PaymentRequest) -> PaymentSession:
+        """Opens the attempt (PaymentIntent, Checkout Session, PayPal order) for
+        ``request.amount``; our payment and order ids travel in the provider's metadata."""
+
+    def fetch(self, reference: str) -> PaymentState:
+        """The payment's current state at the provider."""
+
+    def complete(self, reference: str, idempotency_key: str) -> PaymentState:
+        """Finishes an approved payment where the provider needs it (PayPal capture) and
+        returns the resulting state; for providers that capture by themselves, ``fetch``."""
+
+    def cancel(self, reference: str, idempotency_key: str) -> None:
+        """Closes an open attempt so it can no longer be paid; a closed one is left alone."""
+
+    def refund(self, reference: str, payment_id: str | None, amount: Money,
+               idempotency_key: str) -> RefundReceipt:
+        """Refunds ``amount`` (minor units, the charged currency) of a paid attempt."""
+
+
+class PaymentGateways(Protocol):
+    def get(self, provider: str) -> PaymentGateway:
+        """The gateway for a provider name; raises ``InvalidValue`` for one not configured."""
+
+    def names(self) -> tuple[str, ...]: ...
+
+
+class ExchangeRates(Protocol):
+    def rate(self, source: str, target: str) -> ExchangeRate:
+        """A snapshot of the rate from ``source`` to ``target`` currency. Raises
+        ``RateUnavailable`` when no rate is known: never guesses."""
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """An authenticated delivery, reduced to what the inbox stores."""
+
+    provider: str
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+
+
+class WebhookAuthenticator(Protocol):
+    provider: str
+
+    def authenticate(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        """Verifies the delivery's signature on the raw ``body`` (and its age) and parses it.
+        Raises ``InvalidSignature`` for an unsigned, forged or stale delivery."""
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """What an event means for our payments, in our terms. The payment is found by our id
+    (from the provider's metadata) or by the provider reference."""
+
+    kind: str  # "payment" | "refund" | "dispute_opened" | "dispute_closed" | "ignore"
+    payment_id: str | None = None
+    reference: str | None = None
+    dispute_won: bool | None = None
+
+
+class WebhookInterpreter(Protocol):
+    provider: str
+
+    def interpret(self, event: WebhookEvent) -> PaymentNotice:
+        """Maps a provider event to a notice; unknown event types give kind "ignore"."""
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: str  # the JSON text first answered
+
+
+class IdempotencyStore(Protocol):
+    """Remembers the first answer to a request carrying an ``Idempotency-Key``."""
+
+    def begin(self, scope: str, key: str, request_hash: str) -> StoredResponse | None:
+        """None: this request is the first and now holds the key. A StoredResponse: replay
+        it. Raises ``Conflict`` while the first request is still in flight and
+        ``IdempotencyMismatch`` when the key was used with another request body."""
+
+    def finish(self, scope: str, key: str, response: StoredResponse) -> None: ...
+
+    def abandon(self, scope: str, key: str) -> None:
+        """Forgets a key whose request failed on our side (5xx), so a retry runs afresh."""

@@ -57,3 +57,33 @@ class DeliveryFailed(DomainError):
     """An outside service could not be reached or failed transiently; retry later."""
 
     code = "unavailable"
+
+
+class GatewayUnavailable(DeliveryFailed):
+    """A payment provider timed out, failed or rate-limited us; nothing was charged for sure."""
+
+    code = "gateway_unavailable"
+
+
+class GatewayDeclined(DomainError):
+    """A payment provider refused the request (declined card, invalid amount, ...)."""
+
+    code = "gateway_declined"
+
+
+class InvalidSignature(DomainError):
+    """A webhook delivery that is unsigned, forged or too old."""
+
+    code = "invalid_signature"
+
+
+class RateUnavailable(DomainError):
+    """No exchange rate is known for a currency pair; eduport never guesses one."""
+
+    code = "rate_unavailable"
+
+
+class IdempotencyMismatch(DomainError):
+    """An Idempotency-Key reused with a different request."""
+
+    code = "idempotency_key_reused"

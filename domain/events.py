@@ -73,3 +73,41 @@ class StudentEnrolled(Event):
     enrollment_id: str
     course_id: str
     student_id: str
+
+
+@dataclass(frozen=True)
+class PaymentSucceeded(Event):
+    payment_id: str
+    order_id: str
+    student_id: str
+
+
+@dataclass(frozen=True)
+class PaymentFailed(Event):
+    payment_id: str
+    student_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PaymentRefunded(Event):
+    payment_id: str
+    order_id: str
+    student_id: str
+    refunded_minor: int
+    full: bool
+
+
+@dataclass(frozen=True)
+class DisputeOpened(Event):
+    payment_id: str
+    order_id: str
+    student_id: str
+
+
+@dataclass(frozen=True)
+class DisputeClosed(Event):
+    payment_id: str
+    order_id: str
+    student_id: str
+    won: bool

@@ -14,6 +14,9 @@ from domain.errors import (
     Conflict,
     DeliveryFailed,
     DomainError,
+    GatewayDeclined,
+    IdempotencyMismatch,
+    InvalidSignature,
     InvalidState,
     InvalidToken,
     InvalidValue,
@@ -33,7 +36,10 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (InvalidState, 409),
     (InvalidToken, 400),
+    (InvalidSignature, 400),
+    (GatewayDeclined, 402),
     (InvalidValue, 422),
+    (IdempotencyMismatch, 422),
     (DeliveryFailed, 503),
 ]
 

@@ -11,6 +11,7 @@ from domain.accounts import User
 from domain.catalog import Course, Lesson
 from domain.enrollment import Enrollment
 from domain.money import Money
+from domain.payments import Order, OrderLine, Payment
 
 mapper_registry = registry()
 _lock = threading.Lock()
@@ -41,4 +42,25 @@ def start_mappers() -> None:
             },
         )
         mapper_registry.map_imperatively(Enrollment, tables.enrollments)
+        mapper_registry.map_imperatively(
+            OrderLine,
+            tables.order_lines,
+            properties={"price": composite(Money, tables.order_lines.c.price_minor,
+                                           tables.order_lines.c.price_currency)},
+        )
+        mapper_registry.map_imperatively(
+            Order,
+            tables.orders,
+            properties={"lines": relationship(OrderLine, order_by=tables.order_lines.c.id,
+                                              cascade="all, delete-orphan", lazy="selectin")},
+        )
+        p = tables.payments.c
+        mapper_registry.map_imperatively(
+            Payment,
+            tables.payments,
+            properties={
+                "amount": composite(Money, p.amount_minor, p.amount_currency),
+                "order_total": composite(Money, p.order_total_minor, p.order_total_currency),
+            },
+        )
         _started = True

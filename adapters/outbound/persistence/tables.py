@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -27,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 from domain.accounts import Role
 from domain.catalog import CourseStatus
 from domain.enrollment import EnrollmentStatus
+from domain.payments import PaymentStatus
 
 metadata = MetaData(
     naming_convention={
@@ -203,4 +205,134 @@ outbox_handled = Table(
     metadata,
     Column("outbox_id", ID, ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True),
     Column("handler", String(100), primary_key=True),
+)
+
+
+# --- payments --------------------------------------------------------------------------------
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("student_id", ID, ForeignKey("users.id"), nullable=False, index=True),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", utc(), nullable=False),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("course_id", ID, ForeignKey("courses.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("price_currency", String(3), nullable=False),
+)
+
+_OPEN_PAYMENT = "status IN ('pending', 'requires_action', 'failed')"
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("student_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("flow", String(32), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("amount_currency", String(3), nullable=False),
+    Column("order_total_minor", BigInteger, nullable=False),
+    Column("order_total_currency", String(3), nullable=False),
+    Column("course_set", Text, nullable=False),
+    Column("status", EnumText(PaymentStatus), nullable=False),
+    Column("provider_reference", String(255)),
+    Column("provider_payment_id", String(255)),
+    Column("client_secret", String(255)),
+    Column("redirect_url", Text),
+    Column("expires_at", utc()),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("failure_reason", String(200)),
+    Column("rate", String(40)),
+    Column("rate_source", String(100)),
+    Column("rate_fetched_at", utc()),
+    Column("created_at", utc(), nullable=False),
+    Column("updated_at", utc(), nullable=False),
+    UniqueConstraint("provider", "provider_reference", name="uq_payments_provider_reference"),
+    Index("ix_payments_status_updated_at", "status", "updated_at"),
+    # At most one open attempt per student and set of courses: never two live charges.
+    Index("uq_payments_one_open_attempt", "student_id", "course_set", unique=True,
+          sqlite_where=text(_OPEN_PAYMENT), postgresql_where=text(_OPEN_PAYMENT)),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("payment_id", ID, ForeignKey("payments.id"), nullable=False, index=True),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("provider_reference", String(255)),
+    Column("requested_by", ID, nullable=False),
+    Column("reason", String(200)),
+    Column("created_at", utc(), nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", utc(), nullable=False),
+    Column("processed_at", utc()),
+    Column("locked_until", utc()),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("outcome", String(200)),
+    UniqueConstraint("provider", "event_id", name="uq_webhook_events_provider_event_id"),
+    Index("ix_webhook_events_pending", "processed_at", "received_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(64), primary_key=True),  # the caller: a user id
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # in_flight | done
+    Column("response_status", Integer),
+    Column("response_body", Text),
+    Column("created_at", utc(), nullable=False),
+    Column("locked_until", utc()),
+)
+
+sandbox_payments = Table(
+    "sandbox_payments",
+    metadata,
+    Column("reference", String(64), primary_key=True),
+    Column("idempotency_key", String(255), nullable=False, unique=True),
+    Column("payment_id", ID, nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payment_method", String(64)),
+    Column("status", String(32), nullable=False),
+    Column("refunded_minor", BigInteger, nullable=False),
+    Column("failure_reason", String(200)),
+    Column("created_at", utc(), nullable=False),
+)
+
+sandbox_events = Table(
+    "sandbox_events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("reference", String(64), nullable=False, index=True),
+    Column("event_type", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", utc(), nullable=False),
 )

@@ -1,0 +1,162 @@
+"""`eduport demo`: the whole platform scenario on the embedded default, step by step.
+
+It builds a fresh install in a temporary folder (SQLite, inline jobs, the .eml mailer) and
+drives the public HTTP API exactly as a web client would, printing each step and checking its
+answer. Exit status 0 means every step did what the platform promises.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from injector import Injector
+from sqlalchemy import Engine, func, select
+
+from adapters.outbound.persistence import tables
+from adapters.outbound.persistence.migrations_runner import upgrade
+from adapters.settings import Settings
+
+PASSWORD = "demo passphrase 2026"
+
+
+class DemoFailed(Exception):
+    pass
+
+
+class Demo:
+    def __init__(self, client: FlaskClient, mail_dir: Path, engine: Engine,
+                 echo: Callable[[str], None]) -> None:
+        self.client, self.mail_dir, self.engine, self.echo = client, mail_dir, engine, echo
+        self.step_number = 0
+
+    def step(self, text: str) -> None:
+        self.step_number += 1
+        self.echo(f"{self.step_number:>2}. {text}")
+
+    def call(self, method: str, path: str, expect: int, token: str | None = None,
+             body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.client.open(path, method=method, json=body, headers=headers)
+        if response.status_code != expect:
+            raise DemoFailed(f"{method} {path} answered {response.status_code}, expected "
+                             f"{expect}: {response.get_data(as_text=True)[:500]}")
+        self.echo(f"      {method} {path} -> {response.status_code}")
+        return response.get_json(silent=True)
+
+    def mails(self) -> list[Message]:
+        return [email.message_from_bytes(p.read_bytes()) for p in self.mail_dir.glob("*.eml")]
+
+    def token_mailed_to(self, address: str, subject: str) -> str:
+        for message in self.mails():
+            if message["To"] == address and message["Subject"] == subject:
+                body = message.get_payload(decode=True)
+                text = body.decode() if isinstance(body, bytes) else str(body)
+                found = re.search(r"token=([A-Za-z0-9._-]+)", text)
+                if found:
+                    return found.group(1)
+        raise DemoFailed(f"no {subject!r} email reached {address}")
+
+    def register(self, who: str, address: str, role: str) -> str:
+        self.call("POST", "/auth/register", 201, body={
+            "email": address, "password": PASSWORD, "full_name": who, "role": role})
+        session = self.call("POST", "/auth/login", 200,
+                            body={"email": address, "password": PASSWORD})
+        return str(session["access_token"])
+
+    def run(self) -> None:
+        self.step("A teacher registers and signs in")
+        teacher = self.register("Grace Hopper", "grace@demo.eduport", "teacher")
+
+        self.step("She creates a free course with three lessons, the first a free preview")
+        course = self.call("POST", "/courses", 201, teacher, {
+            "title": "Compilers from scratch", "slug": "compilers-from-scratch",
+            "description": "Build a compiler in ten evenings.",
+            "price": {"amount_minor": 0, "currency": "USD"}})
+        lessons = [
+            self.call("POST", f"/courses/{course['id']}/lessons", 201, teacher, {
+                "title": title, "slug": slug, "is_free_preview": index == 0,
+                "video_ref": f"https://videos.demo.eduport/{slug}.mp4"})
+            for index, (title, slug) in enumerate([
+                ("Why compilers", "why-compilers"), ("Lexing", "lexing"),
+                ("Parsing", "parsing")])
+        ]
+
+        self.step("She publishes it; it appears in the public catalog")
+        self.call("POST", f"/courses/{course['id']}/publish", 200, teacher)
+        listing = self.call("GET", "/courses?q=compilers", 200)
+        if [item["id"] for item in listing["items"]] != [course["id"]]:
+            raise DemoFailed("the published course is not in the catalog")
+
+        self.step("A student registers; welcome and verification emails go out via the outbox")
+        student = self.register("Alan Turing", "alan@demo.eduport", "student")
+        subjects = sorted(m["Subject"] for m in self.mails() if m["To"] == "alan@demo.eduport")
+        self.echo(f"      mail to alan@demo.eduport: {subjects}")
+
+        self.step("He follows the link in the verification email")
+        token = self.token_mailed_to("alan@demo.eduport", "Confirm your email address")
+        self.call("POST", "/auth/verify-email", 200, body={"token": token})
+        if not self.call("GET", "/me", 200, student)["email_verified"]:
+            raise DemoFailed("the email is still unverified")
+
+        self.step("Before enrolling he may watch the free preview, but not lesson two")
+        self.call("GET", f"/courses/{course['id']}/lessons/{lessons[0]['id']}", 200, student)
+        self.call("GET", f"/courses/{course['id']}/lessons/{lessons[1]['id']}", 403, student)
+
+        self.step("He enrolls, twice by accident: one enrollment, counted once")
+        self.call("POST", f"/courses/{course['id']}/enrollments", 201, student)
+        self.call("POST", f"/courses/{course['id']}/enrollments", 200, student)
+        enrollments = self.call("GET", "/me/enrollments", 200, student)
+        stats = self.call("GET", f"/courses/{course['id']}/statistics", 200, teacher)
+        self.echo(f"      enrollments: {len(enrollments)}, students_count: "
+                  f"{stats['students_count']}")
+        if len(enrollments) != 1 or stats["students_count"] != 1:
+            raise DemoFailed("the enrollment was not idempotent")
+
+        self.step("Now lesson two opens")
+        opened = self.call("GET", f"/courses/{course['id']}/lessons/{lessons[1]['id']}", 200,
+                           student)
+        self.echo(f"      playing {opened['video_ref']}")
+
+        self.step("The outbox delivered every message")
+        with self.engine.connect() as connection:
+            pending = connection.execute(select(func.count()).select_from(tables.outbox)
+                                         .where(tables.outbox.c.processed_at.is_(None)))
+            left = pending.scalar_one()
+        welcomes = [m for m in self.mails() if m["Subject"] == "Welcome to eduport"]
+        self.echo(f"      welcome emails: {len(welcomes)}, undelivered outbox messages: {left}")
+        if len(welcomes) != 2 or left != 0:
+            raise DemoFailed("the outbox did not deliver the welcome emails")
+
+
+def run_demo(injector_factory: Callable[..., Injector], app_factory: Callable[..., Flask],
+             keep: bool, echo: Callable[[str], None]) -> int:
+    folder = Path(tempfile.mkdtemp(prefix="eduport-demo-"))
+    try:
+        # The embedded default, whatever the caller's environment says.
+        settings = Settings.from_env({"EDUPORT_DATA_DIR": str(folder), "LOG_LEVEL": "WARNING",
+                                      "LOG_FORMAT": "text"})
+        injector = injector_factory(settings)
+        engine = injector.get(Engine)
+        upgrade(engine)
+        echo(f"eduport demo: a fresh install in {folder} (SQLite, inline jobs, mail as .eml)")
+        client = app_factory(injector, settings).test_client()
+        Demo(client, Path(settings.mail.outbox_dir), engine, echo).run()
+        echo("demo finished: every step did what it should")
+        return 0
+    except DemoFailed as failure:
+        echo(f"demo FAILED: {failure}")
+        return 1
+    finally:
+        if keep:
+            echo(f"data kept in {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)

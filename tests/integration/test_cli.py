@@ -1,0 +1,106 @@
+"""The `eduport` command as an operator runs it: real processes, real ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import JWT_SECRET
+
+EDUPORT = [sys.executable, "-c", "import bootstrap; bootstrap.main()"]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "JWT_SECRET")}
+    env.update({"EDUPORT_DATA_DIR": str(tmp_path), "LOG_FORMAT": "text", **extra})
+    return env
+
+
+def eduport(tmp_path: Path, *args: str, timeout: float = 120,
+            **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*EDUPORT, *args], env=_env(tmp_path, **extra), capture_output=True,
+                          text=True, timeout=timeout, check=False, cwd=tmp_path)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_demo_runs_the_whole_scenario_offline(tmp_path: Path) -> None:
+    done = eduport(tmp_path, "demo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "demo finished: every step did what it should" in done.stdout
+    assert "enrollments: 1, students_count: 1" in done.stdout
+    assert "welcome emails: 2, undelivered outbox messages: 0" in done.stdout
+
+
+def test_serve_refuses_an_unmigrated_database_then_serves_after_migrate(tmp_path: Path) -> None:
+    port = free_port()
+    refused = eduport(tmp_path, "serve", "--port", str(port))
+    assert refused.returncode != 0
+    assert "run `eduport migrate` first" in refused.stderr
+    migrated = eduport(tmp_path, "migrate")
+    assert migrated.returncode == 0 and "database migrated" in migrated.stdout
+    assert "already at" in eduport(tmp_path, "migrate").stdout
+
+    server = subprocess.Popen([*EDUPORT, "serve", "--port", str(port), "--workers", "1"],
+                              env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        body = ""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not body:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    body = r.read().decode()
+            except OSError:
+                time.sleep(0.3)
+        assert '"alive"' in body
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs", timeout=5) as docs:
+            assert b"swagger" in docs.read().lower()
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert f"Swagger UI: http://127.0.0.1:{port}/docs" in out
+
+
+def test_create_admin_from_the_command_line(tmp_path: Path) -> None:
+    assert eduport(tmp_path, "migrate").returncode == 0
+    created = eduport(tmp_path, "users", "create-admin", "--email", "root@example.test",
+                      "--full-name", "Root", EDUPORT_ADMIN_PASSWORD="a long admin passphrase")
+    assert created.returncode == 0, created.stderr
+    assert "platform admin created" in created.stdout
+    again = eduport(tmp_path, "users", "create-admin", "--email", "root@example.test",
+                    "--full-name", "Root", EDUPORT_ADMIN_PASSWORD="a long admin passphrase")
+    assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_bad_configuration_names_the_variable(tmp_path: Path) -> None:
+    failed = eduport(tmp_path, "migrate", JWT_SECRET="short", DATABASE_URL="mysql://x")
+    assert failed.returncode != 0
+    assert "JWT_SECRET" in failed.stderr and "DATABASE_URL" in failed.stderr
+    assert "Traceback" not in failed.stderr
+
+
+def test_the_worker_needs_redis(tmp_path: Path) -> None:
+    failed = eduport(tmp_path, "worker", "--burst")
+    assert failed.returncode != 0 and "REDIS_URL" in failed.stderr
+
+
+@pytest.mark.postgres
+def test_migrate_targets_postgres(tmp_path: Path) -> None:
+    from tests.conftest import need_service
+
+    url = need_service("DATABASE_URL")
+    done = eduport(tmp_path, "migrate", DATABASE_URL=url, JWT_SECRET=JWT_SECRET)
+    assert done.returncode == 0, done.stderr
