@@ -17,7 +17,7 @@ from domain.audit import AuditRecord
 from domain.catalog import Course
 from domain.enrollment import Enrollment
 from domain.money import Money
-from domain.payments import ExchangeRate
+from domain.payments import ExchangeRate, Order, Payment
 
 T = TypeVar("T")
 
@@ -222,6 +222,10 @@ class UnitOfWork(Protocol):
     refresh_tokens: RefreshTokenStore
     used_tokens: UsedTokens
     outbox: Outbox
+    orders: OrderRepository
+    payments: PaymentRepository
+    refunds: RefundRepository
+    webhooks: WebhookInbox
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -324,10 +328,14 @@ class PaymentSession:
 
 @dataclass(frozen=True)
 class PaymentState:
-    """The provider's current view of a payment, re-fetched, never taken from a client."""
+    """The provider's current view of a payment, re-fetched, never taken from a client.
+
+    ``status`` is the charge's own life cycle, one of the PaymentStatus values pending,
+    requires_action, succeeded, failed, canceled, expired; a paid payment stays "succeeded"
+    however much was refunded since, and ``refunded_minor`` carries the refunded total."""
 
     reference: str
-    status: str  # a domain.payments.PaymentStatus value
+    status: str
     received: Money | None  # what the provider captured; None until it did
     provider_payment_id: str | None = None  # pi_... behind a session, the PayPal capture id
     refunded_minor: int = 0
@@ -439,3 +447,72 @@ class IdempotencyStore(Protocol):
 
     def abandon(self, scope: str, key: str) -> None:
         """Forgets a key whose request failed on our side (5xx), so a retry runs afresh."""
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+    def get(self, order_id: str) -> Order | None: ...
+
+
+class PaymentRepository(Protocol):
+    def add(self, payment: Payment) -> None: ...
+    def get(self, payment_id: str, for_update: bool = False) -> Payment | None:
+        """``for_update`` locks the row until commit (concurrent confirmations queue)."""
+
+    def by_reference(self, provider: str, reference: str) -> Payment | None: ...
+    def open_attempt(self, student_id: str, course_set: str) -> Payment | None: ...
+    def open_before(self, moment: datetime, limit: int) -> list[str]:
+        """Ids of open payments last changed before ``moment``, oldest first."""
+
+    def expired(self, now: datetime, limit: int) -> list[str]:
+        """Ids of open payments whose provider expiry has passed."""
+
+
+@dataclass
+class RefundRecord:
+    id: str
+    payment_id: str
+    amount: Money
+    status: str  # requested | pending | succeeded | failed
+    requested_by: str
+    created_at: datetime
+    reason: str | None = None
+    provider_reference: str | None = None
+
+
+class RefundRepository(Protocol):
+    def add(self, refund: RefundRecord) -> None: ...
+    def update(self, refund_id: str, status: str, provider_reference: str | None) -> None: ...
+    def for_payment(self, payment_id: str) -> list[RefundRecord]: ...
+
+
+@dataclass(frozen=True)
+class InboxDelivery:
+    id: str
+    provider: str
+    event_id: str
+    event_type: str
+    payload: dict[str, Any]
+    received_at: datetime
+    processed_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    outcome: str | None = None
+
+
+class WebhookInbox(Protocol):
+    def add(self, delivery: InboxDelivery) -> bool:
+        """Stores a delivery; False when (provider, event_id) is already there."""
+
+    def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
+        """Takes an unprocessed delivery for ``lease``; None when processed or leased."""
+
+    def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None: ...
+    def release(self, delivery_id: str, error: str) -> None: ...
+    def get(self, delivery_id: str) -> InboxDelivery | None: ...
+    def reopen(self, delivery_id: str) -> bool:
+        """Makes a delivery processable again (replay); False when unknown."""
+
+    def unprocessed(self, received_before: datetime, limit: int) -> list[str]: ...
+    def failed(self, limit: int) -> list[str]:
+        """Unprocessed deliveries whose last attempt failed."""

@@ -42,6 +42,34 @@ class Enrollment(Aggregate):
     def grants_access(self) -> bool:
         return self.status == EnrollmentStatus.ACTIVE
 
+    def suspend(self) -> bool:
+        """While a payment is disputed. True when access changed."""
+        if self.status != EnrollmentStatus.ACTIVE:
+            return False
+        self.status = EnrollmentStatus.SUSPENDED
+        return True
+
+    def restore(self) -> bool:
+        """A dispute was won. True when access changed."""
+        if self.status != EnrollmentStatus.SUSPENDED:
+            return False
+        self.status = EnrollmentStatus.ACTIVE
+        return True
+
+    def revoke(self) -> bool:
+        """Refunded in full or lost in a dispute. True when the student lost access."""
+        if self.status == EnrollmentStatus.REVOKED:
+            return False
+        self.status = EnrollmentStatus.REVOKED
+        return True
+
+    def reactivate(self, source: str, now: datetime) -> bool:
+        """Bought again after a revocation."""
+        if self.status != EnrollmentStatus.REVOKED:
+            return False
+        self.status, self.source, self.enrolled_at = EnrollmentStatus.ACTIVE, source, now
+        return True
+
 
 def ensure_can_open_lesson(
     user_id: str, role: Role, course: Course, lesson: Lesson, enrollment: Enrollment | None
@@ -55,3 +83,4 @@ def ensure_can_open_lesson(
         return
     if enrollment is None or not enrollment.grants_access:
         raise PermissionDenied("enroll in the course to open this lesson")
+
