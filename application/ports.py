@@ -380,13 +380,6 @@ class PaymentGateway(Protocol):
         """Refunds ``amount`` (minor units, the charged currency) of a paid attempt."""
 
 
-class PaymentGateways(Protocol):
-    def get(self, provider: str) -> PaymentGateway:
-        """The gateway for a provider name; raises ``InvalidValue`` for one not configured."""
-
-    def names(self) -> tuple[str, ...]: ...
-
-
 class ExchangeRates(Protocol):
     def rate(self, source: str, target: str) -> ExchangeRate:
         """A snapshot of the rate from ``source`` to ``target`` currency. Raises
@@ -513,6 +506,7 @@ class WebhookInbox(Protocol):
     def reopen(self, delivery_id: str) -> bool:
         """Makes a delivery processable again (replay); False when unknown."""
 
-    def unprocessed(self, received_before: datetime, limit: int) -> list[str]: ...
+    def unprocessed(self, received_before: datetime, limit: int) -> list[str]:
+        """Deliveries stored before ``received_before`` and never tried."""
     def failed(self, limit: int) -> list[str]:
         """Unprocessed deliveries whose last attempt failed."""

@@ -25,7 +25,7 @@ from adapters.outbound.persistence import tables
 from adapters.outbound.persistence.migrations_runner import upgrade
 from adapters.settings import Settings
 
-PASSWORD = "demo passphrase 2026"
+PASSWORD = "demo passphrase 2026"  # noqa: S105 - the demo's throwaway accounts
 
 
 class DemoFailed(Exception):

@@ -57,6 +57,7 @@ class Enroll:
             self.uow.statistics.record_enrollment(course.id)
             self.auditor.record(self.uow, student_id, "enrollment.created", "enrollment",
                                 enrollment.id, course_id=course.id)
+            # Added last, so a concurrent duplicate meets the unique constraint in commit().
             self.uow.enrollments.add(enrollment)
             try:
                 self.uow.commit()

@@ -20,7 +20,7 @@ class ReorderLessons:
     def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
         self.uow, self.clock = uow, clock
 
-    def __call__(self, cmd: ReorderLessonsCommand) -> tuple[LessonOutline, ...]:
+    def __call__(self, cmd: ReorderLessonsCommand) -> list[LessonOutline]:
         with self.uow:
             course = self.uow.courses.get(cmd.course_id)
             if course is None:
@@ -29,4 +29,4 @@ class ReorderLessons:
             course.reorder_lessons(list(cmd.lesson_ids))
             course.updated_at = self.clock.now()
             self.uow.commit()
-            return describe_course(course).lessons
+            return list(describe_course(course).lessons)

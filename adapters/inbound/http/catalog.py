@@ -168,17 +168,27 @@ def optional_principal() -> Principal | None:
 # --- views ----------------------------------------------------------------------------------
 
 
-@blp.route("/courses")
-class Courses(MethodView):
+# The public listing is the hottest read (and benchmarked): its view is separate from the one
+# for POST /courses so that a listing request builds only the query port it uses.
+@blp.route("/courses", methods=["GET"])
+class Catalog(MethodView):
     @inject
-    def __init__(self, list_courses: ListCourses, create: CreateCourse) -> None:
-        self.list_courses, self.create = list_courses, create
+    def __init__(self, list_courses: ListCourses) -> None:
+        self.list_courses = list_courses
 
     @blp.arguments(CourseListArgsSchema, location="query")
     @blp.response(200, CoursePageSchema)
+    @blp.alt_response(422, **problem_response("page, page_size or q is not valid"))
     def get(self, args: dict[str, Any]) -> Page[CourseSummary]:
         """Published courses, newest first; ``q`` searches titles. No token needed."""
         return self.list_courses(ListCoursesQuery(args["page"], args["page_size"], args["q"]))
+
+
+@blp.route("/courses", methods=["POST"])
+class Courses(MethodView):
+    @inject
+    def __init__(self, create: CreateCourse) -> None:
+        self.create = create
 
     @requires(Role.TEACHER)
     @blp.arguments(NewCourseSchema)
@@ -263,7 +273,7 @@ class LessonOrder(MethodView):
     @blp.alt_response(403, **problem_response("Only the course's teacher orders its lessons"))
     @blp.alt_response(404, **problem_response("No such course"))
     @blp.alt_response(422, **problem_response("Not every lesson named exactly once"))
-    def put(self, body: dict[str, Any], course_id: str) -> tuple[LessonOutline, ...]:
+    def put(self, body: dict[str, Any], course_id: str) -> list[LessonOutline]:
         """Replace the order of the lessons with the full list of their ids."""
         ids = tuple(body["lesson_ids"])
         return self.reorder(ReorderLessonsCommand(current_principal(), course_id, ids))

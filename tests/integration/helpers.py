@@ -1,0 +1,83 @@
+"""HTTP helpers for the catalog and enrollment tests: users, tokens, courses, problems."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_up(client: Any, role: str, name: str = "Ann Lee") -> dict[str, str]:
+    """Registers a fresh user of ``role`` and returns the Authorization header of a session."""
+    email = f"{role}-{next(_numbers)}@example.test"
+    registered = client.post("/auth/register", json={
+        "email": email, "password": PASSWORD, "full_name": name, "role": role})
+    assert registered.status_code == 201, registered.get_data(as_text=True)
+    return log_in(client, email)
+
+
+def sign_up_admin(client: Any, injector: Any) -> dict[str, str]:
+    """Platform admins are made by operators, not by sign-up: use the app's use case."""
+    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+
+    email = f"admin-{next(_numbers)}@example.test"
+    injector.get(CreateAdmin)(CreateAdminCommand(email, PASSWORD, "Ada Admin"))
+    return log_in(client, email)
+
+
+def log_in(client: Any, email: str) -> dict[str, str]:
+    session = client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    assert session.status_code == 200, session.get_data(as_text=True)
+    return bearer(session.get_json()["access_token"])
+
+
+def user_id(client: Any, headers: dict[str, str]) -> str:
+    found: str = client.get("/me", headers=headers).get_json()["user_id"]
+    return found
+
+
+def new_course(client: Any, teacher: dict[str, str], slug: str | None = None, *,
+               title: str = "Intro to Python", amount_minor: int = 0,
+               currency: str = "USD") -> dict[str, Any]:
+    body = {"title": title, "slug": slug or f"course-{next(_numbers)}",
+            "description": "Learn Python.",
+            "price": {"amount_minor": amount_minor, "currency": currency}}
+    created = client.post("/courses", json=body, headers=teacher)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    course: dict[str, Any] = created.get_json()
+    return course
+
+
+def new_lesson(client: Any, teacher: dict[str, str], course_id: str, slug: str, *,
+               free_preview: bool = False) -> dict[str, Any]:
+    body = {"title": slug.replace("-", " ").title(), "slug": slug,
+            "is_free_preview": free_preview, "video_ref": f"vdo/{slug}"}
+    created = client.post(f"/courses/{course_id}/lessons", json=body, headers=teacher)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    lesson: dict[str, Any] = created.get_json()
+    return lesson
+
+
+def published_course(client: Any, teacher: dict[str, str], slug: str | None = None,
+                     **kwargs: Any) -> dict[str, Any]:
+    course = new_course(client, teacher, slug, **kwargs)
+    new_lesson(client, teacher, course["id"], "welcome")
+    done = client.post(f"/courses/{course['id']}/publish", headers=teacher)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    published: dict[str, Any] = done.get_json()
+    return published
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    problem: dict[str, Any] = response.get_json()
+    assert problem["status"] == status and problem["type"].startswith("https://")
+    assert "Traceback" not in response.get_data(as_text=True)
+    return problem

@@ -1,0 +1,324 @@
+"""Catalog use cases with fakes: state in the FakeDatabase, the outbox and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from application.ports import Principal
+from application.use_cases.add_lesson import AddLesson, AddLessonCommand
+from application.use_cases.course_statistics import CourseStatisticsQuery, GetCourseStatistics
+from application.use_cases.create_course import CreateCourse, CreateCourseCommand
+from application.use_cases.get_course import CourseDetails, GetCourse, GetCourseQuery
+from application.use_cases.list_courses import ListCourses, ListCoursesQuery
+from application.use_cases.list_teacher_courses import ListTeacherCourses
+from application.use_cases.open_lesson import OpenLesson, OpenLessonQuery
+from application.use_cases.publish_course import PublishCourse, PublishCourseCommand
+from application.use_cases.reorder_lessons import ReorderLessons, ReorderLessonsCommand
+from application.use_cases.update_course import UpdateCourse, UpdateCourseCommand
+from application.use_cases.update_lesson import UpdateLesson, UpdateLessonCommand
+from domain.accounts import Role, User
+from domain.catalog import CourseStatus
+from domain.enrollment import Enrollment
+from domain.errors import Conflict, InvalidState, InvalidValue, NotFound, PermissionDenied
+from domain.money import Money
+from tests.unit.conftest import World
+
+TEACHER = Principal("teacher-1", Role.TEACHER)
+OTHER_TEACHER = Principal("teacher-2", Role.TEACHER)
+STUDENT = Principal("student-1", Role.STUDENT)
+ADMIN = Principal("admin-1", Role.PLATFORM_ADMIN)
+FREE = Money.zero("USD")
+
+
+def add_user(world: World, principal: Principal, name: str = "Tess Teacher") -> None:
+    world.db.users[principal.user_id] = User(
+        principal.user_id, f"{principal.user_id}@example.test", name, Role(principal.role),
+        "hashed:x", world.clock.now())
+
+
+def create(world: World, slug: str = "intro-to-python", title: str = "Intro to Python",
+           price: Money = FREE, actor: Principal = TEACHER) -> CourseDetails:
+    cmd = CreateCourseCommand(actor, title, slug, "Learn Python.", price, "thumbs/python.png")
+    result: CourseDetails = world.build(CreateCourse)(cmd)
+    return result
+
+
+def add_lesson(world: World, course_id: str, slug: str, free_preview: bool = False) -> Any:
+    cmd = AddLessonCommand(TEACHER, course_id, slug.replace("-", " ").title(), slug,
+                           free_preview, f"video/{slug}")
+    return world.build(AddLesson)(cmd)
+
+
+def published(world: World, slug: str = "intro-to-python", title: str = "Intro to Python",
+              price: Money = FREE) -> CourseDetails:
+    course = create(world, slug, title, price)
+    add_lesson(world, course.id, "welcome")
+    result: CourseDetails = world.build(PublishCourse)(PublishCourseCommand(TEACHER, course.id))
+    return result
+
+
+# --- creating and editing --------------------------------------------------------------------
+
+
+def test_a_teacher_creates_a_draft_course_and_it_is_audited(world: World) -> None:
+    course = create(world, price=Money(4900, "USD"))
+
+    stored = world.db.courses[course.id]
+    assert stored.teacher_id == TEACHER.user_id and stored.status == CourseStatus.DRAFT
+    assert stored.price == Money(4900, "USD") and stored.thumbnail_key == "thumbs/python.png"
+    assert course.status == "draft" and course.lessons == ()
+    assert [(r.action, r.object_id) for r in world.db.audit] == [("course.created", course.id)]
+
+
+@pytest.mark.parametrize("actor", [STUDENT, ADMIN, Principal("c-1", Role.COMPANY)])
+def test_only_teachers_create_courses(world: World, actor: Principal) -> None:
+    with pytest.raises(PermissionDenied):
+        create(world, actor=actor)
+    assert world.db.courses == {} and world.db.audit == []
+
+
+def test_a_taken_slug_is_a_conflict(world: World) -> None:
+    create(world)
+    with pytest.raises(Conflict):
+        create(world, title="Another")
+    assert len(world.db.courses) == 1
+
+
+def test_a_bad_slug_or_title_is_refused(world: World) -> None:
+    with pytest.raises(InvalidValue):
+        create(world, slug="Not A Slug")
+    with pytest.raises(InvalidValue):
+        create(world, title="   ")
+    assert world.db.courses == {}
+
+
+def test_the_teacher_edits_the_course(world: World) -> None:
+    course = create(world)
+    world.clock.advance(hours=1)
+    cmd = UpdateCourseCommand(TEACHER, course.id, title="Python, gently",
+                              price=Money(1000, "EUR"), thumbnail_key="")
+    edited = world.build(UpdateCourse)(cmd)
+
+    stored = world.db.courses[course.id]
+    assert stored.title == "Python, gently" and stored.price == Money(1000, "EUR")
+    assert stored.thumbnail_key is None and stored.description == "Learn Python."
+    assert edited.updated_at == world.clock.now() and edited.slug == "intro-to-python"
+
+
+def test_another_teacher_cannot_edit_and_nothing_changes(world: World) -> None:
+    course = create(world)
+    with pytest.raises(PermissionDenied):
+        world.build(UpdateCourse)(UpdateCourseCommand(OTHER_TEACHER, course.id, title="Mine"))
+    assert world.db.courses[course.id].title == "Intro to Python"
+
+
+def test_editing_an_unknown_course_is_not_found(world: World) -> None:
+    with pytest.raises(NotFound):
+        world.build(UpdateCourse)(UpdateCourseCommand(TEACHER, "nope", title="x"))
+
+
+# --- lessons ---------------------------------------------------------------------------------
+
+
+def test_lessons_are_appended_in_order_and_slugs_are_unique_per_course(world: World) -> None:
+    course = create(world)
+    first = add_lesson(world, course.id, "welcome", free_preview=True)
+    second = add_lesson(world, course.id, "variables")
+
+    assert (first.position, second.position) == (1, 2)
+    assert first.video_ref == "video/welcome" and first.is_free_preview
+    with pytest.raises(Conflict):
+        add_lesson(world, course.id, "welcome")
+    assert [lesson.slug for lesson in world.db.courses[course.id].lessons] == [
+        "welcome", "variables"]
+
+
+def test_only_the_owner_adds_lessons(world: World) -> None:
+    course = create(world)
+    cmd = AddLessonCommand(OTHER_TEACHER, course.id, "Hijack", "hijack")
+    with pytest.raises(PermissionDenied):
+        world.build(AddLesson)(cmd)
+    assert world.db.courses[course.id].lessons == []
+
+
+def test_the_teacher_edits_a_lesson(world: World) -> None:
+    course = create(world)
+    lesson = add_lesson(world, course.id, "welcome")
+    cmd = UpdateLessonCommand(TEACHER, course.id, lesson.id, title="Hello!",
+                              is_free_preview=True, video_ref="video/new")
+    edited = world.build(UpdateLesson)(cmd)
+
+    stored = world.db.courses[course.id].lessons[0]
+    assert (stored.title, stored.is_free_preview, stored.video_ref) == (
+        "Hello!", True, "video/new")
+    assert edited.video_ref == "video/new"
+    world.build(UpdateLesson)(UpdateLessonCommand(TEACHER, course.id, lesson.id, video_ref=""))
+    assert stored.video_ref is None and stored.title == "Hello!"
+
+
+def test_editing_lessons_is_checked(world: World) -> None:
+    course = create(world)
+    lesson = add_lesson(world, course.id, "welcome")
+    with pytest.raises(PermissionDenied):
+        world.build(UpdateLesson)(UpdateLessonCommand(OTHER_TEACHER, course.id, lesson.id,
+                                                      title="x"))
+    with pytest.raises(NotFound):
+        world.build(UpdateLesson)(UpdateLessonCommand(TEACHER, course.id, "nope", title="x"))
+    with pytest.raises(InvalidValue):
+        world.build(UpdateLesson)(UpdateLessonCommand(TEACHER, course.id, lesson.id, title=" "))
+    assert world.db.courses[course.id].lessons[0].title == "Welcome"
+
+
+def test_reordering_takes_the_full_list(world: World) -> None:
+    course = create(world)
+    ids = [add_lesson(world, course.id, slug).id for slug in ("one", "two", "three")]
+    order = world.build(ReorderLessons)(ReorderLessonsCommand(
+        TEACHER, course.id, (ids[2], ids[0], ids[1])))
+
+    assert [lesson.slug for lesson in order] == ["three", "one", "two"]
+    assert [(lesson.slug, lesson.position) for lesson in world.db.courses[course.id].lessons] \
+        == [("three", 1), ("one", 2), ("two", 3)]
+    for partial in ((ids[0], ids[1]), (ids[0], ids[0], ids[1]), (*ids, "ghost")):
+        with pytest.raises(InvalidValue):
+            world.build(ReorderLessons)(ReorderLessonsCommand(TEACHER, course.id, partial))
+    with pytest.raises(PermissionDenied):
+        world.build(ReorderLessons)(ReorderLessonsCommand(OTHER_TEACHER, course.id, tuple(ids)))
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def test_publishing_needs_a_lesson(world: World) -> None:
+    course = create(world)
+    with pytest.raises(InvalidState):
+        world.build(PublishCourse)(PublishCourseCommand(TEACHER, course.id))
+    assert world.db.courses[course.id].status == CourseStatus.DRAFT
+
+
+def test_publishing_raises_an_event_and_an_audit_record_once(world: World) -> None:
+    course = create(world)
+    add_lesson(world, course.id, "welcome")
+    world.clock.advance(minutes=5)
+    publish = PublishCourseCommand(TEACHER, course.id)
+    first = world.build(PublishCourse)(publish)
+    again = world.build(PublishCourse)(publish)
+
+    assert first.status == again.status == "published"
+    assert first.published_at == again.published_at == world.clock.now()
+    events = [row["message"].event_type for row in world.db.outbox.values()]
+    assert events == ["CoursePublished"]
+    assert [r.action for r in world.db.audit] == ["course.created", "course.published"]
+
+
+def test_only_the_owner_publishes(world: World) -> None:
+    course = create(world)
+    add_lesson(world, course.id, "welcome")
+    with pytest.raises(PermissionDenied):
+        world.build(PublishCourse)(PublishCourseCommand(OTHER_TEACHER, course.id))
+    assert world.db.outbox == {}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def test_drafts_are_visible_to_their_teacher_and_admins_only(world: World) -> None:
+    draft = create(world)
+    get = world.build(GetCourse)
+    assert get(GetCourseQuery(TEACHER, draft.id)).id == draft.id
+    assert get(GetCourseQuery(ADMIN, draft.id)).status == "draft"
+    for stranger in (None, STUDENT, OTHER_TEACHER):
+        with pytest.raises(NotFound):
+            get(GetCourseQuery(stranger, draft.id))
+    with pytest.raises(NotFound):
+        get(GetCourseQuery(TEACHER, "nope"))
+
+
+def test_a_published_course_is_public_and_lists_lessons(world: World) -> None:
+    course = published(world)
+    details = world.build(GetCourse)(GetCourseQuery(None, course.id))
+    assert [(lesson.slug, lesson.position) for lesson in details.lessons] == [("welcome", 1)]
+    assert not hasattr(details.lessons[0], "video_ref")
+
+
+def test_the_catalog_lists_published_courses_newest_first_and_searches(world: World) -> None:
+    add_user(world, TEACHER)
+    published(world, "python", "Intro to Python")
+    world.clock.advance(days=1)
+    published(world, "rust", "Rust for Pythonistas")
+    world.clock.advance(days=1)
+    create(world, "draft-python", "Python drafts")
+    list_courses = world.build(ListCourses)
+
+    page = list_courses(ListCoursesQuery(1, 20, None))
+    assert [c.slug for c in page.items] == ["rust", "python"] and page.total == 2
+    assert page.items[0].teacher_name == "Tess Teacher" and page.items[0].lessons_count == 1
+    assert [c.slug for c in list_courses(ListCoursesQuery(1, 20, "RUST")).items] == ["rust"]
+    assert [c.slug for c in list_courses(ListCoursesQuery(2, 1, "python")).items] == ["python"]
+    assert list_courses(ListCoursesQuery(1, 20, "   ")).total == 2
+
+
+def test_a_teacher_lists_their_own_courses_drafts_included(world: World) -> None:
+    published(world, "python")
+    world.clock.advance(hours=1)
+    create(world, "draft")
+    create(world, "theirs", actor=OTHER_TEACHER)
+    mine = world.build(ListTeacherCourses)(TEACHER)
+    assert [(c.slug, c.published_at is None) for c in mine] == [("draft", True),
+                                                                ("python", False)]
+    with pytest.raises(PermissionDenied):
+        world.build(ListTeacherCourses)(STUDENT)
+
+
+def test_statistics_are_for_the_teacher_and_admins(world: World) -> None:
+    course = published(world)
+    world.db.students_count[course.id] = 3
+    world.db.revenue[(course.id, "USD")] = 9800
+    stats = world.build(GetCourseStatistics)
+    mine = stats(CourseStatisticsQuery(TEACHER, course.id))
+    assert (mine.students_count, mine.revenue) == (3, (Money(9800, "USD"),))
+    assert stats(CourseStatisticsQuery(ADMIN, course.id)).students_count == 3
+    for outsider in (STUDENT, OTHER_TEACHER):
+        with pytest.raises(PermissionDenied):
+            stats(CourseStatisticsQuery(outsider, course.id))
+    with pytest.raises(NotFound):
+        stats(CourseStatisticsQuery(ADMIN, "nope"))
+
+
+# --- opening lessons -------------------------------------------------------------------------
+
+
+def test_lesson_access_matrix(world: World) -> None:
+    course = create(world)
+    locked = add_lesson(world, course.id, "locked")
+    preview = add_lesson(world, course.id, "preview", free_preview=True)
+    world.build(PublishCourse)(PublishCourseCommand(TEACHER, course.id))
+    enrolled = Principal("student-2", Role.STUDENT)
+    world.db.enrollments["e-1"] = Enrollment.start("e-1", enrolled.user_id,
+                                                   world.db.courses[course.id], world.clock.now())
+    open_lesson = world.build(OpenLesson)
+
+    def opens(actor: Principal, lesson_id: str) -> bool:
+        try:
+            lesson = open_lesson(OpenLessonQuery(actor, course.id, lesson_id))
+        except PermissionDenied:
+            return False
+        assert lesson.video_ref is not None
+        return True
+
+    assert opens(enrolled, locked.id) and opens(TEACHER, locked.id) and opens(ADMIN, locked.id)
+    assert not opens(STUDENT, locked.id) and not opens(OTHER_TEACHER, locked.id)
+    assert opens(STUDENT, preview.id) and opens(OTHER_TEACHER, preview.id)
+    with pytest.raises(NotFound):
+        open_lesson(OpenLessonQuery(enrolled, course.id, "nope"))
+
+
+def test_lessons_of_a_draft_are_hidden_from_strangers(world: World) -> None:
+    course = create(world)
+    preview = add_lesson(world, course.id, "preview", free_preview=True)
+    open_lesson = world.build(OpenLesson)
+    assert open_lesson(OpenLessonQuery(TEACHER, course.id, preview.id)).video_ref
+    with pytest.raises(NotFound):
+        open_lesson(OpenLessonQuery(STUDENT, course.id, preview.id))
+
