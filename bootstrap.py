@@ -5,13 +5,15 @@ Only this module knows every adapter. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import importlib
 import inspect
 import logging
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, get_type_hints
 
 from flask import Flask
@@ -24,8 +26,15 @@ import application.use_cases
 from adapters.inbound.worker.jobs import run_job
 from adapters.logging import configure_logging
 from adapters.outbound.mail.file_mailer import FileMailer
+from adapters.outbound.payments.exchange_rates import ConfiguredExchangeRates
+from adapters.outbound.payments.sandbox import (
+    SandboxPaymentGateway,
+    SandboxWebhookAuthenticator,
+    SandboxWebhookInterpreter,
+)
 from adapters.outbound.persistence.database import build_engine, session_factory
 from adapters.outbound.persistence.health import DatabaseHealth, RedisHealth
+from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
 from adapters.outbound.persistence.orm import start_mappers
 from adapters.outbound.persistence.queries import SqlCatalogQueries
 from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -36,21 +45,29 @@ from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
 from adapters.outbound.system import SystemClock, UuidGenerator
 from adapters.settings import Settings
 from application.audit import Auditor
-from application.config import AccountPolicy, Links, OutboxPolicy
+from application.config import AccountPolicy, Links, OutboxPolicy, PaymentPolicy
 from application.health import Readiness
 from application.ports import (
     AccessTokens,
     CatalogQueries,
     Clock,
+    ExchangeRates,
     HealthCheck,
+    IdempotencyStore,
     IdGenerator,
     Mailer,
     OneTimeTokens,
     PasswordHasher,
+    PaymentGateway,
     TaskQueue,
     UnitOfWork,
+    WebhookAuthenticator,
+    WebhookInterpreter,
 )
+from application.providers import PaymentGateways, WebhookEndpoints
+from application.settlement import Settlement
 from application.use_cases.process_outbox_message import EventHandler, EventHandlers
+from application.use_cases.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
 from application.use_cases.send_account_emails import (
     SendPasswordResetEmail,
     SendVerificationEmail,
@@ -196,6 +213,123 @@ class EventHandlersModule(Module):
         })
 
 
+class PaymentsModule(Module):
+    """Stripe and PayPal when their keys are set; otherwise the offline sandbox gateway."""
+
+    @singleton
+    @provider
+    def gateways(self, settings: Settings, injector: Injector) -> PaymentGateways:
+        by_provider: dict[str, PaymentGateway] = {}
+        if settings.stripe.secret:
+            from adapters.outbound.payments.stripe import (
+                StripePaymentGateway,
+                build_stripe_client,
+            )
+
+            by_provider["stripe"] = StripePaymentGateway(
+                build_stripe_client(settings.stripe.secret, settings.stripe.api_base))
+        paypal = _paypal_credentials(settings)
+        if paypal is not None:
+            from adapters.outbound.payments.paypal import PayPalPaymentGateway
+
+            by_provider["paypal"] = PayPalPaymentGateway(injector.get(PayPalApi).api)
+        if not by_provider:
+            by_provider["sandbox"] = injector.get(SandboxPaymentGateway)
+        return PaymentGateways(by_provider)
+
+    @singleton
+    @provider
+    def paypal_api(self, settings: Settings) -> PayPalApi:
+        from adapters.outbound.payments.paypal import build_paypal_api
+
+        credentials = _paypal_credentials(settings)
+        assert credentials is not None, "PayPal is not configured"
+        return PayPalApi(build_paypal_api(settings.paypal.mode, *credentials,
+                                          api_base=settings.paypal.api_base))
+
+    @singleton
+    @provider
+    def sandbox(self, settings: Settings, engine: Engine, clock: Clock,
+                injector: Injector) -> SandboxPaymentGateway:
+        def deliver(body: bytes, headers: dict[str, str]) -> None:
+            # Through the same inbox as any provider: authenticated, stored once, queued.
+            injector.get(ReceiveWebhook)(ReceiveWebhookCommand("sandbox", headers, body))
+
+        return SandboxPaymentGateway(engine, clock, _sandbox_secret(settings), deliver)
+
+    @singleton
+    @provider
+    def webhook_endpoints(self, settings: Settings, gateways: PaymentGateways, clock: Clock,
+                          injector: Injector) -> WebhookEndpoints:
+        authenticators: dict[str, WebhookAuthenticator] = {}
+        interpreters: dict[str, WebhookInterpreter] = {}
+        if settings.stripe.webhook_secret:
+            from adapters.outbound.payments.stripe import (
+                StripeWebhookAuthenticator,
+                StripeWebhookInterpreter,
+            )
+
+            authenticators["stripe"] = StripeWebhookAuthenticator(
+                settings.stripe.webhook_secret, settings.stripe.webhook_tolerance, clock)
+            interpreters["stripe"] = StripeWebhookInterpreter()
+        if "paypal" in gateways.by_provider and settings.paypal.webhook_id:
+            from adapters.outbound.payments.paypal import (
+                PayPalWebhookAuthenticator,
+                PayPalWebhookInterpreter,
+            )
+
+            authenticators["paypal"] = PayPalWebhookAuthenticator(
+                injector.get(PayPalApi).api, settings.paypal.webhook_id, clock)
+            interpreters["paypal"] = PayPalWebhookInterpreter()
+        if "sandbox" in gateways.by_provider:
+            authenticators["sandbox"] = SandboxWebhookAuthenticator(_sandbox_secret(settings),
+                                                                    clock)
+            interpreters["sandbox"] = SandboxWebhookInterpreter()
+        return WebhookEndpoints(authenticators, interpreters)
+
+    @provider
+    def settlement(self, clock: Clock, ids: IdGenerator, auditor: Auditor) -> Settlement:
+        return Settlement(clock, ids, auditor)
+
+    @provider
+    def policy(self, settings: Settings) -> PaymentPolicy:
+        return PaymentPolicy(
+            checkout_ttl=timedelta(minutes=settings.stripe.checkout_expires_minutes),
+            fallback_currency=(("paypal", settings.paypal.currency),))
+
+    @singleton
+    @provider
+    def exchange_rates(self, settings: Settings, clock: Clock) -> ExchangeRates:
+        as_of = (datetime.fromisoformat(settings.exchange_rates_as_of)
+                 if settings.exchange_rates_as_of else clock.now())
+        return ConfiguredExchangeRates(settings.exchange_rates, as_of)
+
+    @singleton
+    @provider
+    def idempotency(self, engine: Engine, clock: Clock) -> IdempotencyStore:
+        return SqlIdempotencyStore(engine, clock)
+
+
+@dataclass(frozen=True)
+class PayPalApi:
+    """The one PayPal client (and its cached OAuth token) shared by gateway and webhooks."""
+
+    api: Any
+
+
+def _paypal_credentials(settings: Settings) -> tuple[str, str] | None:
+    paypal = settings.paypal
+    pair = ((paypal.live_client_id, paypal.live_secret) if paypal.mode == "live"
+            else (paypal.sandbox_client_id, paypal.sandbox_secret))
+    return (pair[0], pair[1]) if pair[0] and pair[1] else None
+
+
+def _sandbox_secret(settings: Settings) -> str:
+    # Stable across processes without another setting: derived from the JWT secret.
+    return settings.sandbox_webhook_secret or hmac.new(
+        settings.jwt_secret.encode(), b"eduport sandbox webhooks", hashlib.sha256).hexdigest()
+
+
 def use_case_classes() -> list[type[Any]]:
     """Every class with a ``__call__`` defined in a module of ``application.use_cases``."""
     found = []
@@ -228,7 +362,8 @@ class UseCasesModule(Module):
 
 def production_modules(settings: Settings) -> list[Module]:
     return [CoreModule(settings), SecurityModule(), PersistenceModule(), QueueModule(),
-            MailModule(), HealthModule(), EventHandlersModule(), UseCasesModule()]
+            MailModule(), HealthModule(), EventHandlersModule(), PaymentsModule(),
+            UseCasesModule()]
 
 
 def build_injector(settings: Settings, *overrides: Module) -> Injector:
@@ -239,8 +374,14 @@ def build_injector(settings: Settings, *overrides: Module) -> Injector:
 def describe_adapters(injector: Injector) -> dict[str, str]:
     ports: dict[str, type[Any]] = {"PasswordHasher": PasswordHasher, "AccessTokens": AccessTokens,
              "OneTimeTokens": OneTimeTokens, "Mailer": Mailer, "TaskQueue": TaskQueue,
-             "UnitOfWork": UnitOfWork, "CatalogQueries": CatalogQueries, "Clock": Clock}
-    return {name: type(injector.get(port)).__name__ for name, port in ports.items()}
+             "UnitOfWork": UnitOfWork, "CatalogQueries": CatalogQueries, "Clock": Clock,
+             "ExchangeRates": ExchangeRates, "IdempotencyStore": IdempotencyStore}
+    described = {name: type(injector.get(port)).__name__ for name, port in ports.items()}
+    gateways = injector.get(PaymentGateways).by_provider
+    described["PaymentGateway"] = ", ".join(f"{name}={type(g).__name__}"
+                                            for name, g in gateways.items())
+    described["Webhooks"] = ", ".join(sorted(injector.get(WebhookEndpoints).authenticators))
+    return described
 
 
 def create_app(injector: Injector | None = None, settings: Settings | None = None) -> Flask:

@@ -22,6 +22,19 @@ class OutboxPolicy:
 
 
 @dataclass(frozen=True)
+class PaymentPolicy:
+    checkout_ttl: timedelta = timedelta(minutes=60)
+    # Open payments untouched this long are reconciled against the provider.
+    reconcile_after: timedelta = timedelta(hours=2)
+    # What a provider charges when it cannot take the course's currency.
+    fallback_currency: tuple[tuple[str, str], ...] = (("paypal", "USD"),)
+    max_courses: int = 20
+
+    def fallback_for(self, provider: str) -> str | None:
+        return dict(self.fallback_currency).get(provider)
+
+
+@dataclass(frozen=True)
 class Links:
     """Where the web client lives, for links in emails."""
 

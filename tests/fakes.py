@@ -15,12 +15,18 @@ from application.ports import (
     CourseSummary,
     EmailMessage,
     EnrollmentSummary,
+    InboxDelivery,
     IssuedAccessToken,
     OneTimeClaims,
     OutboxMessage,
     Page,
+    PaymentRequest,
+    PaymentSession,
+    PaymentState,
     Principal,
     RefreshTokenRecord,
+    RefundReceipt,
+    RefundRecord,
 )
 from domain.accounts import User
 from domain.audit import AuditRecord
@@ -29,6 +35,7 @@ from domain.enrollment import Enrollment
 from domain.errors import AuthenticationFailed, Conflict, InvalidToken
 from domain.model import Aggregate
 from domain.money import Money
+from domain.payments import ExchangeRate, Order, Payment
 
 
 class FakeClock:
@@ -152,6 +159,10 @@ class FakeDatabase:
     refresh_tokens: dict[str, RefreshTokenRecord] = field(default_factory=dict)
     used_tokens: set[str] = field(default_factory=set)
     outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    refunds: dict[str, RefundRecord] = field(default_factory=dict)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Repo:
@@ -330,6 +341,10 @@ class FakeUnitOfWork:
         self.refresh_tokens = FakeRefreshTokenStore(self)
         self.used_tokens = FakeUsedTokens(self)
         self.outbox = FakeOutbox(self)
+        self.orders = FakeOrderRepository(self)
+        self.payments = FakePaymentRepository(self)
+        self.refunds = FakeRefundRepository(self)
+        self.webhooks = FakeWebhookInbox(self)
         self._reset()
 
     def _reset(self) -> None:
@@ -360,11 +375,11 @@ class FakeUnitOfWork:
                                         self.clock.now())
                 self.outbox.add(message)
                 written.append(message.id)
+        for op in self.staged_ops:  # the ones that can collide are staged first
+            op(self.db)
         self.db.users.update(self.staged_users)
         self.db.courses.update(self.staged_courses)
         self.db.enrollments.update(self.staged_enrollments)
-        for op in self.staged_ops:
-            op(self.db)
         self.commits += 1
         self._reset()
         for message_id in written:
@@ -414,3 +429,211 @@ class FakeCatalogQueries:
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- payments --------------------------------------------------------------------------------
+
+
+class FakeOrderRepository(_Repo):
+    def add(self, order: Order) -> None:
+        self.uow.staged_ops.append(lambda db: db.orders.__setitem__(order.id, order))
+        self._track(order)
+
+    def get(self, order_id: str) -> Order | None:
+        order = self.uow.db.orders.get(order_id)
+        self._track(order)
+        return order
+
+
+class FakePaymentRepository(_Repo):
+    def add(self, payment: Payment) -> None:
+        def insert(db: FakeDatabase) -> None:
+            if payment.is_open and any(
+                    p.is_open and p.student_id == payment.student_id
+                    and p.course_set == payment.course_set for p in db.payments.values()):
+                raise Conflict("one open attempt per student and course set")
+            db.payments[payment.id] = payment
+        self.uow.staged_ops.insert(0, insert)
+        self._track(payment)
+
+    def get(self, payment_id: str, for_update: bool = False) -> Payment | None:
+        payment = self.uow.db.payments.get(payment_id)
+        self._track(payment)
+        return payment
+
+    def by_reference(self, provider: str, reference: str) -> Payment | None:
+        found = next((p for p in self.uow.db.payments.values() if p.provider == provider
+                      and reference in (p.provider_reference, p.provider_payment_id)), None)
+        self._track(found)
+        return found
+
+    def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
+        found = next((p for p in self.uow.db.payments.values() if p.is_open
+                      and p.student_id == student_id and p.course_set == course_set), None)
+        self._track(found)
+        return found
+
+    def open_before(self, moment: datetime, limit: int) -> list[str]:
+        return [p.id for p in self.uow.db.payments.values()
+                if p.is_open and p.updated_at < moment][:limit]
+
+    def expired(self, now: datetime, limit: int) -> list[str]:
+        return [p.id for p in self.uow.db.payments.values()
+                if p.is_open and p.expires_at is not None and p.expires_at < now][:limit]
+
+
+class FakeRefundRepository(_Repo):
+    def add(self, refund: RefundRecord) -> None:
+        self.uow.staged_ops.append(lambda db: db.refunds.__setitem__(refund.id, refund))
+
+    def update(self, refund_id: str, status: str, provider_reference: str | None) -> None:
+        def change(db: FakeDatabase) -> None:
+            db.refunds[refund_id].status = status
+            db.refunds[refund_id].provider_reference = provider_reference
+        self.uow.staged_ops.append(change)
+
+    def for_payment(self, payment_id: str) -> list[RefundRecord]:
+        return [replace(r) for r in self.uow.db.refunds.values() if r.payment_id == payment_id]
+
+
+class FakeWebhookInbox(_Repo):
+    def add(self, delivery: InboxDelivery) -> bool:
+        if any((d["delivery"].provider, d["delivery"].event_id)
+               == (delivery.provider, delivery.event_id) for d in self.uow.db.webhooks.values()):
+            return False
+        self.uow.staged_ops.append(lambda db: db.webhooks.__setitem__(delivery.id, {
+            "delivery": delivery, "processed_at": None, "locked_until": None, "attempts": 0,
+            "last_error": None, "outcome": None}))
+        return True
+
+    def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
+        row = self.uow.db.webhooks.get(delivery_id)
+        if row is None or row["processed_at"] is not None or (
+                row["locked_until"] is not None and row["locked_until"] >= now):
+            return None
+        row["locked_until"], row["attempts"] = now + lease, row["attempts"] + 1
+        return self.get(delivery_id)
+
+    def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None:
+        def done(db: FakeDatabase) -> None:
+            db.webhooks[delivery_id].update(processed_at=now, locked_until=None, outcome=outcome,
+                                            last_error=None)
+        self.uow.staged_ops.append(done)
+
+    def release(self, delivery_id: str, error: str) -> None:
+        def release(db: FakeDatabase) -> None:
+            db.webhooks[delivery_id].update(locked_until=None, last_error=error)
+        self.uow.staged_ops.append(release)
+
+    def get(self, delivery_id: str) -> InboxDelivery | None:
+        row = self.uow.db.webhooks.get(delivery_id)
+        if row is None:
+            return None
+        return replace(row["delivery"], processed_at=row["processed_at"],
+                       attempts=row["attempts"], last_error=row["last_error"],
+                       outcome=row["outcome"])
+
+    def reopen(self, delivery_id: str) -> bool:
+        if delivery_id not in self.uow.db.webhooks:
+            return False
+        def reopen(db: FakeDatabase) -> None:
+            db.webhooks[delivery_id].update(processed_at=None, locked_until=None)
+        self.uow.staged_ops.append(reopen)
+        return True
+
+    def unprocessed(self, received_before: datetime, limit: int) -> list[str]:
+        return [i for i, r in self.uow.db.webhooks.items() if r["processed_at"] is None
+                and r["attempts"] == 0 and r["delivery"].received_at < received_before][:limit]
+
+    def failed(self, limit: int) -> list[str]:
+        return [i for i, r in self.uow.db.webhooks.items()
+                if r["processed_at"] is None and r["last_error"]][:limit]
+
+
+@dataclass
+class FakeProviderPayment:
+    request: PaymentRequest
+    status: str = "pending"
+    refunded_minor: int = 0
+    received: Money | None = None
+    failure_reason: str | None = None
+
+
+class FakePaymentGateway:
+    """A provider in memory. Tests move payments with ``succeed``/``fail``/``require_action``
+    and make it unavailable with ``down``; what it was asked is kept in ``calls``."""
+
+    def __init__(self, provider: str = "fakepay", currencies: frozenset[str] | None = None,
+                 received_override: Money | None = None) -> None:
+        self.provider, self.currencies = provider, currencies
+        self.payments: dict[str, FakeProviderPayment] = {}
+        self.by_key: dict[str, str] = {}
+        self.refund_keys: dict[str, RefundReceipt] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.down = False
+        self.received_override = received_override
+
+    def _available(self, call: str, key: str) -> None:
+        self.calls.append((call, key))
+        if self.down:
+            from domain.errors import GatewayUnavailable
+
+            raise GatewayUnavailable(f"{self.provider} is down")
+
+    def supports(self, currency: str) -> bool:
+        return self.currencies is None or currency in self.currencies
+
+    def start(self, request: PaymentRequest) -> PaymentSession:
+        self._available("start", request.idempotency_key)
+        reference = self.by_key.setdefault(request.idempotency_key, f"ref-{len(self.by_key) + 1}")
+        self.payments.setdefault(reference, FakeProviderPayment(request))
+        return PaymentSession(self.provider, reference, f"{reference}_secret",
+                              f"https://pay.example.test/{reference}", request.expires_at)
+
+    def succeed(self, reference: str) -> None:
+        payment = self.payments[reference]
+        payment.status = "succeeded"
+        payment.received = self.received_override or payment.request.amount
+
+    def fail(self, reference: str, reason: str = "card_declined") -> None:
+        self.payments[reference].status, self.payments[reference].failure_reason = "failed", reason
+
+    def require_action(self, reference: str) -> None:
+        self.payments[reference].status = "requires_action"
+
+    def fetch(self, reference: str) -> PaymentState:
+        self._available("fetch", reference)
+        p = self.payments[reference]
+        return PaymentState(reference, p.status, p.received, f"pay-{reference}",
+                            p.refunded_minor, p.failure_reason,
+                            {"type": "3ds"} if p.status == "requires_action" else None)
+
+    def complete(self, reference: str, idempotency_key: str) -> PaymentState:
+        return self.fetch(reference)
+
+    def cancel(self, reference: str, idempotency_key: str) -> None:
+        self._available("cancel", idempotency_key)
+        if self.payments[reference].status in ("pending", "requires_action", "failed"):
+            self.payments[reference].status = "canceled"
+
+    def refund(self, reference: str, payment_id: str | None, amount: Money,
+               idempotency_key: str) -> RefundReceipt:
+        self._available("refund", idempotency_key)
+        if idempotency_key not in self.refund_keys:
+            self.payments[reference].refunded_minor += amount.amount_minor
+            self.refund_keys[idempotency_key] = RefundReceipt(
+                f"re-{len(self.refund_keys) + 1}", "succeeded", amount)
+        return self.refund_keys[idempotency_key]
+
+
+class FakeExchangeRates:
+    def __init__(self, rates: dict[tuple[str, str], str] | None = None) -> None:
+        self.rates = rates or {}
+
+    def rate(self, source: str, target: str) -> ExchangeRate:
+        if (source, target) not in self.rates:
+            from domain.errors import RateUnavailable
+
+            raise RateUnavailable(f"no exchange rate from {source} to {target}")
+        return ExchangeRate(source, target, self.rates[(source, target)], "test",
+                            datetime(2026, 1, 1, tzinfo=UTC))

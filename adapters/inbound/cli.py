@@ -38,7 +38,7 @@ def build_cli(
     def cli(ctx: click.Context) -> None:
         ctx.obj = factories
 
-    for command in (serve, worker, migrate, demo, users, outbox):
+    for command in (serve, worker, migrate, demo, users, outbox, webhooks):
         cli.add_command(command)
     return cli
 
@@ -199,6 +199,31 @@ def relay(factories: Factories) -> None:
     _, injector = _injector(factories)
     result = injector.get(RelayOutbox)()
     click.echo(f"re-dispatched {len(result.redispatched)} message(s)")
+
+
+@click.group(help="Inspect and re-run stored webhook deliveries.")
+def webhooks() -> None:
+    pass
+
+
+@webhooks.command("replay", help="Re-run failed deliveries (--failed) or one (--id ID).")
+@click.option("--failed", "only_failed", is_flag=True, help="Every delivery that failed.")
+@click.option("--id", "delivery_id", default=None, help="One delivery, by its id.")
+@click.pass_obj
+def replay(factories: Factories, only_failed: bool, delivery_id: str | None) -> None:
+    from application.use_cases.replay_webhooks import ReplayWebhooks, ReplayWebhooksCommand
+    from domain.errors import DomainError
+
+    if only_failed == (delivery_id is not None):
+        raise click.UsageError("give exactly one of --failed or --id ID")
+    _, injector = _injector(factories)
+    try:
+        replayed = injector.get(ReplayWebhooks)(ReplayWebhooksCommand(delivery_id, only_failed))
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    for delivery in replayed:
+        click.echo(f"{delivery.delivery_id}: {delivery.outcome}")
+    click.echo(f"replayed {len(replayed)} deliver{'y' if len(replayed) == 1 else 'ies'}")
 
 
 @click.command(help="Run the whole platform scenario offline and print each step.")

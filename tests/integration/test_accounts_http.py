@@ -135,6 +135,10 @@ def test_admin_changes_roles_and_reads_the_audit_log(injector: Any, client: Any)
                               headers=bearer(admin)), 404)
     assert_problem(client.put(f"/admin/users/{user_id}/role", json={"role": "king"},
                               headers=bearer(admin)), 422)
+    demoted = login(client, "ann@example.test").get_json()["access_token"]
+    client.put(f"/admin/users/{user_id}/role", json={"role": "student"}, headers=bearer(admin))
+    stale = assert_problem(client.get("/me", headers=bearer(demoted)), 401)
+    assert "sign in again" in stale["detail"]  # the role change applies at once
     actions = [r["action"] for r in client.get("/admin/audit", headers=bearer(admin)).get_json()]
     assert "user.role_changed" in actions and "login.succeeded" in actions
     assert "user.registered" in actions

@@ -14,10 +14,12 @@ from tests.fakes import (
     FakeCatalogQueries,
     FakeClock,
     FakeDatabase,
+    FakeExchangeRates,
     FakeIdGenerator,
     FakeMailer,
     FakeOneTimeTokens,
     FakePasswordHasher,
+    FakePaymentGateway,
     FakeTaskQueue,
     FakeUnitOfWork,
 )
@@ -36,6 +38,14 @@ class World:
     links: Links = field(default_factory=lambda: Links("https://app.example.test"))
 
     def __post_init__(self) -> None:
+        from application.config import PaymentPolicy
+        from application.providers import PaymentGateways, WebhookEndpoints
+
+        self.gateway = FakePaymentGateway("fakepay")
+        self.gateways = PaymentGateways({"fakepay": self.gateway}, {"fakepay": ("fake",)})
+        self.rates = FakeExchangeRates()
+        self.payment_policy = PaymentPolicy(fallback_currency=(("fakepay", "USD"),))
+        self.webhook_endpoints = WebhookEndpoints({}, {})
         self.access_tokens = FakeAccessTokens(self.clock)
         self.one_time_tokens = FakeOneTimeTokens(self.clock)
         self.auditor = Auditor(self.clock, self.ids)
@@ -75,9 +85,27 @@ class World:
             Links: self.links,
             Auditor: self.auditor,
         }
+        from application.config import PaymentPolicy
+        from application.ports import ExchangeRates
+        from application.providers import PaymentGateways, WebhookEndpoints
+        from application.settlement import Settlement
+
+        by_type.update({
+            PaymentGateways: self.gateways, ExchangeRates: self.rates,
+            PaymentPolicy: self.payment_policy, WebhookEndpoints: self.webhook_endpoints,
+            Settlement: Settlement(self.clock, self.ids, self.auditor),
+        })
         hints = get_type_hints(cls.__init__)
         hints.pop("return", None)
-        return cls(**{name: given.get(name, by_type.get(kind)) for name, kind in hints.items()})
+        args = {}
+        for name, kind in hints.items():
+            if name in given:
+                args[name] = given[name]
+            elif kind in by_type:
+                args[name] = by_type[kind]
+            else:  # another use case, built the same way
+                args[name] = self.build(kind)
+        return cls(**args)
 
 
 @pytest.fixture

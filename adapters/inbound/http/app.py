@@ -15,13 +15,17 @@ from flask_limiter.util import get_remote_address
 from injector import Injector
 from werkzeug.exceptions import HTTPException
 
-from adapters.inbound.http import accounts, admin, catalog, enrollment, health
+from adapters.inbound.http import accounts, admin, catalog, enrollment, health, payments, sandbox
 from adapters.inbound.http.api import ProblemApi, bearer_security
-from adapters.inbound.http.auth import TOKENS_EXTENSION
+from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
+from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
+from adapters.inbound.webhooks import inbox, paypal, stripe
+from adapters.inbound.webhooks import sandbox as sandbox_webhooks
 from adapters.logging import request_id
 from adapters.settings import Settings
-from application.ports import AccessTokens
+from application.ports import IdempotencyStore
+from application.use_cases.authenticate import Authenticate
 from domain.errors import DomainError
 
 log = logging.getLogger("eduport.http")
@@ -29,7 +33,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
+    payments.blp, sandbox.blp, inbox.blp,
 ]
+WEBHOOK_PROVIDERS = (stripe, paypal, sandbox_webhooks)  # imported for their routes
 # Endpoints that guess passwords or create accounts are limited per client address.
 RATE_LIMITED = {
     "accounts.Login": "rate_limit_login",
@@ -50,7 +56,9 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
-    app.extensions[TOKENS_EXTENSION] = injector.get(AccessTokens)
+    # A fresh use case per call: each has its own unit of work.
+    app.extensions[AUTHENTICATE_EXTENSION] = lambda token: injector.get(Authenticate)(token)
+    app.extensions[IDEMPOTENCY_EXTENSION] = injector.get(IdempotencyStore)
     api = ProblemApi(app)
     bearer_security(api)
     for blueprint in BLUEPRINTS:

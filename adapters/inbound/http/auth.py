@@ -8,11 +8,12 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, g, request
 
-from application.ports import AccessTokens, Principal
+from application.ports import Principal
 from domain.errors import AuthenticationFailed, PermissionDenied
 
 F = TypeVar("F", bound=Callable[..., Any])
-TOKENS_EXTENSION = "eduport.access_tokens"
+# A callable token -> Principal (the Authenticate use case), set by the app factory.
+AUTHENTICATE_EXTENSION = "eduport.authenticate"
 
 
 def current_principal() -> Principal:
@@ -28,8 +29,8 @@ def _authenticate() -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationFailed("send an access token as 'Authorization: Bearer <token>'")
-    tokens: AccessTokens = current_app.extensions[TOKENS_EXTENSION]
-    return tokens.read(token.strip())
+    authenticate: Callable[[str], Principal] = current_app.extensions[AUTHENTICATE_EXTENSION]
+    return authenticate(token.strip())
 
 
 def requires(*roles: str) -> Callable[[F], F]:

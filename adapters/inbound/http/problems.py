@@ -111,6 +111,10 @@ def from_unexpected(error: Exception) -> Response:
 
 
 def _title(status: int, error: DomainError) -> str:
+    if isinstance(error, InvalidToken):
+        return "The link or token is not valid"
+    if isinstance(error, InvalidSignature):
+        return "The webhook signature is not valid"
     if status in _HTTP_TITLES:
         return _HTTP_TITLES[status][1]
     return {402: "Checkout required", 503: "Service unavailable"}.get(status, "Error")

@@ -22,7 +22,9 @@ class ProblemSchema(Schema):
 class MoneySchema(Schema):
     """Money on the wire: integer minor units and an upper-case ISO 4217 code."""
 
-    amount_minor = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    # The ceiling keeps amounts inside a BIGINT and far above any real course price.
+    amount_minor = fields.Integer(required=True, strict=True,
+                                  validate=validate.Range(min=0, max=10**12))
     currency = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_CURRENCIES)))
 
     @post_dump(pass_original=True)

@@ -12,7 +12,10 @@ from typing import Any
 from injector import Injector
 
 from application.use_cases.process_outbox_message import ProcessOutboxMessage
+from application.use_cases.process_webhook_event import ProcessWebhookEvent
 from application.use_cases.relay_outbox import RelayOutbox
+from application.use_cases.relay_webhooks import RelayWebhooks
+from application.use_cases.sweep_payments import SweepPayments
 
 _injector: Injector | None = None
 
@@ -36,9 +39,24 @@ def _relay_outbox(injector: Injector) -> None:
     injector.get(RelayOutbox)()
 
 
+def _process_webhook_event(injector: Injector, delivery_id: str) -> None:
+    injector.get(ProcessWebhookEvent)(delivery_id)
+
+
+def _relay_webhooks(injector: Injector) -> None:
+    injector.get(RelayWebhooks)()
+
+
+def _sweep_payments(injector: Injector) -> None:
+    injector.get(SweepPayments)()
+
+
 JOBS: dict[str, Callable[..., Any]] = {
     "process_outbox_message": _process_outbox_message,
     "relay_outbox": _relay_outbox,
+    "process_webhook_event": _process_webhook_event,
+    "relay_webhooks": _relay_webhooks,
+    "sweep_payments": _sweep_payments,
 }
 
 
@@ -54,3 +72,15 @@ def process_outbox_message(message_id: str) -> None:
 
 def relay_outbox() -> None:
     run_job(_container(), "relay_outbox")
+
+
+def process_webhook_event(delivery_id: str) -> None:
+    run_job(_container(), "process_webhook_event", delivery_id)
+
+
+def relay_webhooks() -> None:
+    run_job(_container(), "relay_webhooks")
+
+
+def sweep_payments() -> None:
+    run_job(_container(), "sweep_payments")

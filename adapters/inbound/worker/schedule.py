@@ -11,6 +11,8 @@ from adapters.settings import Settings
 def register_schedule(scheduler: CronScheduler, settings: Settings) -> None:
     recurring = [
         (jobs.relay_outbox, settings.outbox_relay_interval_seconds),
+        (jobs.relay_webhooks, settings.outbox_relay_interval_seconds),
+        (jobs.sweep_payments, 300),
     ]
     for func, interval in recurring:
         scheduler.register(func, settings.queue_name, interval=interval, name=func.__name__)

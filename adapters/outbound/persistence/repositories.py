@@ -11,13 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from adapters.outbound.persistence import tables as t
-from application.ports import OutboxMessage, RefreshTokenRecord
+from application.ports import InboxDelivery, OutboxMessage, RefreshTokenRecord, RefundRecord
 from domain.accounts import User
 from domain.audit import AuditRecord
 from domain.catalog import Course
 from domain.enrollment import Enrollment
 from domain.model import Aggregate
 from domain.money import Money
+from domain.payments import OPEN, Order, Payment
 
 
 class Tracker:
@@ -241,3 +242,151 @@ class SqlOutbox:
 def _message(row: Any, handled: frozenset[str]) -> OutboxMessage:
     return OutboxMessage(id=row["id"], event_type=row["event_type"], payload=row["payload"],
                          occurred_at=row["occurred_at"], handled_by=handled)
+
+
+class SqlOrderRepository:
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session, self.tracker = session, tracker
+
+    def add(self, order: Order) -> None:
+        self.session.add(order)
+        self.tracker.track(order)
+
+    def get(self, order_id: str) -> Order | None:
+        order = self.session.get(Order, order_id)
+        self.tracker.track(order)
+        return order
+
+
+class SqlPaymentRepository:
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session, self.tracker = session, tracker
+
+    def _one(self, query: Any) -> Payment | None:
+        payment = self.session.scalars(query).first()
+        self.tracker.track(payment)
+        return payment
+
+    def add(self, payment: Payment) -> None:
+        self.session.add(payment)
+        self.tracker.track(payment)
+
+    def get(self, payment_id: str, for_update: bool = False) -> Payment | None:
+        query = select(Payment).where(t.payments.c.id == payment_id)
+        if for_update:
+            # populate_existing: re-read the locked row even if this session saw it before.
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return self._one(query)
+
+    def by_reference(self, provider: str, reference: str) -> Payment | None:
+        c = t.payments.c
+        return self._one(select(Payment).where(
+            c.provider == provider,
+            or_(c.provider_reference == reference, c.provider_payment_id == reference)))
+
+    def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
+        c = t.payments.c
+        return self._one(select(Payment).where(
+            c.student_id == student_id, c.course_set == course_set,
+            c.status.in_([s.value for s in OPEN])))
+
+    def open_before(self, moment: datetime, limit: int) -> list[str]:
+        c = t.payments.c
+        query = (select(c.id).where(c.status.in_([s.value for s in OPEN]), c.updated_at < moment)
+                 .order_by(c.updated_at).limit(limit))
+        return list(self.session.scalars(query))
+
+    def expired(self, now: datetime, limit: int) -> list[str]:
+        c = t.payments.c
+        query = (select(c.id).where(c.status.in_([s.value for s in OPEN]), c.expires_at < now)
+                 .order_by(c.expires_at).limit(limit))
+        return list(self.session.scalars(query))
+
+
+class SqlRefundRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, refund: RefundRecord) -> None:
+        self.session.execute(insert(t.refunds).values(
+            id=refund.id, payment_id=refund.payment_id, amount_minor=refund.amount.amount_minor,
+            currency=refund.amount.currency, status=refund.status,
+            provider_reference=refund.provider_reference, requested_by=refund.requested_by,
+            reason=refund.reason, created_at=refund.created_at))
+
+    def update(self, refund_id: str, status: str, provider_reference: str | None) -> None:
+        self.session.execute(update(t.refunds).where(t.refunds.c.id == refund_id).values(
+            status=status, provider_reference=provider_reference))
+
+    def for_payment(self, payment_id: str) -> list[RefundRecord]:
+        rows = self.session.execute(select(t.refunds).where(t.refunds.c.payment_id == payment_id)
+                                    .order_by(t.refunds.c.created_at, t.refunds.c.id)).mappings()
+        return [RefundRecord(id=r["id"], payment_id=r["payment_id"],
+                             amount=Money(r["amount_minor"], r["currency"]), status=r["status"],
+                             requested_by=r["requested_by"], created_at=r["created_at"],
+                             reason=r["reason"], provider_reference=r["provider_reference"])
+                for r in rows]
+
+
+class SqlWebhookInbox:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, delivery: InboxDelivery) -> bool:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(t.webhook_events).values(
+                    id=delivery.id, provider=delivery.provider, event_id=delivery.event_id,
+                    event_type=delivery.event_type, payload=delivery.payload,
+                    received_at=delivery.received_at, attempts=0))
+        except IntegrityError:
+            return False
+        return True
+
+    def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
+        c = t.webhook_events.c
+        taken = self.session.execute(
+            update(t.webhook_events)
+            .where(c.id == delivery_id, c.processed_at.is_(None),
+                   or_(c.locked_until.is_(None), c.locked_until < now))
+            .values(locked_until=now + lease, attempts=c.attempts + 1))
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            return None
+        return self.get(delivery_id)
+
+    def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None:
+        self.session.execute(update(t.webhook_events).where(t.webhook_events.c.id == delivery_id)
+                             .values(processed_at=now, locked_until=None, last_error=None,
+                                     outcome=outcome[:200]))
+
+    def release(self, delivery_id: str, error: str) -> None:
+        self.session.execute(update(t.webhook_events).where(t.webhook_events.c.id == delivery_id)
+                             .values(locked_until=None, last_error=error[:2000]))
+
+    def get(self, delivery_id: str) -> InboxDelivery | None:
+        row = self.session.execute(select(t.webhook_events)
+                                   .where(t.webhook_events.c.id == delivery_id)).mappings().first()
+        if row is None:
+            return None
+        return InboxDelivery(**{k: row[k] for k in (
+            "id", "provider", "event_id", "event_type", "payload", "received_at", "processed_at",
+            "attempts", "last_error", "outcome")})
+
+    def reopen(self, delivery_id: str) -> bool:
+        done = self.session.execute(update(t.webhook_events)
+                                    .where(t.webhook_events.c.id == delivery_id)
+                                    .values(processed_at=None, locked_until=None))
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    def unprocessed(self, received_before: datetime, limit: int) -> list[str]:
+        c = t.webhook_events.c
+        return list(self.session.scalars(
+            select(c.id).where(c.processed_at.is_(None), c.attempts == 0,
+                               c.received_at < received_before)
+            .order_by(c.received_at).limit(limit)))
+
+    def failed(self, limit: int) -> list[str]:
+        c = t.webhook_events.c
+        return list(self.session.scalars(
+            select(c.id).where(c.processed_at.is_(None), c.last_error.is_not(None))
+            .order_by(c.received_at).limit(limit)))

@@ -14,10 +14,14 @@ from adapters.outbound.persistence.repositories import (
     SqlCourseRepository,
     SqlCourseStatistics,
     SqlEnrollmentRepository,
+    SqlOrderRepository,
     SqlOutbox,
+    SqlPaymentRepository,
     SqlRefreshTokenStore,
+    SqlRefundRepository,
     SqlUsedTokens,
     SqlUserRepository,
+    SqlWebhookInbox,
     Tracker,
 )
 from application.ports import Clock, IdGenerator, OutboxMessage, TaskQueue
@@ -45,6 +49,10 @@ class SqlAlchemyUnitOfWork:
         self.refresh_tokens = SqlRefreshTokenStore(session)
         self.used_tokens = SqlUsedTokens(session)
         self.outbox = SqlOutbox(session)
+        self.orders = SqlOrderRepository(session, self._tracker)
+        self.payments = SqlPaymentRepository(session, self._tracker)
+        self.refunds = SqlRefundRepository(session)
+        self.webhooks = SqlWebhookInbox(session)
         return self
 
     def __exit__(

@@ -1,0 +1,164 @@
+"""Payments: checkout, the client's confirmation, refunds by admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from injector import inject
+from marshmallow import Schema, fields, validate
+
+from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.idempotency import idempotent
+from adapters.inbound.http.schemas import MoneySchema, problem_response
+from application.payment_views import PaymentView
+from application.providers import FLOWS
+from application.use_cases.checkout import Checkout, CheckoutCommand
+from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from application.use_cases.get_payment import GetPayment
+from application.use_cases.refund_payment import (
+    RefundPayment,
+    RefundPaymentCommand,
+    RefundPaymentResult,
+)
+from domain.accounts import Role
+
+blp = Blueprint("payments", __name__, description="Checkout, payments and refunds")
+
+IDEMPOTENCY_HEADER = {"Idempotency-Key": {
+    "description": "Makes the request safe to retry: a replay returns the first answer",
+    "schema": {"type": "string", "maxLength": 255}, "required": False}}
+
+
+class CheckoutSchema(Schema):
+    course_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
+                             required=True, validate=validate.Length(min=1, max=20))
+    provider = fields.String(required=True, validate=validate.OneOf(sorted(FLOWS)))
+    flow = fields.String(load_default=None, validate=validate.OneOf(
+        sorted({flow for flows in FLOWS.values() for flow in flows})))
+    payment_method = fields.String(load_default=None, validate=validate.Length(max=100),
+                                   metadata={"description": "sandbox only: a Stripe test "
+                                             "payment method id such as pm_card_visa"})
+
+
+class RateSchema(Schema):
+    source_currency = fields.String()
+    target_currency = fields.String()
+    rate = fields.String(metadata={"description": "target units per source unit"})
+    source = fields.String()
+    fetched_at = fields.DateTime()
+
+
+class PaymentSchema(Schema):
+    payment_id = fields.String()
+    order_id = fields.String()
+    provider = fields.String()
+    flow = fields.String()
+    status = fields.String()
+    amount = fields.Nested(MoneySchema, metadata={"description": "what the provider charges"})
+    order_total = fields.Nested(MoneySchema, metadata={"description": "the courses' price"})
+    refunded = fields.Nested(MoneySchema)
+    client_secret = fields.String(allow_none=True, metadata={"description": "for Stripe.js"})
+    redirect_url = fields.String(allow_none=True, metadata={"description": "hosted page"})
+    expires_at = fields.DateTime(allow_none=True)
+    exchange_rate = fields.Nested(RateSchema, allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    next_action = fields.Dict(allow_none=True, metadata={"description": "3-D Secure"})
+
+
+class CheckoutResultSchema(PaymentSchema):
+    reused = fields.Boolean(metadata={"description": "an open attempt was returned"})
+
+
+class RefundRequestSchema(Schema):
+    amount_minor = fields.Integer(load_default=None, strict=True,
+                                  validate=validate.Range(min=1, max=10**12),
+                                  metadata={"description": "omit to refund everything left"})
+    reason = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class RefundSchema(Schema):
+    refund_id = fields.String()
+    payment_id = fields.String()
+    amount = fields.Nested(MoneySchema)
+    status = fields.String()
+
+
+@blp.route("/checkout")
+class CheckoutView(MethodView):
+    @inject
+    def __init__(self, checkout: Checkout) -> None:
+        self.checkout = checkout
+
+    @requires(Role.STUDENT)
+    @idempotent
+    @blp.arguments(CheckoutSchema)
+    @blp.response(201, CheckoutResultSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", **IDEMPOTENCY_HEADER[
+        "Idempotency-Key"]}])
+    @blp.alt_response(404, **problem_response("A course is unknown or unpublished"))
+    @blp.alt_response(409, **problem_response("Already enrolled, or a request with this "
+                                              "Idempotency-Key is in flight"))
+    @blp.alt_response(422, **problem_response("Invalid body, free course, no exchange rate, "
+                                              "or an Idempotency-Key reused with another body"))
+    @blp.alt_response(503, **problem_response("The payment provider is unavailable; retry"))
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Open the payment for one or more paid courses; the amount is computed here."""
+        result = self.checkout(CheckoutCommand(current_principal(), tuple(body["course_ids"]),
+                                               body["provider"], body["flow"],
+                                               body["payment_method"]))
+        return {**vars(result.payment), "reused": result.reused}
+
+
+@blp.route("/payments/<string:payment_id>")
+class PaymentDetail(MethodView):
+    @inject
+    def __init__(self, get_payment: GetPayment) -> None:
+        self.get_payment = get_payment
+
+    @requires()
+    @blp.response(200, PaymentSchema)
+    @blp.alt_response(404, **problem_response("No such payment of yours"))
+    def get(self, payment_id: str) -> PaymentView:
+        """A payment of the signed-in student (admins see all)."""
+        return self.get_payment(current_principal(), payment_id)
+
+
+@blp.route("/payments/<string:payment_id>/confirm")
+class PaymentConfirmation(MethodView):
+    @inject
+    def __init__(self, confirm: ConfirmPayment) -> None:
+        self.confirm = confirm
+
+    @requires()
+    @blp.response(200, PaymentSchema)
+    @blp.alt_response(404, **problem_response("No such payment of yours"))
+    @blp.alt_response(409, **problem_response("The payment was never opened"))
+    @blp.alt_response(503, **problem_response("The payment provider is unavailable; retry"))
+    def post(self, payment_id: str) -> PaymentView:
+        """The client finished paying: eduport asks the provider and settles. Answers
+        requires_action with what Stripe.js needs for 3-D Secure."""
+        return self.confirm(ConfirmPaymentCommand(payment_id, actor=current_principal()))
+
+
+@blp.route("/admin/payments/<string:payment_id>/refunds")
+class PaymentRefunds(MethodView):
+    @inject
+    def __init__(self, refund: RefundPayment) -> None:
+        self.refund = refund
+
+    @requires(Role.PLATFORM_ADMIN)
+    @idempotent
+    @blp.arguments(RefundRequestSchema)
+    @blp.response(202, RefundSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", **IDEMPOTENCY_HEADER[
+        "Idempotency-Key"]}])
+    @blp.alt_response(404, **problem_response("No such payment"))
+    @blp.alt_response(409, **problem_response("The payment is not refundable in its state"))
+    @blp.alt_response(422, **problem_response("The amount exceeds what is left to refund"))
+    @blp.alt_response(503, **problem_response("The payment provider is unavailable; retry"))
+    def post(self, body: dict[str, Any], payment_id: str) -> RefundPaymentResult:
+        """Refund all or part of a payment; the provider's refund event settles access."""
+        return self.refund(RefundPaymentCommand(current_principal(), payment_id,
+                                                body["amount_minor"], body["reason"]))

@@ -1,0 +1,44 @@
+"""The sandbox's stand-in for a bank's 3-D Secure page (embedded default only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from injector import inject
+from marshmallow import Schema, fields
+
+from adapters.inbound.http.schemas import problem_response
+from application.providers import PaymentGateways
+from domain.errors import NotFound
+
+blp = Blueprint("sandbox", __name__, url_prefix="/sandbox",
+                description="Offline payment sandbox (only when no provider keys are set)")
+
+
+class AuthenticationSchema(Schema):
+    passed = fields.Boolean(required=True, metadata={"description": "the cardholder's answer"})
+
+
+class AuthenticatedSchema(Schema):
+    reference = fields.String()
+    status = fields.String()
+
+
+@blp.route("/payments/<string:reference>/authenticate")
+class ThreeDSecure(MethodView):
+    @inject
+    def __init__(self, gateways: PaymentGateways) -> None:
+        self.gateways = gateways
+
+    @blp.arguments(AuthenticationSchema)
+    @blp.response(200, AuthenticatedSchema)
+    @blp.alt_response(404, **problem_response("No sandbox payment with this reference"))
+    def post(self, body: dict[str, Any], reference: str) -> dict[str, str]:
+        """Pass or fail 3-D Secure, as the cardholder would on the bank's page."""
+        sandbox = self.gateways.by_provider.get("sandbox")
+        if sandbox is None:
+            raise NotFound("the payment sandbox is not active")
+        state = sandbox.authenticate(reference, body["passed"])  # type: ignore[attr-defined]
+        return {"reference": reference, "status": state.status}

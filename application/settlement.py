@@ -1,0 +1,141 @@
+"""Applies what a provider says about a payment, inside the caller's unit of work: the
+payment's state, the student's access to every course of the order, and the statistics."""
+
+from __future__ import annotations
+
+import logging
+
+from application.audit import Auditor
+from application.ports import Clock, IdGenerator, PaymentState, UnitOfWork
+from domain.enrollment import Enrollment
+from domain.errors import InvalidState, InvalidValue, NotFound
+from domain.money import Money
+from domain.payments import Order, Payment, PaymentStatus
+
+log = logging.getLogger(__name__)
+S = PaymentStatus
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Splits ``total`` in proportion to ``weights``; the shares add up exactly."""
+    whole = sum(weights)
+    if whole == 0:
+        return [0 for _ in weights]
+    shares = [total * w // whole for w in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: -(total * weights[i] % whole))
+    for i in remainders[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+class Settlement:
+    def __init__(self, clock: Clock, ids: IdGenerator, auditor: Auditor) -> None:
+        self.clock, self.ids, self.auditor = clock, ids, auditor
+
+    def apply(self, uow: UnitOfWork, payment: Payment, state: PaymentState) -> str:
+        """Moves the payment to the provider's state; returns a short outcome."""
+        now, status = self.clock.now(), S(state.status)
+        if status in (S.PARTIALLY_REFUNDED, S.REFUNDED):  # paid; refunds come as a total
+            status = S.SUCCEEDED
+        try:
+            if status == S.SUCCEEDED and state.received is not None:
+                if payment.succeed(state.received, now, state.provider_payment_id):
+                    self._grant(uow, payment)
+                self._refunds(uow, payment, state.refunded_minor)
+            elif status == S.REQUIRES_ACTION:
+                payment.require_action(now)
+            elif status == S.FAILED:
+                payment.fail(state.failure_reason or "declined", now)
+            elif status == S.CANCELED:
+                payment.cancel(now)
+            elif status == S.EXPIRED:
+                payment.expire(now)
+        except InvalidValue as error:  # the provider received another amount: never enroll
+            payment.failure_reason = "amount_mismatch"
+            self.auditor.record(uow, None, "payment.amount_mismatch", "payment", payment.id,
+                                detail=error.message)
+            log.error("payment %s: %s", payment.id, error.message)
+            return "amount mismatch"
+        except InvalidState as error:
+            self.auditor.record(uow, None, "payment.state_conflict", "payment", payment.id,
+                                provider_status=status.value, detail=error.message)
+            return f"ignored: {error.message}"
+        return payment.status.value
+
+    def dispute(self, uow: UnitOfWork, payment: Payment, opened: bool, won: bool) -> str:
+        now, order = self.clock.now(), self._order(uow, payment)
+        if opened and payment.open_dispute(now):
+            for enrollment in self._enrollments(uow, payment, order):
+                enrollment.suspend()
+        elif not opened and not won and payment.status in (S.SUCCEEDED,
+                                                            S.PARTIALLY_REFUNDED):
+            # Funds reversed without a dispute first (PayPal's PAYMENT.CAPTURE.REVERSED).
+            payment.open_dispute(now)
+            return self.dispute(uow, payment, opened=False, won=False)
+        elif not opened and payment.close_dispute(won, now):
+            if won:
+                for enrollment in self._enrollments(uow, payment, order):
+                    enrollment.restore()
+            else:
+                self._revoke(uow, payment, order)
+                self._reverse_revenue(uow, payment, order, payment.refundable.amount_minor)
+        self.auditor.record(uow, None, "payment.dispute", "payment", payment.id,
+                            status=payment.status.value)
+        return payment.status.value
+
+    def _grant(self, uow: UnitOfWork, payment: Payment) -> None:
+        order, now = self._order(uow, payment), self.clock.now()
+        source = f"order:{payment.order_id}"
+        for line in order.lines:
+            enrollment = uow.enrollments.get(payment.student_id, line.course_id)
+            if enrollment is None:
+                course = uow.courses.get(line.course_id)
+                if course is None:
+                    raise NotFound(f"course {line.course_id} of order {order.id} is gone")
+                uow.enrollments.add(Enrollment.start(self.ids.new_id(), payment.student_id,
+                                                     course, now, source))
+                uow.statistics.record_enrollment(line.course_id)
+            elif enrollment.reactivate(source, now):
+                uow.statistics.record_enrollment(line.course_id)
+            uow.statistics.record_revenue(line.course_id, line.price)
+        self.auditor.record(uow, payment.student_id, "payment.succeeded", "payment", payment.id,
+                            order_id=order.id, courses=list(order.course_ids))
+
+    def _refunds(self, uow: UnitOfWork, payment: Payment, refunded_minor: int) -> None:
+        before = payment.refunded_minor
+        if not payment.record_refund(refunded_minor, self.clock.now()):
+            return
+        order = self._order(uow, payment)
+        self._reverse_revenue(uow, payment, order, refunded_minor - before)
+        if payment.status == S.REFUNDED:
+            self._revoke(uow, payment, order)
+        self.auditor.record(uow, None, "payment.refunded", "payment", payment.id,
+                            refunded_minor=refunded_minor, status=payment.status.value)
+
+    def _revoke(self, uow: UnitOfWork, payment: Payment, order: Order) -> None:
+        for enrollment in self._enrollments(uow, payment, order):
+            if enrollment.revoke():
+                uow.statistics.record_enrollment(enrollment.course_id, -1)
+
+    def _reverse_revenue(self, uow: UnitOfWork, payment: Payment, order: Order,
+                         charged_minor: int) -> None:
+        """Takes back ``charged_minor`` (in the charged currency) from the courses' revenue,
+        in the catalog currency, in proportion to each line's price."""
+        total = order.total.amount_minor
+        in_order_currency = charged_minor * total // max(payment.amount.amount_minor, 1)
+        shares = allocate(in_order_currency, [line.price.amount_minor for line in order.lines])
+        for line, share in zip(order.lines, shares, strict=True):
+            if share:
+                uow.statistics.record_revenue(line.course_id, Money(-share, order.currency))
+
+    def _enrollments(self, uow: UnitOfWork, payment: Payment, order: Order) -> list[Enrollment]:
+        source = f"order:{order.id}"
+        found = (uow.enrollments.get(payment.student_id, line.course_id) for line in order.lines)
+        return [e for e in found if e is not None and e.source == source]
+
+    @staticmethod
+    def _order(uow: UnitOfWork, payment: Payment) -> Order:
+        order = uow.orders.get(payment.order_id)
+        if order is None:
+            raise NotFound(f"order {payment.order_id} is missing")
+        return order

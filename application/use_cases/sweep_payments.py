@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from application.config import PaymentPolicy
+from application.ports import Clock, UnitOfWork
+from application.providers import PaymentGateways
+from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    checked: int
+    expired: int
+    settled: int
+
+
+class SweepPayments:
+    """Runs on the cron schedule. Open payments past their expiry are asked for their live
+    state first (paid means settle, not expire), then closed at the provider and expired;
+    open payments untouched for hours are reconciled, so "paid but not enrolled" cannot last."""
+
+    def __init__(self, uow: UnitOfWork, gateways: PaymentGateways, confirm: ConfirmPayment,
+                 clock: Clock, policy: PaymentPolicy) -> None:
+        self.uow, self.gateways, self.confirm = uow, gateways, confirm
+        self.clock, self.policy = clock, policy
+
+    def __call__(self, limit: int = 100) -> SweepResult:
+        now = self.clock.now()
+        with self.uow:
+            due = self.uow.payments.expired(now, limit)
+            stale = self.uow.payments.open_before(now - self.policy.reconcile_after, limit)
+        expired = settled = 0
+        for payment_id in dict.fromkeys([*due, *stale]):
+            try:
+                status = self._check(payment_id, expire=payment_id in due)
+            except DomainError as error:  # one provider failing must not stop the sweep
+                log.warning("sweeping payment %s failed: %s", payment_id, error.message)
+                continue
+            expired += status == "expired"
+            settled += status == "succeeded"
+        return SweepResult(len(set(due) | set(stale)), expired, settled)
+
+    def _check(self, payment_id: str, expire: bool) -> str:
+        with self.uow:
+            payment = self.uow.payments.get(payment_id)
+        if payment is None:
+            return "gone"
+        if payment.provider_reference is not None:
+            view = self.confirm(ConfirmPaymentCommand(payment_id, capture=False))
+            if view.status not in ("pending", "requires_action", "failed") or not expire:
+                return view.status
+            self.gateways.get(payment.provider).cancel(payment.provider_reference,
+                                                       f"payment:{payment_id}:cancel")
+        with self.uow:
+            locked = self.uow.payments.get(payment_id, for_update=True)
+            if locked is None or not locked.is_open or not expire:
+                return locked.status.value if locked else "gone"
+            locked.expire(self.clock.now())
+            self.uow.commit()
+            return "expired"

@@ -1,0 +1,279 @@
+"""Checkout, confirmation, refunds, disputes and the webhook inbox against fakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from application.ports import PaymentNotice, Principal, WebhookEvent
+from application.providers import PaymentGateways, WebhookEndpoints
+from application.use_cases.checkout import Checkout, CheckoutCommand
+from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from application.use_cases.process_webhook_event import ProcessWebhookEvent
+from application.use_cases.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
+from application.use_cases.refund_payment import RefundPayment, RefundPaymentCommand
+from application.use_cases.sweep_payments import SweepPayments
+from domain.accounts import Role, User
+from domain.catalog import Course, CourseStatus
+from domain.enrollment import EnrollmentStatus
+from domain.errors import (
+    Conflict,
+    GatewayUnavailable,
+    InvalidSignature,
+    InvalidValue,
+    PermissionDenied,
+    RateUnavailable,
+)
+from domain.money import Money
+from tests.fakes import FakePaymentGateway
+from tests.unit.conftest import World
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+STUDENT = Principal("student-1", "student")
+ADMIN = Principal("admin-1", "platform_admin")
+
+
+def setup(world: World, *prices: Money) -> list[str]:
+    world.db.users["student-1"] = User("student-1", "s@example.test", "Sam", Role.STUDENT, "h", NOW)
+    world.db.users["teacher-1"] = User("teacher-1", "t@example.test", "Tia", Role.TEACHER, "h", NOW)
+    ids = []
+    for n, price in enumerate(prices, start=1):
+        course = Course(
+            f"course-{n}",
+            "teacher-1",
+            f"Course {n}",
+            f"course-{n}",
+            "",
+            price,
+            NOW,
+            NOW,
+            status=CourseStatus.PUBLISHED,
+            published_at=NOW,
+        )
+        world.db.courses[course.id] = course
+        ids.append(course.id)
+    return ids
+
+
+def checkout(world: World, *course_ids: str, provider: str = "fakepay") -> str:
+    result = world.build(Checkout)(CheckoutCommand(STUDENT, tuple(course_ids), provider))
+    return result.payment.payment_id
+
+
+def confirm(world: World, payment_id: str) -> str:
+    return str(world.build(ConfirmPayment)(ConfirmPaymentCommand(payment_id, STUDENT)).status)
+
+
+def test_checkout_charges_the_catalog_price_and_reuses_the_open_attempt(world: World) -> None:
+    a, b = setup(world, Money(3000, "USD"), Money(2000, "USD"))
+    first = world.build(Checkout)(CheckoutCommand(STUDENT, (a, b), "fakepay"))
+    again = world.build(Checkout)(CheckoutCommand(STUDENT, (b, a), "fakepay"))
+    assert first.payment.amount == Money(5000, "USD") and not first.reused
+    assert again.reused and again.payment.payment_id == first.payment.payment_id
+    (request,) = [p.request for p in world.gateway.payments.values()]
+    assert request.idempotency_key == f"payment:{first.payment.payment_id}:create"
+    assert request.success_url.startswith("https://app.example.test/checkout/success")
+    assert len(world.db.payments) == 1 and len(world.db.orders) == 1
+
+
+def test_switching_provider_cancels_the_old_attempt_first(world: World) -> None:
+    (a,) = setup(world, Money(3000, "USD"))
+    other = FakePaymentGateway("otherpay")
+    world.gateways = PaymentGateways(
+        {"fakepay": world.gateway, "otherpay": other}, {"fakepay": ("fake",), "otherpay": ("fake",)}
+    )
+    old = checkout(world, a)
+    new = checkout(world, a, provider="otherpay")
+    assert world.db.payments[old].status.value == "canceled"
+    assert [p.status for p in world.gateway.payments.values()] == ["canceled"]
+    assert world.db.payments[new].provider == "otherpay" and new != old
+
+
+def test_a_provider_that_cannot_take_the_currency_gets_a_converted_amount(world: World) -> None:
+    (a,) = setup(world, Money(250000, "EGP"))
+    world.gateway.currencies = frozenset({"USD"})
+    with pytest.raises(RateUnavailable):  # never a guess
+        checkout(world, a)
+    assert world.db.payments == {}
+    world.rates.rates[("EGP", "USD")] = "0.0205"
+    view = world.build(Checkout)(CheckoutCommand(STUDENT, (a,), "fakepay")).payment
+    assert view.amount == Money(5125, "USD") and view.order_total == Money(250000, "EGP")
+    assert view.exchange_rate is not None and view.exchange_rate.rate == "0.0205"
+
+
+def test_checkout_refuses_what_it_cannot_sell(world: World) -> None:
+    paid, free, euro = setup(world, Money(3000, "USD"), Money(0, "USD"), Money(3000, "EUR"))
+    with pytest.raises(InvalidValue, match="free"):
+        checkout(world, free)
+    with pytest.raises(InvalidValue, match="currencies"):
+        checkout(world, paid, euro)
+    with pytest.raises(PermissionDenied):
+        world.build(Checkout)(
+            CheckoutCommand(Principal("teacher-1", "teacher"), (paid,), "fakepay")
+        )
+    with pytest.raises(InvalidValue):
+        checkout(world, paid, provider="nopay")
+
+
+def test_a_failed_create_leaves_a_retryable_attempt_with_the_same_key(world: World) -> None:
+    (a,) = setup(world, Money(3000, "USD"))
+    world.gateway.down = True
+    with pytest.raises(GatewayUnavailable):
+        checkout(world, a)
+    world.gateway.down = False
+    payment_id = checkout(world, a)
+    keys = [key for call, key in world.gateway.calls if call == "start"]
+    assert keys == [f"payment:{payment_id}:create"] * 2 and len(world.db.payments) == 1
+
+
+def test_confirmation_enrolls_every_course_once_and_counts_revenue_once(world: World) -> None:
+    a, b = setup(world, Money(3000, "USD"), Money(2000, "USD"))
+    payment_id = checkout(world, a, b)
+    assert confirm(world, payment_id) == "pending"
+    world.gateway.succeed(world.db.payments[payment_id].provider_reference or "")
+    assert confirm(world, payment_id) == "succeeded"
+    assert confirm(world, payment_id) == "succeeded"
+    assert {e.course_id for e in world.db.enrollments.values()} == {a, b}
+    assert world.db.students_count == {a: 1, b: 1}
+    assert world.db.revenue == {(a, "USD"): 3000, (b, "USD"): 2000}
+    with pytest.raises(Conflict):  # bought already
+        checkout(world, a)
+
+
+def test_three_d_secure_and_declines_are_reported_not_enrolled(world: World) -> None:
+    (a,) = setup(world, Money(3000, "USD"))
+    payment_id = checkout(world, a)
+    reference = world.db.payments[payment_id].provider_reference or ""
+    world.gateway.require_action(reference)
+    view = world.build(ConfirmPayment)(ConfirmPaymentCommand(payment_id, STUDENT))
+    assert view.status == "requires_action" and view.next_action == {"type": "3ds"}
+    world.gateway.fail(reference)
+    assert confirm(world, payment_id) == "failed"
+    assert world.db.enrollments == {}
+
+
+def test_a_provider_amount_that_differs_never_enrolls(world: World) -> None:
+    (a,) = setup(world, Money(3000, "USD"))
+    world.gateway.received_override = Money(300, "USD")
+    payment_id = checkout(world, a)
+    world.gateway.succeed(world.db.payments[payment_id].provider_reference or "")
+    assert confirm(world, payment_id) == "pending"
+    assert world.db.enrollments == {} and world.db.revenue == {}
+    assert world.db.audit[-1].action == "payment.amount_mismatch"
+
+
+def paid(world: World, *prices: Money) -> tuple[str, list[str]]:
+    courses = setup(world, *prices)
+    payment_id = checkout(world, *courses)
+    world.gateway.succeed(world.db.payments[payment_id].provider_reference or "")
+    confirm(world, payment_id)
+    return payment_id, courses
+
+
+def test_a_partial_refund_keeps_access_and_a_full_one_revokes_it(world: World) -> None:
+    payment_id, (a, b) = paid(world, Money(3000, "USD"), Money(1000, "USD"))
+    refund = world.build(RefundPayment)
+    refund(RefundPaymentCommand(ADMIN, payment_id, 2000))
+    confirm(world, payment_id)  # the refund event makes eduport re-fetch
+    assert world.db.payments[payment_id].status.value == "partially_refunded"
+    assert {e.status for e in world.db.enrollments.values()} == {EnrollmentStatus.ACTIVE}
+    assert world.db.revenue == {(a, "USD"): 1500, (b, "USD"): 500}
+    with pytest.raises(InvalidValue):
+        refund(RefundPaymentCommand(ADMIN, payment_id, 2001))
+    refund(RefundPaymentCommand(ADMIN, payment_id))
+    confirm(world, payment_id)
+    assert world.db.payments[payment_id].status.value == "refunded"
+    assert {e.status for e in world.db.enrollments.values()} == {EnrollmentStatus.REVOKED}
+    assert world.db.students_count == {a: 0, b: 0}
+    assert world.db.revenue == {(a, "USD"): 0, (b, "USD"): 0}
+    with pytest.raises(PermissionDenied):
+        refund(RefundPaymentCommand(STUDENT, payment_id))
+
+
+class Interpreter:
+    provider = "fakepay"
+
+    def interpret(self, event: WebhookEvent) -> PaymentNotice:
+        return PaymentNotice(
+            event.payload["kind"],
+            event.payload.get("payment_id"),
+            event.payload.get("reference"),
+            event.payload.get("won"),
+        )
+
+
+class Authenticator:
+    provider = "fakepay"
+
+    def authenticate(self, headers: dict[str, str], body: bytes) -> WebhookEvent:
+        import json
+
+        if headers.get("signature") != "good":
+            raise InvalidSignature("forged")
+        payload = json.loads(body)
+        return WebhookEvent("fakepay", payload["id"], payload["kind"], payload)
+
+
+def deliver(world: World, **payload: object) -> str | None:
+    import json
+
+    world.webhook_endpoints = WebhookEndpoints(
+        {"fakepay": Authenticator()},  # type: ignore[dict-item]
+        {"fakepay": Interpreter()},
+    )  # type: ignore[dict-item]
+    world.queue.runner = lambda job, delivery_id: world.build(ProcessWebhookEvent)(delivery_id)
+    result = world.build(ReceiveWebhook)(
+        ReceiveWebhookCommand("fakepay", {"signature": "good"}, json.dumps(payload).encode())
+    )
+    return result.delivery_id
+
+
+def test_webhooks_are_stored_once_and_settle_by_refetching(world: World) -> None:
+    courses = setup(world, Money(3000, "USD"))
+    payment_id = checkout(world, *courses)
+    world.gateway.succeed(world.db.payments[payment_id].provider_reference or "")
+    first = deliver(world, id="evt-1", kind="payment", payment_id=payment_id)
+    again = deliver(world, id="evt-1", kind="payment", payment_id=payment_id)
+    assert first is not None and again is None  # the duplicate is acknowledged, not processed
+    assert world.db.payments[payment_id].status.value == "succeeded"
+    assert len(world.db.enrollments) == 1 and world.db.webhooks[first]["outcome"] == "succeeded"
+    unknown = deliver(world, id="evt-2", kind="payment", payment_id="not-ours")
+    assert "not one of ours" in world.db.webhooks[unknown or ""]["outcome"]
+    with pytest.raises(InvalidSignature):
+        world.build(ReceiveWebhook)(ReceiveWebhookCommand("fakepay", {}, b"{}"))
+    assert len(world.db.webhooks) == 2
+
+
+def test_disputes_suspend_then_restore_or_revoke(world: World) -> None:
+    payment_id, (a,) = paid(world, Money(3000, "USD"))
+    deliver(world, id="d-1", kind="dispute_opened", payment_id=payment_id)
+    (enrollment,) = world.db.enrollments.values()
+    assert enrollment.status is EnrollmentStatus.SUSPENDED
+    deliver(world, id="d-2", kind="dispute_closed", payment_id=payment_id, won=True)
+    assert enrollment.status is EnrollmentStatus.ACTIVE
+    deliver(world, id="d-3", kind="dispute_opened", payment_id=payment_id)
+    deliver(world, id="d-4", kind="dispute_closed", payment_id=payment_id, won=False)
+    assert enrollment.status is EnrollmentStatus.REVOKED
+    assert world.db.payments[payment_id].status.value == "charged_back"
+    assert world.db.students_count == {a: 0} and world.db.revenue == {(a, "USD"): 0}
+
+
+def test_the_sweeper_settles_paid_attempts_and_expires_abandoned_ones(world: World) -> None:
+    a, b = setup(world, Money(3000, "USD"), Money(2000, "USD"))
+    abandoned, paid_late = checkout(world, a), checkout(world, b)
+    world.gateway.succeed(world.db.payments[paid_late].provider_reference or "")
+    world.clock.advance(hours=3)
+    result = world.build(SweepPayments)()
+    assert (result.expired, result.settled) == (1, 1)
+    assert world.db.payments[abandoned].status.value == "expired"
+    assert world.db.payments[paid_late].status.value == "succeeded"
+    assert [e.course_id for e in world.db.enrollments.values()] == [b]
+    assert ("cancel", f"payment:{abandoned}:cancel") in world.gateway.calls
+
+
+def test_funds_reversed_without_a_dispute_still_revoke(world: World) -> None:
+    payment_id, _ = paid(world, Money(3000, "USD"))
+    deliver(world, id="r-1", kind="dispute_closed", payment_id=payment_id, won=False)
+    assert world.db.payments[payment_id].status.value == "charged_back"
+    assert [e.status for e in world.db.enrollments.values()] == [EnrollmentStatus.REVOKED]
