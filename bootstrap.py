@@ -295,7 +295,9 @@ class PaymentsModule(Module):
     def policy(self, settings: Settings) -> PaymentPolicy:
         return PaymentPolicy(
             checkout_ttl=timedelta(minutes=settings.stripe.checkout_expires_minutes),
-            fallback_currency=(("paypal", settings.paypal.currency),))
+            fallback_currency=(("paypal", settings.paypal.currency),),
+            webhook_lease=timedelta(seconds=settings.webhook_lease_seconds),
+            relay_grace=timedelta(seconds=settings.outbox_relay_grace_seconds))
 
     @singleton
     @provider

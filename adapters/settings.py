@@ -102,6 +102,7 @@ class Settings:
     queue_name: str = "eduport"
     outbox_relay_interval_seconds: int = 60
     outbox_relay_grace_seconds: int = 30
+    webhook_lease_seconds: int = 300
     exchange_rates: str = ""  # "EGP:USD=0.0205,EUR:USD=1.08"
     exchange_rates_as_of: str = ""  # ISO 8601 time the rates were taken
     sandbox_webhook_secret: str = ""
@@ -214,6 +215,7 @@ class _Reader:
             queue_name=self.required("EDUPORT_QUEUE", "eduport"),
             outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 60, 1),
             outbox_relay_grace_seconds=self.integer("OUTBOX_RELAY_GRACE_SECONDS", 30, 0),
+            webhook_lease_seconds=self.integer("WEBHOOK_PROCESSING_LEASE_SECONDS", 300, 1),
             exchange_rates=self.required("EXCHANGE_RATES", ""),
             exchange_rates_as_of=self.required("EXCHANGE_RATES_AS_OF", ""),
             sandbox_webhook_secret=self.required("SANDBOX_WEBHOOK_SECRET", ""),

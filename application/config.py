@@ -29,6 +29,10 @@ class PaymentPolicy:
     # What a provider charges when it cannot take the course's currency.
     fallback_currency: tuple[tuple[str, str], ...] = (("paypal", "USD"),)
     max_courses: int = 20
+    # How long a worker may hold a webhook delivery; after that it is presumed dead.
+    webhook_lease: timedelta = timedelta(minutes=5)
+    # Stored deliveries younger than this are probably still on their way to a worker.
+    relay_grace: timedelta = timedelta(seconds=30)
 
     def fallback_for(self, provider: str) -> str | None:
         return dict(self.fallback_currency).get(provider)

@@ -506,7 +506,8 @@ class WebhookInbox(Protocol):
     def reopen(self, delivery_id: str) -> bool:
         """Makes a delivery processable again (replay); False when unknown."""
 
-    def unprocessed(self, received_before: datetime, limit: int) -> list[str]:
-        """Deliveries stored before ``received_before`` and never tried."""
+    def unprocessed(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
+        """Deliveries stored before ``received_before`` that were never tried, or whose
+        processing was abandoned (the lease ran out with no result: the worker died)."""
     def failed(self, limit: int) -> list[str]:
         """Unprocessed deliveries whose last attempt failed."""

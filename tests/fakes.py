@@ -541,9 +541,13 @@ class FakeWebhookInbox(_Repo):
         self.uow.staged_ops.append(reopen)
         return True
 
-    def unprocessed(self, received_before: datetime, limit: int) -> list[str]:
+    def unprocessed(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
+        def abandoned(r: dict[str, Any]) -> bool:
+            return r["last_error"] is None and r["locked_until"] is not None \
+                and r["locked_until"] < now
         return [i for i, r in self.uow.db.webhooks.items() if r["processed_at"] is None
-                and r["attempts"] == 0 and r["delivery"].received_at < received_before][:limit]
+                and (r["attempts"] == 0 or abandoned(r))
+                and r["delivery"].received_at < received_before][:limit]
 
     def failed(self, limit: int) -> list[str]:
         return [i for i, r in self.uow.db.webhooks.items()

@@ -55,13 +55,14 @@ class Checkout:
         flow, course_set = self.gateways.flow(cmd.provider, cmd.flow), _course_set(cmd, self.policy)
         with self.uow:
             attempt = self.uow.payments.open_attempt(cmd.actor.user_id, course_set)
-            if attempt and attempt.provider_reference and (attempt.provider, attempt.flow) == (
-                    cmd.provider, flow):
+            if attempt and attempt.provider_reference and attempt.status.value != "failed" and (
+                    attempt.provider, attempt.flow) == (cmd.provider, flow):
                 return CheckoutResult(view_of(attempt), reused=True)
             courses = _payable_courses(self.uow, cmd.actor.user_id, course_set)
             email = self.uow.users.get(cmd.actor.user_id)
-        if attempt is not None and (attempt.provider, attempt.flow) != (cmd.provider, flow):
-            self._cancel(attempt)
+        if attempt is not None and (attempt.status.value == "failed" or (
+                attempt.provider, attempt.flow) != (cmd.provider, flow)):
+            self._cancel(attempt)  # another provider, or another card after a decline
             attempt = None
         payment = attempt or self._open(cmd, flow, course_set, courses)
         gateway = self.gateways.get(payment.provider)

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
+from application.config import PaymentPolicy
 from application.ports import Clock, PaymentNotice, UnitOfWork, WebhookEvent
 from application.providers import WebhookEndpoints
 from application.settlement import Settlement
 from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
-
-LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -22,13 +20,14 @@ class ProcessWebhookEvent:
     the payment from the provider, so order and repetition of events do not matter."""
 
     def __init__(self, uow: UnitOfWork, endpoints: WebhookEndpoints, clock: Clock,
-                 confirm: ConfirmPayment, settlement: Settlement) -> None:
+                 confirm: ConfirmPayment, settlement: Settlement, policy: PaymentPolicy) -> None:
         self.uow, self.endpoints, self.clock = uow, endpoints, clock
-        self.confirm, self.settlement = confirm, settlement
+        self.confirm, self.settlement, self.policy = confirm, settlement, policy
 
     def __call__(self, delivery_id: str) -> ProcessWebhookEventResult:
         with self.uow:
-            delivery = self.uow.webhooks.claim(delivery_id, self.clock.now(), LEASE)
+            delivery = self.uow.webhooks.claim(delivery_id, self.clock.now(),
+                                               self.policy.webhook_lease)
             self.uow.commit()
         if delivery is None:
             return ProcessWebhookEventResult("already processed or in progress", skipped=True)

@@ -99,6 +99,12 @@ def test_a_declined_card_enrolls_nobody_and_a_new_card_can_retry(
     assert declined["status"] == "failed" and declined["failure_reason"] == "card_declined"
     assert client.get("/me/enrollments", headers=people["alan"]).get_json() == []
     assert stats(client, people["grace"], course)["students_count"] == 0
+    retry = buy(client, people["alan"], course, "pm_card_visa").get_json()
+    assert retry["payment_id"] != payment["payment_id"] and not retry["reused"]
+    done = client.post(f"/payments/{retry['payment_id']}/confirm", headers=people["alan"])
+    assert done.get_json()["status"] == "succeeded"
+    old = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
+    assert old["status"] == "canceled"
 
 
 def test_idempotency_key_replays_and_rejects_another_body(client: Any, people: Any) -> None:

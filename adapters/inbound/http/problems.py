@@ -16,6 +16,7 @@ from domain.errors import (
     DomainError,
     GatewayDeclined,
     IdempotencyMismatch,
+    RateUnavailable,
     InvalidSignature,
     InvalidState,
     InvalidToken,
@@ -40,6 +41,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (GatewayDeclined, 402),
     (InvalidValue, 422),
     (IdempotencyMismatch, 422),
+    (RateUnavailable, 422),
     (DeliveryFailed, 503),
 ]
 

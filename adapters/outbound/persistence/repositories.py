@@ -378,11 +378,12 @@ class SqlWebhookInbox:
                                     .values(processed_at=None, locked_until=None))
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
-    def unprocessed(self, received_before: datetime, limit: int) -> list[str]:
+    def unprocessed(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
         c = t.webhook_events.c
+        abandoned = and_(c.last_error.is_(None), c.locked_until < now)
         return list(self.session.scalars(
-            select(c.id).where(c.processed_at.is_(None), c.attempts == 0,
-                               c.received_at < received_before)
+            select(c.id).where(c.processed_at.is_(None), c.received_at < received_before,
+                               or_(c.attempts == 0, abandoned))
             .order_by(c.received_at).limit(limit)))
 
     def failed(self, limit: int) -> list[str]:
