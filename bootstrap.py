@@ -226,8 +226,9 @@ class PaymentsModule(Module):
                 build_stripe_client,
             )
 
-            by_provider["stripe"] = StripePaymentGateway(
-                build_stripe_client(settings.stripe.secret, settings.stripe.api_base))
+            by_provider["stripe"] = StripePaymentGateway(build_stripe_client(
+                settings.stripe.secret, settings.stripe.api_base,
+                timeout_seconds=settings.stripe.timeout_seconds))
         paypal = _paypal_credentials(settings)
         if paypal is not None:
             from adapters.outbound.payments.paypal import PayPalPaymentGateway

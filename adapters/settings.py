@@ -28,6 +28,7 @@ class StripeSettings:
     webhook_tolerance: int = 300
     api_base: str = "https://api.stripe.com"
     checkout_expires_minutes: int = 60
+    timeout_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ class _Reader:
             api_base=self.url("STRIPE_API_BASE", "https://api.stripe.com", ("http", "https"))
             or "",
             checkout_expires_minutes=self.integer("STRIPE_CHECKOUT_EXPIRES_MINUTES", 60, 30),
+            timeout_seconds=self.integer("STRIPE_TIMEOUT_SECONDS", 10, 1),
         )
 
     def _paypal(self) -> PayPalSettings:

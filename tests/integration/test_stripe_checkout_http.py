@@ -1,0 +1,154 @@
+"""Checkout and webhooks through the app with the real Stripe SDK against a local server that
+speaks Stripe's wire protocol: outages on create, signed events, refunds and disputes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from adapters.outbound.persistence import tables as t
+from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+from tests.conftest import make_settings
+from tests.integration.test_accounts_http import assert_problem, bearer, login, register
+from tests.integration.test_payments_http import paid_course
+from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload
+
+SECRET, WEBHOOK_SECRET = "sk_test_eduport", "whsec_eduport_test"
+
+
+@pytest.fixture
+def stripe_server() -> Iterator[FakeStripe]:
+    with FakeStripe(api_key=SECRET) as server:
+        yield server
+
+
+@pytest.fixture
+def shop(tmp_path: Path, database_url: str, stripe_server: FakeStripe) -> dict[str, Any]:
+    from bootstrap import build_injector, create_app
+
+    settings = make_settings(tmp_path, database_url, STRIPE_SECRET=SECRET,
+                             STRIPE_API_BASE=stripe_server.url,
+                             STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_TIMEOUT_SECONDS="1")
+    injector = build_injector(settings)
+    client = create_app(injector, settings).test_client()
+    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", "correct horse battery",
+                                                 "Root"))
+    register(client, "grace@example.test", "teacher")
+    register(client, "alan@example.test", "student")
+    people = {n: bearer(login(client, f"{n}@example.test").get_json()["access_token"])
+              for n in ("root", "grace", "alan")}
+    course = paid_course(client, people["grace"], price={"amount_minor": 1999, "currency": "USD"})
+    return {"client": client, "people": people, "course": course, "stripe": stripe_server}
+
+
+def checkout(shop: dict[str, Any], key: str, flow: str = "payment_intent") -> Any:
+    return shop["client"].post("/checkout", headers={**shop["people"]["alan"],
+                                                     "Idempotency-Key": key},
+                               json={"course_ids": [shop["course"]], "provider": "stripe",
+                                     "flow": flow})
+
+
+def deliver(shop: dict[str, Any], event: dict[str, Any], at: int | None = None) -> Any:
+    body = json.dumps(event).encode()
+    signature = sign_stripe_payload(body, WEBHOOK_SECRET, at or int(time.time()))
+    return shop["client"].post("/webhooks/stripe", data=body,
+                               headers={"Stripe-Signature": signature,
+                                        "Content-Type": "application/json"})
+
+
+def enrollments(shop: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(shop["client"].get("/me/enrollments", headers=shop["people"]["alan"]).get_json())
+
+
+def test_a_500_on_create_is_a_503_and_the_retry_with_the_same_key_succeeds(
+    shop: dict[str, Any], engine: Engine
+) -> None:
+    stripe = shop["stripe"]
+    stripe.fail_next(1, status=500)
+    assert_problem(checkout(shop, "buy-1"), 503)
+    with engine.connect() as connection:
+        refs = connection.execute(select(t.payments.c.provider_reference)).scalars().all()
+    assert refs == [None]  # nothing half-open: no reference, nothing at Stripe
+    assert stripe.payment_intents == {}
+    retried = checkout(shop, "buy-1")
+    assert retried.status_code == 201 and retried.get_json()["client_secret"]
+    creates = [r for r in stripe.requests if r.method == "POST" and r.path == "/v1/payment_intents"]
+    assert len({r.header("Idempotency-Key") for r in creates}) == 1  # one key, derived from ids
+    assert len(stripe.payment_intents) == 1
+    (intent,) = stripe.payment_intents.values()
+    assert intent["amount"] == 1999 and intent["currency"] == "usd"
+    assert intent["metadata"]["payment_id"] == retried.get_json()["payment_id"]
+
+
+def test_a_timeout_on_create_never_makes_a_second_charge(shop: dict[str, Any]) -> None:
+    stripe = shop["stripe"]
+    stripe.delay_next(1, 2.5)  # longer than STRIPE_TIMEOUT_SECONDS
+    assert_problem(checkout(shop, "buy-2"), 503)
+    time.sleep(2.7)  # Stripe finished creating it after we gave up
+    retried = checkout(shop, "buy-2")
+    assert retried.status_code == 201
+    assert len(stripe.payment_intents) == 1  # the same key found the same PaymentIntent
+
+
+def test_signed_events_settle_duplicates_do_nothing_stale_ones_are_refused(
+    shop: dict[str, Any], engine: Engine
+) -> None:
+    stripe, client = shop["stripe"], shop["client"]
+    payment = checkout(shop, "buy-3").get_json()
+    (pi_id,) = stripe.payment_intents
+    stripe.succeed_payment_intent(pi_id)
+    event = stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id))
+    assert_problem(deliver(shop, event, at=int(time.time()) - 301), 400)
+    assert_problem(client.post("/webhooks/stripe", data=json.dumps(event)), 400)
+    first = deliver(shop, event)
+    assert first.status_code == 200 and first.get_json() == {"received": True,
+                                                             "duplicate": False}
+    assert deliver(shop, event).get_json()["duplicate"] is True
+    assert [e["status"] for e in enrollments(shop)] == ["active"]
+    seen = client.get(f"/payments/{payment['payment_id']}", headers=shop["people"]["alan"])
+    assert seen.get_json()["status"] == "succeeded"
+    with engine.connect() as connection:
+        stored = connection.execute(select(func.count()).select_from(t.webhook_events)).scalar()
+    assert stored == 1
+    stranger = stripe.event("payment_intent.succeeded", {**stripe.payment_intent(pi_id),
+                                                         "id": "pi_unknown", "metadata": {}})
+    assert deliver(shop, stranger).status_code == 200  # acknowledged and recorded
+
+
+def test_refund_then_dispute_events_from_stripe(shop: dict[str, Any]) -> None:
+    stripe, client, people = shop["stripe"], shop["client"], shop["people"]
+    payment = checkout(shop, "buy-4").get_json()
+    (pi_id,) = stripe.payment_intents
+    stripe.succeed_payment_intent(pi_id)
+    deliver(shop, stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id)))
+    refund = client.post(f"/admin/payments/{payment['payment_id']}/refunds",
+                         headers=people["root"], json={"amount_minor": 999})
+    assert refund.status_code == 202
+    charge = stripe.charge(stripe.payment_intent(pi_id)["latest_charge"])
+    deliver(shop, stripe.event("charge.refunded", charge))
+    seen = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
+    assert seen["status"] == "partially_refunded" and seen["refunded"]["amount_minor"] == 999
+    dispute = stripe.dispute(charge["id"])
+    deliver(shop, stripe.event("charge.dispute.created", dispute))
+    assert [e["status"] for e in enrollments(shop)] == ["suspended"]
+    deliver(shop, stripe.event("charge.dispute.closed", {**dispute, "status": "lost"}))
+    assert [e["status"] for e in enrollments(shop)] == ["revoked"]
+
+
+def test_the_checkout_session_flow(shop: dict[str, Any]) -> None:
+    stripe = shop["stripe"]
+    opened = checkout(shop, "buy-5", flow="checkout_session").get_json()
+    assert opened["redirect_url"] and opened["client_secret"] is None
+    (session_id,) = stripe.checkout_sessions
+    session = stripe.checkout_session(session_id)
+    assert session["success_url"].startswith("https://app.example.test/checkout/success")
+    assert session["metadata"]["payment_id"] == opened["payment_id"]
+    stripe.complete_checkout_session(session_id, paid=True)
+    deliver(shop, stripe.event("checkout.session.completed", stripe.checkout_session(session_id)))
+    assert [e["status"] for e in enrollments(shop)] == ["active"]
