@@ -1,8 +1,8 @@
 """`eduport demo`: the whole platform scenario on the embedded default, step by step.
 
-It builds a fresh install in a temporary folder (SQLite, inline jobs, the .eml mailer) and
-drives the public HTTP API exactly as a web client would, printing each step and checking its
-answer. Exit status 0 means every step did what the platform promises.
+It builds a fresh install in a temporary folder (SQLite, inline jobs, the .eml mailer, the
+payment sandbox) and drives the public HTTP API exactly as a web client would, printing each
+step and checking its answer. Exit status 0 means every step did what the platform promises.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.persistence import tables
 from adapters.outbound.persistence.migrations_runner import upgrade
 from adapters.settings import Settings
+from application.providers import PaymentGateways
 
 PASSWORD = "demo passphrase 2026"  # noqa: S105 - the demo's throwaway accounts
 
@@ -33,9 +34,10 @@ class DemoFailed(Exception):
 
 
 class Demo:
-    def __init__(self, client: FlaskClient, mail_dir: Path, engine: Engine,
+    def __init__(self, client: FlaskClient, mail_dir: Path, injector: Injector,
                  echo: Callable[[str], None]) -> None:
-        self.client, self.mail_dir, self.engine, self.echo = client, mail_dir, engine, echo
+        self.client, self.mail_dir, self.echo = client, mail_dir, echo
+        self.injector, self.engine = injector, injector.get(Engine)
         self.step_number = 0
 
     def step(self, text: str) -> None:
@@ -135,6 +137,75 @@ class Demo:
         self.echo(f"      welcome emails: {len(welcomes)}, undelivered outbox messages: {left}")
         if len(welcomes) != 2 or left != 0:
             raise DemoFailed("the outbox did not deliver the welcome emails")
+        self.paid(teacher, student)
+
+    def paid(self, teacher: str, student: str) -> None:
+        self.step("Grace publishes a paid course: 49.00 EUR")
+        course = self.call("POST", "/courses", 201, teacher, {
+            "title": "Type systems", "slug": "type-systems", "description": "Types, soundly.",
+            "price": {"amount_minor": 4900, "currency": "EUR"}})
+        lesson = self.call("POST", f"/courses/{course['id']}/lessons", 201, teacher, {
+            "title": "Simply typed", "slug": "simply-typed"})
+        self.call("POST", f"/courses/{course['id']}/publish", 200, teacher)
+        self.call("POST", f"/courses/{course['id']}/enrollments", 402, student)
+
+        self.step("Alan checks out with the sandbox card that needs 3-D Secure")
+        payment = self.call("POST", "/checkout", 201, student, {
+            "course_ids": [course["id"]], "provider": "sandbox",
+            "payment_method": "pm_card_threeDSecure2Required"})
+        self.echo(f"      amount {payment['amount']['formatted']} "
+                  f"{payment['amount']['currency']}, status {payment['status']}")
+        action = self.call("POST", f"/payments/{payment['payment_id']}/confirm", 200, student)
+        self.echo(f"      status {action['status']}: the bank asks Alan to authenticate")
+
+        self.step("He passes 3-D Secure; the sandbox's signed event settles the payment")
+        reference = action["next_action"]["authenticate"]
+        self.call("POST", f"/sandbox/payments/{reference}/authenticate", 200,
+                  body={"passed": True})
+        settled = self.call("GET", f"/payments/{payment['payment_id']}", 200, student)
+        stats = self.call("GET", f"/courses/{course['id']}/statistics", 200, teacher)
+        self.echo(f"      payment {settled['status']}; students {stats['students_count']}, "
+                  f"revenue {stats['revenue'][0]['formatted']} {stats['revenue'][0]['currency']}")
+        if settled["status"] != "succeeded" or stats["students_count"] != 1:
+            raise DemoFailed("the paid enrollment did not happen")
+        self.call("GET", f"/courses/{course['id']}/lessons/{lesson['id']}", 200, student)
+
+        self.step("The provider delivers the same event again: stored once, nothing changes")
+        sandbox = self.injector.get(PaymentGateways).by_provider["sandbox"]
+        before = self.count(tables.webhook_events)
+        sandbox.redeliver(sandbox.event_ids(reference)[-1])  # type: ignore[attr-defined]
+        again = self.call("GET", f"/courses/{course['id']}/statistics", 200, teacher)
+        self.echo(f"      webhook deliveries stored: {before} -> "
+                  f"{self.count(tables.webhook_events)}; students still "
+                  f"{again['students_count']}")
+        if self.count(tables.webhook_events) != before or again["students_count"] != 1:
+            raise DemoFailed("a duplicate event changed something")
+
+        self.step("A platform admin refunds the payment in full; Alan loses access")
+        admin = self.admin()
+        self.call("POST", f"/admin/payments/{payment['payment_id']}/refunds", 202, admin,
+                  {"reason": "requested_by_customer"})
+        refunded = self.call("GET", f"/payments/{payment['payment_id']}", 200, student)
+        after = self.call("GET", f"/courses/{course['id']}/statistics", 200, teacher)
+        self.echo(f"      payment {refunded['status']}; students {after['students_count']}, "
+                  f"revenue {after['revenue'][0]['formatted']}")
+        self.call("GET", f"/courses/{course['id']}/lessons/{lesson['id']}", 403, student)
+        if refunded["status"] != "refunded" or after["students_count"] != 0:
+            raise DemoFailed("the refund did not settle")
+
+    def admin(self) -> str:
+        from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+
+        # What an operator does with `eduport users create-admin`.
+        self.injector.get(CreateAdmin)(CreateAdminCommand("root@demo.eduport", PASSWORD,
+                                                          "Root"))
+        session = self.call("POST", "/auth/login", 200,
+                            body={"email": "root@demo.eduport", "password": PASSWORD})
+        return str(session["access_token"])
+
+    def count(self, table: Any) -> int:
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def run_demo(injector_factory: Callable[..., Injector], app_factory: Callable[..., Flask],
@@ -149,7 +220,7 @@ def run_demo(injector_factory: Callable[..., Injector], app_factory: Callable[..
         upgrade(engine)
         echo(f"eduport demo: a fresh install in {folder} (SQLite, inline jobs, mail as .eml)")
         client = app_factory(injector, settings).test_client()
-        Demo(client, Path(settings.mail.outbox_dir), engine, echo).run()
+        Demo(client, Path(settings.mail.outbox_dir), injector, echo).run()
         echo("demo finished: every step did what it should")
         return 0
     except DemoFailed as failure:

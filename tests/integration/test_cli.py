@@ -42,6 +42,9 @@ def test_demo_runs_the_whole_scenario_offline(tmp_path: Path) -> None:
     assert "demo finished: every step did what it should" in done.stdout
     assert "enrollments: 1, students_count: 1" in done.stdout
     assert "welcome emails: 2, undelivered outbox messages: 0" in done.stdout
+    assert "payment succeeded; students 1, revenue 49.00 EUR" in done.stdout
+    assert "webhook deliveries stored: 2 -> 2; students still 1" in done.stdout
+    assert "payment refunded; students 0, revenue 0.00" in done.stdout
 
 
 def test_serve_refuses_an_unmigrated_database_then_serves_after_migrate(tmp_path: Path) -> None:
