@@ -73,6 +73,7 @@ from application.use_cases.send_account_emails import (
     SendVerificationEmail,
     SendWelcomeEmail,
 )
+from application.use_cases.send_payment_emails import SendPaymentReceipt, SendRefundNotice
 
 log = logging.getLogger("eduport.bootstrap")
 T = TypeVar("T")
@@ -210,6 +211,8 @@ class EventHandlersModule(Module):
             "UserRegistered": (welcome, verification),
             "EmailVerificationRequested": (verification,),
             "PasswordResetRequested": (reset,),
+            "PaymentSucceeded": (handler("payment_receipt", SendPaymentReceipt),),
+            "PaymentRefunded": (handler("refund_notice", SendRefundNotice),),
         })
 
 

@@ -1,0 +1,132 @@
+"""PayPal through the app: a course priced in EGP (which PayPal cannot charge) is paid in USD
+at a stored rate, captured on confirmation, and PayPal's webhooks are verified by PayPal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from adapters.outbound.persistence import tables as t
+from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+from tests.conftest import make_settings
+from tests.integration.test_accounts_http import assert_problem, bearer, login, register
+from tests.integration.test_payments_http import paid_course
+from tests.vendor_servers.paypal_server import FakePayPal
+
+EGP_PRICE = {"amount_minor": 250000, "currency": "EGP"}  # 2,500.00 EGP
+
+
+@pytest.fixture
+def paypal() -> Iterator[FakePayPal]:
+    with FakePayPal() as server:
+        yield server
+        assert server.invalid_requests == []  # everything eduport sent matched PayPal's spec
+
+
+def make_shop(tmp_path: Path, database_url: str, paypal: FakePayPal, rates: str) -> dict[str, Any]:
+    from bootstrap import build_injector, create_app
+
+    settings = make_settings(
+        tmp_path, database_url, PAYPAL_MODE="sandbox", PAYPAL_SANDBOX_CLIENT_ID=paypal.client_id,
+        PAYPAL_SANDBOX_SECRET=paypal.client_secret, PAYPAL_API_BASE=paypal.url,
+        PAYPAL_WEBHOOK_ID=paypal.webhook_id, EXCHANGE_RATES=rates,
+        EXCHANGE_RATES_AS_OF="2026-11-20T00:00:00+00:00")
+    injector = build_injector(settings)
+    client = create_app(injector, settings).test_client()
+    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", "correct horse battery",
+                                                 "Root"))
+    register(client, "grace@example.test", "teacher")
+    register(client, "alan@example.test", "student")
+    people = {n: bearer(login(client, f"{n}@example.test").get_json()["access_token"])
+              for n in ("root", "grace", "alan")}
+    return {"client": client, "people": people,
+            "course": paid_course(client, people["grace"], price=EGP_PRICE)}
+
+
+def checkout(shop: dict[str, Any]) -> Any:
+    return shop["client"].post("/checkout", headers=shop["people"]["alan"], json={
+        "course_ids": [shop["course"]], "provider": "paypal"})
+
+
+def deliver(shop: dict[str, Any], paypal: FakePayPal, event: dict[str, Any]) -> Any:
+    return shop["client"].post("/webhooks/paypal", data=json.dumps(event).encode(),
+                               headers={**paypal.transmission_headers(event),
+                                        "Content-Type": "application/json"})
+
+
+def test_pay_with_paypal_in_another_currency(
+    tmp_path: Path, database_url: str, paypal: FakePayPal, engine: Engine
+) -> None:
+    shop = make_shop(tmp_path, database_url, paypal, "EGP:USD=0.0205")
+    opened = checkout(shop)
+    assert opened.status_code == 201, opened.get_json()
+    payment = opened.get_json()
+    assert payment["order_total"] == {"amount_minor": 250000, "currency": "EGP",
+                                      "formatted": "2500.00"}
+    assert payment["amount"] == {"amount_minor": 5125, "currency": "USD", "formatted": "51.25"}
+    assert payment["exchange_rate"]["rate"] == "0.0205"
+    assert payment["exchange_rate"]["source"] == "configuration"
+    assert payment["redirect_url"].startswith("http")
+    with engine.connect() as connection:
+        order_id = connection.execute(select(t.payments.c.provider_reference)).scalar_one()
+    order = paypal.order(order_id)
+    unit = order["purchase_units"][0]
+    assert unit["amount"]["value"] == "51.25" and unit["amount"]["currency_code"] == "USD"
+    assert unit["custom_id"] == payment["payment_id"]
+
+    client, alan = shop["client"], shop["people"]["alan"]
+    early = client.post(f"/payments/{payment['payment_id']}/confirm", headers=alan)
+    assert early.get_json()["status"] == "pending"  # not approved by the buyer yet
+    paypal.approve(order_id)
+    done = client.post(f"/payments/{payment['payment_id']}/confirm", headers=alan)
+    assert done.get_json()["status"] == "succeeded"
+    enrolled = client.get("/me/enrollments", headers=alan).get_json()
+    assert [e["course_id"] for e in enrolled] == [shop["course"]]
+    figures = client.get(f"/courses/{shop['course']}/statistics",
+                         headers=shop["people"]["grace"]).get_json()
+    assert figures["revenue"] == [{"amount_minor": 250000, "currency": "EGP",
+                                   "formatted": "2500.00"}]
+
+
+def test_a_missing_rate_is_refused_not_guessed(
+    tmp_path: Path, database_url: str, paypal: FakePayPal, engine: Engine
+) -> None:
+    shop = make_shop(tmp_path, database_url, paypal, "EUR:USD=1.08")
+    problem = assert_problem(checkout(shop), 422)
+    assert "EGP" in problem["detail"] and "USD" in problem["detail"]
+    with engine.connect() as connection:
+        assert connection.execute(select(t.payments.c.id)).all() == []
+    assert paypal.requests == []  # PayPal was never asked
+
+
+def test_a_declined_capture_is_not_success_and_webhooks_are_verified_by_paypal(
+    tmp_path: Path, database_url: str, paypal: FakePayPal, engine: Engine
+) -> None:
+    shop = make_shop(tmp_path, database_url, paypal, "EGP:USD=0.0205")
+    payment = checkout(shop).get_json()
+    with engine.connect() as connection:
+        order_id = connection.execute(select(t.payments.c.provider_reference)).scalar_one()
+    paypal.approve(order_id)
+    paypal.set_capture_outcome("DECLINED")
+    client, alan = shop["client"], shop["people"]["alan"]
+    declined = client.post(f"/payments/{payment['payment_id']}/confirm", headers=alan)
+    assert declined.get_json()["status"] == "failed"
+    assert client.get("/me/enrollments", headers=alan).get_json() == []
+
+    capture = paypal.order(order_id)["purchase_units"][0]["payments"]["captures"][0]
+    event = paypal.webhook_event("PAYMENT.CAPTURE.DENIED", capture)
+    forged = {**event, "summary": "tampered"}
+    headers = paypal.transmission_headers(event)
+    refused = client.post("/webhooks/paypal", data=json.dumps(forged).encode(),
+                          headers={**headers, "Content-Type": "application/json"})
+    assert_problem(refused, 400)
+    accepted = deliver(shop, paypal, event)
+    assert accepted.status_code == 200 and accepted.get_json()["duplicate"] is False
+    with engine.connect() as connection:
+        (outcome,) = connection.execute(select(t.webhook_events.c.outcome)).scalars()
+    assert outcome == "failed"
