@@ -13,6 +13,7 @@ import pytest
 
 from adapters.settings import Settings
 from tests.conftest import JWT_SECRET, make_settings
+from tests.integration.helpers import assert_problem
 from tests.integration.mail import link_token, messages
 
 PASSWORD = "correct horse battery"
@@ -29,15 +30,6 @@ def login(client: Any, email: str, password: str = PASSWORD) -> Any:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    problem: dict[str, Any] = response.get_json()
-    assert problem["status"] == status and problem["type"].startswith("https://")
-    assert "Traceback" not in response.get_data(as_text=True)
-    return problem
 
 
 def test_register_verify_login_refresh_and_me(client: Any, settings: Settings) -> None:

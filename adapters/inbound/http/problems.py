@@ -16,13 +16,13 @@ from domain.errors import (
     DomainError,
     GatewayDeclined,
     IdempotencyMismatch,
-    RateUnavailable,
     InvalidSignature,
     InvalidState,
     InvalidToken,
     InvalidValue,
     NotFound,
     PermissionDenied,
+    RateUnavailable,
 )
 
 log = logging.getLogger(__name__)
