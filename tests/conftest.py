@@ -131,10 +131,12 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def injector(settings: Settings) -> Any:
+def injector(settings: Settings) -> Iterator[Any]:
     from bootstrap import build_injector
 
-    return build_injector(settings)
+    injector = build_injector(settings)
+    yield injector
+    injector.get(Engine).dispose()  # no connections left behind for the next test
 
 
 @pytest.fixture
