@@ -1246,5 +1246,10 @@ def test_default_specs_dir_is_found_beside_the_repo(tmp_path: Path) -> None:
     assert (found / "checkout_orders_v2.json").is_file()
     repo_root = Path(__file__).resolve().parents[2]
     assert found == repo_root.parent / "shared" / "specs" / "paypal"
-    with pytest.raises(FileNotFoundError):
-        default_specs_dir(tmp_path)
+    # Walking up from deep inside another tree finds that tree's own shared/ first.
+    specs = tmp_path / "ci" / "shared" / "specs" / "paypal"
+    specs.mkdir(parents=True)
+    (specs / "checkout_orders_v2.json").write_text("{}")
+    deep = tmp_path / "ci" / "main" / "tests"
+    deep.mkdir(parents=True)
+    assert default_specs_dir(deep) == specs
