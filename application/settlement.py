@@ -67,11 +67,6 @@ class Settlement:
         if opened and payment.open_dispute(now):
             for enrollment in self._enrollments(uow, payment, order):
                 enrollment.suspend()
-        elif not opened and not won and payment.status in (S.SUCCEEDED,
-                                                            S.PARTIALLY_REFUNDED):
-            # Funds reversed without a dispute first (PayPal's PAYMENT.CAPTURE.REVERSED).
-            payment.open_dispute(now)
-            return self.dispute(uow, payment, opened=False, won=False)
         elif not opened and payment.close_dispute(won, now):
             if won:
                 for enrollment in self._enrollments(uow, payment, order):

@@ -32,9 +32,10 @@ class PaymentStatus(StrEnum):
 
 
 S = PaymentStatus
-# A declined card leaves a Stripe PaymentIntent open for another card, so FAILED may still
-# become SUCCEEDED: money that arrived is never ignored. Terminal: CANCELED, EXPIRED, REFUNDED,
-# CHARGED_BACK (a lost dispute).
+# Money that arrived is never ignored: a declined card leaves a Stripe PaymentIntent open for
+# another card, and a provider may capture an attempt we had just expired or canceled (the close
+# call lost the race), so FAILED, EXPIRED and CANCELED may still become SUCCEEDED. Terminal:
+# REFUNDED and CHARGED_BACK (a lost dispute).
 TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     S.PENDING: frozenset({S.REQUIRES_ACTION, S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
     S.REQUIRES_ACTION: frozenset({S.PENDING, S.SUCCEEDED, S.FAILED, S.CANCELED, S.EXPIRED}),
@@ -42,8 +43,8 @@ TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     S.SUCCEEDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED}),
     S.PARTIALLY_REFUNDED: frozenset({S.REFUNDED, S.DISPUTED}),
     S.DISPUTED: frozenset({S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.CHARGED_BACK}),
-    S.CANCELED: frozenset(),
-    S.EXPIRED: frozenset(),
+    S.CANCELED: frozenset({S.SUCCEEDED}),
+    S.EXPIRED: frozenset({S.SUCCEEDED}),
     S.REFUNDED: frozenset(),
     S.CHARGED_BACK: frozenset(),
 }
@@ -118,6 +119,7 @@ class Payment(Aggregate):
     rate: str | None = None
     rate_source: str | None = None
     rate_fetched_at: datetime | None = None
+    dispute_outcome: str | None = None  # "won" | "lost" once a dispute closed
 
     @property
     def is_open(self) -> bool:
@@ -199,6 +201,9 @@ class Payment(Aggregate):
         return True
 
     def open_dispute(self, now: datetime) -> bool:
+        """A charge is disputed at most once: an "opened" arriving after "closed" is stale."""
+        if self.dispute_outcome is not None or self.status == S.CHARGED_BACK:
+            return False
         if self._move(S.DISPUTED, now):
             self.events.append(DisputeOpened(payment_id=self.id, order_id=self.order_id,
                                              student_id=self.student_id))
@@ -206,8 +211,16 @@ class Payment(Aggregate):
         return False
 
     def close_dispute(self, won: bool, now: datetime) -> bool:
-        if self.status != S.DISPUTED:
+        """Events may arrive out of order: a dispute closed before we heard it opened is
+        remembered (a late "opened" then does nothing), and funds reversed without any
+        dispute (PayPal's PAYMENT.CAPTURE.REVERSED) are a lost one."""
+        if self.dispute_outcome is not None:
             return False
+        self.dispute_outcome = "won" if won else "lost"
+        if self.status != S.DISPUTED:
+            if won or self.status not in (S.SUCCEEDED, S.PARTIALLY_REFUNDED):
+                return False
+            self._move(S.DISPUTED, now)
         if won:
             partial = 0 < self.refunded_minor < self.amount.amount_minor
             self._move(S.PARTIALLY_REFUNDED if partial else S.SUCCEEDED, now)

@@ -70,6 +70,7 @@ def _amount(cmd: RefundPaymentCommand, refundable: Money, refunds: list[RefundRe
     available = refundable.amount_minor - in_flight
     wanted = available if cmd.amount_minor is None else cmd.amount_minor
     if not 0 < wanted <= available:
-        raise InvalidValue(f"between 1 and {available} minor units of {refundable.currency} can "
-                           "be refunded")
+        left = Money(max(available, 0), refundable.currency)
+        raise InvalidValue(f"at most {left.to_decimal_string()} {left.currency} is left to "
+                           "refund")
     return Money(wanted, refundable.currency)

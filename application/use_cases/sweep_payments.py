@@ -54,12 +54,15 @@ class SweepPayments:
             view = self.confirm(ConfirmPaymentCommand(payment_id, capture=False))
             if view.status not in ("pending", "requires_action", "failed") or not expire:
                 return view.status
-            self.gateways.get(payment.provider).cancel(payment.provider_reference,
-                                                       f"payment:{payment_id}:cancel")
         with self.uow:
             locked = self.uow.payments.get(payment_id, for_update=True)
             if locked is None or not locked.is_open or not expire:
                 return locked.status.value if locked else "gone"
             locked.expire(self.clock.now())
             self.uow.commit()
-            return "expired"
+        # Expired first, so the provider's "canceled" event finds nothing left to change;
+        # should the provider capture it anyway, the money is still honoured.
+        if payment.provider_reference is not None:
+            self.gateways.get(payment.provider).cancel(payment.provider_reference,
+                                                       f"payment:{payment_id}:cancel")
+        return "expired"

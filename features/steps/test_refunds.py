@@ -38,8 +38,8 @@ def refunds(payments: Payments, platform: Platform, name: str, tries: str, amoun
 def too_much(platform: Platform, name: str, amount: str) -> None:
     problem = platform.problem(NOT_VALID)
     left = amount_of(amount)
-    assert f"between 1 and {left.amount_minor} minor units of {left.currency}" in \
-        problem["detail"], problem
+    assert f"at most {left.to_decimal_string()} {left.currency} is left" in problem["detail"], \
+        problem
 
 
 # --- disputes -----------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_every_transition_is_allowed_or_refused_as_the_table_says(
         S.EXPIRED: lambda: p.expire(NOW),
         S.REQUIRES_ACTION: lambda: p.require_action(NOW),
     }
-    paid = {S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.DISPUTED}
+    paid = {S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.DISPUTED}  # succeed() there is a no-op
     allowed = (
         start == target or target in TRANSITIONS[start] or (target is S.SUCCEEDED and start in paid)
     )
@@ -99,3 +99,19 @@ def test_disputes_open_and_close_won_or_lost() -> None:
     assert won.close_dispute(True, NOW) and won.status is S.SUCCEEDED
     assert lost.close_dispute(False, NOW) and lost.status is S.CHARGED_BACK
     assert not lost.close_dispute(False, NOW)
+
+
+def test_dispute_events_out_of_order_settle_to_the_closing_outcome() -> None:
+    won_first = payment(S.SUCCEEDED)
+    assert not won_first.close_dispute(True, NOW)  # "closed: won" before "created"
+    assert not won_first.open_dispute(NOW)  # the late "created" is stale
+    assert won_first.status is S.SUCCEEDED
+    lost_first = payment(S.SUCCEEDED)
+    assert lost_first.close_dispute(False, NOW) and lost_first.status is S.CHARGED_BACK
+    assert not lost_first.open_dispute(NOW) and lost_first.status is S.CHARGED_BACK
+
+
+def test_money_captured_on_an_expired_or_canceled_attempt_is_honoured() -> None:
+    for closed in (S.EXPIRED, S.CANCELED):
+        p = payment(closed)
+        assert p.succeed(Money(5000, "USD"), NOW, None) and p.status is S.SUCCEEDED

@@ -246,13 +246,20 @@ def test_webhooks_are_stored_once_and_settle_by_refetching(world: World) -> None
 
 
 def test_disputes_suspend_then_restore_or_revoke(world: World) -> None:
-    payment_id, (a,) = paid(world, Money(3000, "USD"))
+    payment_id, _ = paid(world, Money(3000, "USD"), Money(1000, "USD"))
     deliver(world, id="d-1", kind="dispute_opened", payment_id=payment_id)
-    (enrollment,) = world.db.enrollments.values()
+    enrollment = next(iter(world.db.enrollments.values()))
     assert enrollment.status is EnrollmentStatus.SUSPENDED
     deliver(world, id="d-2", kind="dispute_closed", payment_id=payment_id, won=True)
     assert enrollment.status is EnrollmentStatus.ACTIVE
-    deliver(world, id="d-3", kind="dispute_opened", payment_id=payment_id)
+    deliver(world, id="d-3", kind="dispute_opened", payment_id=payment_id)  # a charge is
+    assert enrollment.status is EnrollmentStatus.ACTIVE  # disputed once: this one is stale
+
+
+def test_a_lost_dispute_revokes_and_takes_the_money_back(world: World) -> None:
+    payment_id, (a,) = paid(world, Money(3000, "USD"))
+    deliver(world, id="d-1", kind="dispute_opened", payment_id=payment_id)
+    (enrollment,) = world.db.enrollments.values()
     deliver(world, id="d-4", kind="dispute_closed", payment_id=payment_id, won=False)
     assert enrollment.status is EnrollmentStatus.REVOKED
     assert world.db.payments[payment_id].status.value == "charged_back"

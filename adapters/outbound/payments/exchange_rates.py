@@ -37,8 +37,8 @@ class ConfiguredExchangeRates:
         found = self._rates.get((source, target))
         if found is None:
             raise RateUnavailable(
-                f"no exchange rate from {source} to {target} is configured "
-                f"(add {source}:{target}=<rate> to the exchange rate settings)")
+                f"no exchange rate from {source} to {target} is available, so this payment "
+                f"method cannot take {source} right now; choose another one")
         return ExchangeRate(source, target, found, self.source, self.as_of)
 
     def pairs(self) -> tuple[tuple[str, str], ...]:

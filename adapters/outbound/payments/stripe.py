@@ -642,7 +642,7 @@ class StripeWebhookInterpreter:
             if kind == "charge.dispute.created":
                 return PaymentNotice(kind="dispute_opened", reference=reference)
             return PaymentNotice(kind="dispute_closed", reference=reference,
-                                 dispute_won=obj.get("status") == "won")
+                                 dispute_won=obj.get("status") != "lost")
         return _IGNORE
 
     @staticmethod

@@ -257,6 +257,7 @@ payments = Table(
     Column("rate", String(40)),
     Column("rate_source", String(100)),
     Column("rate_fetched_at", utc()),
+    Column("dispute_outcome", String(8)),
     Column("created_at", utc(), nullable=False),
     Column("updated_at", utc(), nullable=False),
     UniqueConstraint("provider", "provider_reference", name="uq_payments_provider_reference"),
