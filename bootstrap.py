@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import application.use_cases
 from adapters.inbound.worker.jobs import run_job
 from adapters.logging import configure_logging
+from adapters.outbound.cache import MemoryCache, RedisCache
 from adapters.outbound.mail.file_mailer import FileMailer
 from adapters.outbound.payments.exchange_rates import ConfiguredExchangeRates
 from adapters.outbound.payments.sandbox import (
@@ -49,6 +50,7 @@ from application.config import AccountPolicy, Links, OutboxPolicy, PaymentPolicy
 from application.health import Readiness
 from application.ports import (
     AccessTokens,
+    Cache,
     CatalogQueries,
     Clock,
     ExchangeRates,
@@ -179,6 +181,13 @@ class QueueModule(Module):
         if redis.client is not None:
             return RqTaskQueue(redis.client, settings.queue_name)
         return InlineTaskQueue(lambda job, *args: run_job(injector, job, *args))
+
+
+class CacheModule(Module):
+    @singleton
+    @provider
+    def cache(self, redis: RedisConnection) -> Cache:
+        return RedisCache(redis.client) if redis.client is not None else MemoryCache()
 
 
 class MailModule(Module):
@@ -368,7 +377,7 @@ class UseCasesModule(Module):
 
 def production_modules(settings: Settings) -> list[Module]:
     return [CoreModule(settings), SecurityModule(), PersistenceModule(), QueueModule(),
-            MailModule(), HealthModule(), EventHandlersModule(), PaymentsModule(),
+            MailModule(), CacheModule(), HealthModule(), EventHandlersModule(), PaymentsModule(),
             UseCasesModule()]
 
 
@@ -381,7 +390,8 @@ def describe_adapters(injector: Injector) -> dict[str, str]:
     ports: dict[str, type[Any]] = {"PasswordHasher": PasswordHasher, "AccessTokens": AccessTokens,
              "OneTimeTokens": OneTimeTokens, "Mailer": Mailer, "TaskQueue": TaskQueue,
              "UnitOfWork": UnitOfWork, "CatalogQueries": CatalogQueries, "Clock": Clock,
-             "ExchangeRates": ExchangeRates, "IdempotencyStore": IdempotencyStore}
+             "ExchangeRates": ExchangeRates, "IdempotencyStore": IdempotencyStore,
+             "Cache": Cache}
     described = {name: type(injector.get(port)).__name__ for name, port in ports.items()}
     gateways = injector.get(PaymentGateways).by_provider
     described["PaymentGateway"] = ", ".join(f"{name}={type(g).__name__}"

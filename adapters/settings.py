@@ -114,6 +114,7 @@ class Settings:
     public_api_url: str = "http://localhost:8000"
     cors_allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
+    listing_cache_seconds: int = 5
     rate_limit_login: str = "10 per minute"
     rate_limit_register: str = "5 per minute"
     password_hash_time_cost: int = 3
@@ -229,6 +230,7 @@ class _Reader:
             or "",
             cors_allowed_origins=origins,
             max_request_bytes=self.integer("MAX_REQUEST_BYTES", 1_048_576, 1024),
+            listing_cache_seconds=self.integer("LISTING_CACHE_SECONDS", 5, 0),
             rate_limit_login=self.required("RATE_LIMIT_LOGIN", "10 per minute"),
             rate_limit_register=self.required("RATE_LIMIT_REGISTER", "5 per minute"),
             password_hash_time_cost=self.integer("PASSWORD_HASH_TIME_COST", 3, 1),

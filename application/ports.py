@@ -511,3 +511,16 @@ class WebhookInbox(Protocol):
         processing was abandoned (the lease ran out with no result: the worker died)."""
     def failed(self, limit: int) -> list[str]:
         """Unprocessed deliveries whose last attempt failed."""
+
+
+class Cache(Protocol):
+    """A small shared key-value store (Redis in production, process memory by default)."""
+
+    def get(self, key: str) -> bytes | None:
+        """The value, or None when absent or expired. Failures read as a miss."""
+
+    def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        """Stores ``value`` for ``ttl_seconds``; failures are swallowed (it is a cache)."""
+
+    def incr(self, key: str) -> int:
+        """Atomically adds one and returns the new value (0 when the store is unreachable)."""

@@ -20,12 +20,13 @@ from adapters.inbound.http import accounts, admin, catalog, enrollment, health, 
 from adapters.inbound.http.api import ProblemApi, bearer_security
 from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
+from adapters.inbound.http.page_cache import PublicPageCache
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
 from adapters.inbound.webhooks import inbox, paypal, stripe
 from adapters.inbound.webhooks import sandbox as sandbox_webhooks
 from adapters.logging import request_id
 from adapters.settings import Settings
-from application.ports import IdempotencyStore
+from application.ports import Cache, IdempotencyStore
 from application.use_cases.authenticate import Authenticate
 from domain.errors import Conflict, DomainError
 
@@ -71,6 +72,9 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])
     FlaskInjector(app=app, injector=injector)
     _rate_limits(app, settings)
+    PublicPageCache(injector.get(Cache), endpoints={"catalog.Catalog"},
+                    invalidated_by={"catalog"},
+                    ttl_seconds=settings.listing_cache_seconds).install(app)
     return app
 
 
