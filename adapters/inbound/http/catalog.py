@@ -95,7 +95,7 @@ class LessonOrderSchema(Schema):
 
 class CourseListArgsSchema(PageArgsSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=200),
-                      metadata={"description": "words of the title, case-insensitive"})
+                      metadata={"description": "part of the title, matched case-insensitively"})
 
 
 # --- output ---------------------------------------------------------------------------------
