@@ -349,7 +349,9 @@ def _state(row: Any) -> PaymentState:
     received = Money(int(row.amount_minor), row.currency) if status in _RECEIVED else None
     next_action = ({"type": NEXT_ACTION_TYPE, "authenticate": row.reference}
                    if status == S.REQUIRES_ACTION else None)
-    return PaymentState(reference=row.reference, status=status.value, received=received,
+    # The port's contract: a paid payment stays "succeeded"; refunds travel as a total.
+    reported = S.SUCCEEDED if status in (S.PARTIALLY_REFUNDED, S.REFUNDED) else status
+    return PaymentState(reference=row.reference, status=reported.value, received=received,
                         provider_payment_id=row.reference,
                         refunded_minor=int(row.refunded_minor),
                         failure_reason=row.failure_reason, next_action=next_action)
