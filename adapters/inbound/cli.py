@@ -61,9 +61,12 @@ def _injector(factories: Factories, *overrides: Module) -> tuple[Settings, Injec
 @click.command(help="Serve the HTTP API (gunicorn where available).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="Processes.")
+@click.option("--threads", default=4, show_default=True, type=int,
+              help="Threads per process: they overlap waits on the database and keep "
+                   "connections alive.")
 @click.pass_obj
-def serve(factories: Factories, host: str, port: int, workers: int) -> None:
+def serve(factories: Factories, host: str, port: int, workers: int, threads: int) -> None:
     from adapters.outbound.persistence.migrations_runner import DatabaseNotMigrated
 
     settings, injector = _injector(factories)
@@ -82,7 +85,8 @@ def serve(factories: Factories, host: str, port: int, workers: int) -> None:
         app.run(host=host, port=port)
         return
     _gunicorn_app(BaseApplication, lambda: factories.app(factories.injector(settings), settings),
-              {"bind": f"{host}:{port}", "workers": workers, "accesslog": None}).run()
+              {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
+               "worker_class": "gthread" if threads > 1 else "sync", "accesslog": None}).run()
 
 
 def _gunicorn_app(base: type[Any], load: Callable[[], Flask], options: dict[str, Any]) -> Any:
