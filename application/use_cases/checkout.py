@@ -3,24 +3,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.audit import Auditor
+from application.checkout_rules import (
+    charge_for,
+    course_set_of,
+    payable_courses,
+    payment_request,
+)
 from application.config import Links, PaymentPolicy
-from application.currency import convert
 from application.payment_views import PaymentView, view_of
 from application.ports import (
-    CheckoutLine,
     Clock,
     ExchangeRates,
     IdGenerator,
-    PaymentRequest,
     Principal,
     UnitOfWork,
 )
 from application.providers import PaymentGateways
 from domain.accounts import Role
 from domain.catalog import Course
-from domain.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from domain.money import Money
-from domain.payments import ExchangeRate, Order, OrderLine, Payment
+from domain.errors import Conflict, PermissionDenied
+from domain.payments import Order, OrderLine, Payment
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,14 @@ class Checkout:
     def __call__(self, cmd: CheckoutCommand) -> CheckoutResult:
         if cmd.actor.role != Role.STUDENT:
             raise PermissionDenied("only students buy courses")
-        flow, course_set = self.gateways.flow(cmd.provider, cmd.flow), _course_set(cmd, self.policy)
+        flow = self.gateways.flow(cmd.provider, cmd.flow)
+        course_set = course_set_of(cmd.course_ids, self.policy)
         with self.uow:
             attempt = self.uow.payments.open_attempt(cmd.actor.user_id, course_set)
             if attempt and attempt.provider_reference and attempt.status.value != "failed" and (
                     attempt.provider, attempt.flow) == (cmd.provider, flow):
                 return CheckoutResult(view_of(attempt), reused=True)
-            courses = _payable_courses(self.uow, cmd.actor.user_id, course_set)
+            courses = payable_courses(self.uow, cmd.actor.user_id, course_set)
             email = self.uow.users.get(cmd.actor.user_id)
         if attempt is not None and (attempt.status.value == "failed" or (
                 attempt.provider, attempt.flow) != (cmd.provider, flow)):
@@ -66,7 +69,9 @@ class Checkout:
             attempt = None
         payment = attempt or self._open(cmd, flow, course_set, courses)
         gateway = self.gateways.get(payment.provider)
-        session = gateway.start(self._request(payment, cmd, courses, email.email if email else ""))
+        address = email.email if email else ""
+        session = gateway.start(payment_request(payment, courses, self.links, address,
+                                                cmd.payment_method))
         with self.uow:
             locked = self.uow.payments.get(payment.id, for_update=True)
             assert locked is not None
@@ -80,7 +85,8 @@ class Checkout:
         now, currency = self.clock.now(), courses[0].price.currency
         order = Order(self.ids.new_id(), cmd.actor.user_id, currency, now, [
             OrderLine(self.ids.new_id(), c.id, c.title, c.price) for c in courses])
-        amount, rate = self._amount(cmd.provider, order)
+        amount, rate = charge_for(self.gateways.get(cmd.provider), self.rates, self.policy,
+                                  order)
         payment = Payment(self.ids.new_id(), order.id, cmd.actor.user_id, cmd.provider, flow,
                           amount, order.total, course_set, now, now,
                           expires_at=now + self.policy.checkout_ttl)
@@ -98,31 +104,6 @@ class Checkout:
                                "retry in a moment") from error
         return payment
 
-    def _amount(self, provider: str, order: Order) -> tuple[Money, ExchangeRate | None]:
-        if self.gateways.get(provider).supports(order.currency):
-            return order.total, None
-        target = self.policy.fallback_for(provider)
-        if target is None:
-            raise InvalidValue(f"{provider} cannot charge {order.currency}")
-        rate = self.rates.rate(order.currency, target)
-        total = Money.zero(target)
-        for line in order.lines:
-            total = total + convert(line.price, rate)
-        return total, rate
-
-    def _request(self, payment: Payment, cmd: CheckoutCommand, courses: list[Course],
-                 email: str) -> PaymentRequest:
-        rate = _rate_of(payment)
-        lines = tuple(CheckoutLine(c.id, c.title, convert(c.price, rate) if rate else c.price)
-                      for c in courses)
-        return PaymentRequest(
-            payment.id, payment.order_id, payment.flow, payment.amount, lines,
-            description=", ".join(c.title for c in courses)[:120], customer_email=email,
-            success_url=self.links.to("checkout/success", payment=payment.id),
-            cancel_url=self.links.to("checkout/cancel", payment=payment.id),
-            expires_at=payment.expires_at, idempotency_key=f"payment:{payment.id}:create",
-            payment_method=cmd.payment_method)
-
     def _cancel(self, attempt: Payment) -> None:
         """Another provider was chosen: close the old attempt there first, then here."""
         if attempt.provider_reference:
@@ -134,30 +115,4 @@ class Checkout:
                 old.cancel(self.clock.now())
                 self.uow.commit()
 
-
-def _course_set(cmd: CheckoutCommand, policy: PaymentPolicy) -> str:
-    if not 1 <= len(set(cmd.course_ids)) <= policy.max_courses:
-        raise InvalidValue(f"choose 1 to {policy.max_courses} courses")
-    return Order.course_set_key(cmd.course_ids)
-
-
-def _payable_courses(uow: UnitOfWork, student_id: str, course_set: str) -> list[Course]:
-    courses = []
-    for course_id in course_set.split(","):
-        course = uow.courses.get(course_id)
-        if course is None or not course.is_published:
-            raise NotFound(f"no such course: {course_id}")
-        if course.is_free:
-            raise InvalidValue(f"{course.title!r} is free: enroll without checkout")
-        enrollment = uow.enrollments.get(student_id, course_id)
-        if enrollment is not None and enrollment.grants_access:
-            raise Conflict(f"you are already enrolled in {course.title!r}")
-        courses.append(course)
-    if len({c.price.currency for c in courses}) > 1:
-        raise InvalidValue("courses priced in different currencies are bought separately")
-    return courses
-
-
-def _rate_of(payment: Payment) -> ExchangeRate | None:
-    return view_of(payment).exchange_rate
 
