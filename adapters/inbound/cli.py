@@ -104,29 +104,42 @@ def _gunicorn_app(base: type[Any], load: Callable[[], Flask], options: dict[str,
 @click.command(help="Run an RQ worker with the cron scheduler (needs REDIS_URL).")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 @click.option("--no-scheduler", is_flag=True, help="Do not start the cron scheduler.")
+@click.option("--fork", is_flag=True, help="Run each job in a forked work-horse (isolation "
+              "over speed).")
 @click.pass_obj
-def worker(factories: Factories, burst: bool, no_scheduler: bool) -> None:
+def worker(factories: Factories, burst: bool, no_scheduler: bool, fork: bool) -> None:
     settings, injector = _injector(factories)
     if settings.redis_url is None:
         raise click.ClickException("the worker needs REDIS_URL; without it jobs run inline in "
                                    "the API process and no worker is needed")
-    run_worker(settings, injector, burst=burst, with_cron=not (no_scheduler or burst))
+    run_worker(settings, injector, burst=burst, with_cron=not (no_scheduler or burst),
+               fork=fork)
 
 
-def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: bool) -> None:
-    """An RQ worker on the settings' queue; the cron scheduler runs in a child process."""
+def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: bool,
+               fork: bool = False) -> None:
+    """An RQ worker on the settings' queue; the cron scheduler runs in a child process.
+
+    By default jobs run in this process (RQ's SimpleWorker) on adapters, pools and imports
+    built once: a forked work-horse per job would rebuild them cold every time (about 40 times
+    slower here). A job that kills the process is recovered by the outbox and webhook relays
+    (their leases expire); ``fork=True`` isolates each job in a work-horse instead.
+    """
     from redis import Redis
-    from rq import Queue, Worker
+    from rq import Queue, SimpleWorker, Worker
 
     from adapters.inbound.worker import jobs
 
     assert settings.redis_url is not None
     redis = Redis.from_url(settings.redis_url)
+    cron = _start_cron(settings) if with_cron else None  # forked before any pool is opened
     jobs.install(injector)
-    cron = _start_cron(settings) if with_cron else None
+    if not fork:
+        jobs.warm_up(injector)
     try:
         queue = Queue(settings.queue_name, connection=redis)
-        Worker([queue], connection=redis).work(with_scheduler=True, burst=burst)
+        worker_class = Worker if fork else SimpleWorker
+        worker_class([queue], connection=redis).work(with_scheduler=True, burst=burst)
     finally:
         if cron is not None:
             cron.terminate()

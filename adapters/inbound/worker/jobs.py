@@ -25,6 +25,18 @@ def install(injector: Injector) -> None:
     _injector = injector
 
 
+def warm_up(injector: Injector) -> None:
+    """Builds what every job needs (adapters, SDK clients, the database pool) once, so the
+    first job does not pay for it."""
+    from sqlalchemy import Engine, text
+
+    for use_case in (ProcessOutboxMessage, ProcessWebhookEvent, RelayOutbox, RelayWebhooks,
+                     SweepPayments):
+        injector.get(use_case)
+    with injector.get(Engine).connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
 def _container() -> Injector:
     if _injector is None:
         raise RuntimeError("the worker's injector is not installed; start it with `eduport worker`")

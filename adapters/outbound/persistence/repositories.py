@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -333,15 +335,17 @@ class SqlWebhookInbox:
         self.session = session
 
     def add(self, delivery: InboxDelivery) -> bool:
-        try:
-            with self.session.begin_nested():
-                self.session.execute(insert(t.webhook_events).values(
-                    id=delivery.id, provider=delivery.provider, event_id=delivery.event_id,
-                    event_type=delivery.event_type, payload=delivery.payload,
-                    received_at=delivery.received_at, attempts=0))
-        except IntegrityError:
-            return False
-        return True
+        # One statement that simply skips a duplicate: no SAVEPOINT round trips on the hot path.
+        dialect = self.session.get_bind().dialect.name
+        dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        stored = self.session.execute(dialect_insert(t.webhook_events).values(
+            id=delivery.id, provider=delivery.provider, event_id=delivery.event_id,
+            event_type=delivery.event_type, payload=delivery.payload,
+            received_at=delivery.received_at, attempts=0,
+        ).on_conflict_do_nothing(index_elements=["provider", "event_id"])
+          .returning(t.webhook_events.c.id))
+        # RETURNING, not rowcount: drivers may report -1 for an INSERT ... ON CONFLICT.
+        return stored.first() is not None
 
     def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
         c = t.webhook_events.c
