@@ -332,7 +332,7 @@ class WorkerRun:
 
 
 def run_worker(env: Mapping[str, str], timeout_s: float, log_path: Path) -> WorkerRun:
-    """``eduport worker --burst``: one RQ worker that forks a work-horse per job and exits when
+    """``eduport worker --burst``: one RQ worker (jobs run in its warm process) that exits when
     the queue is empty. Stopped (warm, then killed) if it runs past ``timeout_s``."""
     cmd = [sys.executable, "-c", "import bootstrap; bootstrap.main()", "worker", "--burst"]
     # Every other child of this process has been waited for, so the RUSAGE_CHILDREN delta is
@@ -443,7 +443,7 @@ def report_processing(
         print("  nothing to process", flush=True)
         return
     print(
-        f"  one `eduport worker --burst` (RQ forks a work-horse per job), timeout "
+        f"  one `eduport worker --burst` (jobs run in its warm process), timeout "
         f"{args.worker_timeout:g}s ...",
         flush=True,
     )
