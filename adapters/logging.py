@@ -45,6 +45,22 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request_id={rid}]" if rid else line
 
 
+class TracebackScrubber(logging.Filter):
+    """Libraries (RQ on a failed job) put whole tracebacks in the message text; a traceback can
+    carry secrets and belongs in an error tracker, so the line keeps its first line and the
+    exception type only."""
+
+    MARK = "Traceback (most recent call last)"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.MARK in message:
+            head = message.split(self.MARK, 1)[0].strip()
+            last = message.strip().splitlines()[-1]
+            record.msg, record.args = f"{head} [{last.split(':', 1)[0].strip()}]", ()
+        return True
+
+
 def _stamp_request_ids() -> None:
     """Stamps the current request id on every record when it is created, so that handlers
     formatting later (or elsewhere) still know which request a line belongs to."""
@@ -70,6 +86,7 @@ def configure_logging(settings: Settings) -> None:
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _stamp_request_ids()
+    handler.addFilter(TracebackScrubber())
     handler.eduport = True  # type: ignore[attr-defined]
     root = logging.getLogger()
     # Replace only our own handler: others (a test's capture, an APM agent) stay attached.

@@ -68,3 +68,22 @@ def test_env_example_documents_every_variable_the_settings_read() -> None:
             name = line.split("=")[0]
             # Variables grouped under one comment (credential pairs) share it.
             assert any(example[j].startswith("#") for j in range(max(0, index - 4), index)), name
+
+
+def test_logged_tracebacks_keep_only_the_exception_type() -> None:
+    import logging
+
+    from adapters.logging import JsonFormatter, TracebackScrubber
+
+    try:
+        raise RuntimeError("secret=sk_live_123")
+    except RuntimeError:
+        import traceback
+
+        text = traceback.format_exc()
+    record = logging.LogRecord("rq.worker", logging.ERROR, __file__, 1,
+                               "job %s failed\n%s", ("j1", text), None)
+    assert TracebackScrubber().filter(record)
+    line = JsonFormatter().format(record)
+    assert "job j1 failed [RuntimeError]" in line
+    assert "sk_live_123" not in line and "Traceback" not in line
