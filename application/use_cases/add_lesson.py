@@ -3,8 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import Clock, IdGenerator, Principal, UnitOfWork
+from application.use_cases.get_course import owned_course
 from application.use_cases.open_lesson import LessonDetails, describe_lesson
-from domain.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,7 @@ class AddLesson:
 
     def __call__(self, cmd: AddLessonCommand) -> LessonDetails:
         with self.uow:
-            course = self.uow.courses.get(cmd.course_id)
-            if course is None:
-                raise NotFound("no such course")
-            course.ensure_owner(cmd.actor.user_id)
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
             lesson = course.add_lesson(self.ids.new_id(), cmd.title, cmd.slug,
                                        cmd.is_free_preview, cmd.video_ref or None)
             course.updated_at = self.clock.now()

@@ -52,6 +52,15 @@ def manages(actor: Principal | None, course: Course) -> bool:
                                   or actor.role == Role.PLATFORM_ADMIN)
 
 
+def owned_course(uow: UnitOfWork, actor: Principal, course_id: str) -> Course:
+    """The course its teacher is changing; anyone else is refused (PermissionDenied)."""
+    course = uow.courses.get(course_id)
+    if course is None:
+        raise NotFound("no such course")
+    course.ensure_owner(actor.user_id)
+    return course
+
+
 def visible_course(uow: UnitOfWork, actor: Principal | None, course_id: str) -> Course:
     """The course if the actor may see it; a draft is NotFound to everyone else."""
     course = uow.courses.get(course_id)

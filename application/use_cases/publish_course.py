@@ -4,8 +4,7 @@ from dataclasses import dataclass
 
 from application.audit import Auditor
 from application.ports import Clock, Principal, UnitOfWork
-from application.use_cases.get_course import CourseDetails, describe_course
-from domain.errors import NotFound
+from application.use_cases.get_course import CourseDetails, describe_course, owned_course
 
 
 @dataclass(frozen=True)
@@ -22,10 +21,7 @@ class PublishCourse:
 
     def __call__(self, cmd: PublishCourseCommand) -> CourseDetails:
         with self.uow:
-            course = self.uow.courses.get(cmd.course_id)
-            if course is None:
-                raise NotFound("no such course")
-            course.ensure_owner(cmd.actor.user_id)
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
             if not course.is_published:
                 course.publish(self.clock.now())
                 self.auditor.record(self.uow, cmd.actor.user_id, "course.published", "course",

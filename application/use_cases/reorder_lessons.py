@@ -3,8 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import Clock, Principal, UnitOfWork
-from application.use_cases.get_course import LessonOutline, describe_course
-from domain.errors import NotFound
+from application.use_cases.get_course import LessonOutline, describe_course, owned_course
 
 
 @dataclass(frozen=True)
@@ -22,10 +21,7 @@ class ReorderLessons:
 
     def __call__(self, cmd: ReorderLessonsCommand) -> list[LessonOutline]:
         with self.uow:
-            course = self.uow.courses.get(cmd.course_id)
-            if course is None:
-                raise NotFound("no such course")
-            course.ensure_owner(cmd.actor.user_id)
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
             course.reorder_lessons(list(cmd.lesson_ids))
             course.updated_at = self.clock.now()
             self.uow.commit()

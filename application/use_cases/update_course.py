@@ -3,8 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import Clock, Principal, UnitOfWork
-from application.use_cases.get_course import CourseDetails, describe_course
-from domain.errors import NotFound
+from application.use_cases.get_course import CourseDetails, describe_course, owned_course
 from domain.money import Money
 
 
@@ -28,10 +27,7 @@ class UpdateCourse:
 
     def __call__(self, cmd: UpdateCourseCommand) -> CourseDetails:
         with self.uow:
-            course = self.uow.courses.get(cmd.course_id)
-            if course is None:
-                raise NotFound("no such course")
-            course.ensure_owner(cmd.actor.user_id)
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
             course.edit(self.clock.now(), title=cmd.title, description=cmd.description,
                         price=cmd.price, thumbnail_key=cmd.thumbnail_key)
             self.uow.commit()

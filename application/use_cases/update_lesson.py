@@ -3,8 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.ports import Clock, Principal, UnitOfWork
+from application.use_cases.get_course import owned_course
 from application.use_cases.open_lesson import LessonDetails, describe_lesson
-from domain.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,7 @@ class UpdateLesson:
 
     def __call__(self, cmd: UpdateLessonCommand) -> LessonDetails:
         with self.uow:
-            course = self.uow.courses.get(cmd.course_id)
-            if course is None:
-                raise NotFound("no such course")
-            course.ensure_owner(cmd.actor.user_id)
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
             lesson = course.edit_lesson(cmd.lesson_id, self.clock.now(), title=cmd.title,
                                         is_free_preview=cmd.is_free_preview,
                                         video_ref=cmd.video_ref)
