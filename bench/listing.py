@@ -434,6 +434,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"DATABASE_URL (default: {DEFAULT_DATABASE_URL}) names the database; a "
         "schema of its own is created in it and dropped at the end.",
     )
+    add_server_arguments(parser)
+    parser.add_argument(
+        "--keep-schema",
+        action="store_true",
+        help="do not drop the bench_<random> schema at the end",
+    )
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.workers < 1 or args.threads < 1 or args.rounds < 1:
+        parser.error("--duration > 0 and --workers, --threads, --rounds >= 1 are required")
+    if args.concurrency is not None and args.concurrency < 1:
+        parser.error("--concurrency must be at least 1")
+    return args
+
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark here shares: the load and the gunicorn configuration."""
     parser.add_argument(
         "--duration",
         type=float,
@@ -467,18 +484,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=3, help="alternating rounds per side (default 3)"
     )
-    parser.add_argument(
-        "--keep-schema",
-        action="store_true",
-        help="do not drop the bench_<random> schema at the end",
-    )
-    args = parser.parse_args(argv)
-    if args.duration <= 0 or args.workers < 1 or args.threads < 1 or args.rounds < 1:
-        parser.error("--duration > 0 and --workers, --threads, --rounds >= 1 are required")
-    if args.concurrency is not None and args.concurrency < 1:
-        parser.error("--concurrency must be at least 1")
-    return args
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     run(parse_args(argv))

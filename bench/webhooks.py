@@ -67,10 +67,10 @@ from bench.harness import (
 )
 from bench.listing import (
     DEFAULT_DATABASE_URL,
-    DEFAULT_GUNICORN,
     BenchDatabase,
     DatabaseBackedServer,
     _process_cpu_seconds,
+    add_server_arguments,
     app_env,
     bench_database,
     describe_split,
@@ -584,39 +584,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         f"{DEFAULT_DATABASE_URL}) and REDIS_URL (default: {DEFAULT_REDIS_URL}) name the "
         "servers; a schema and a queue of its own are created and removed at the end.",
     )
-    parser.add_argument(
-        "--duration",
-        type=float,
-        default=10.0,
-        help="measured seconds per side, split over the rounds (default 10)",
-    )
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=None,
-        help="closed-loop clients (default: max(8, workers x threads))",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=DEFAULT_GUNICORN["workers"],
-        help="gunicorn workers of both servers (default 2)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=DEFAULT_GUNICORN["threads"],
-        help="threads per gunicorn worker, both servers (default 4)",
-    )
-    parser.add_argument(
-        "--worker-class",
-        default=DEFAULT_GUNICORN["worker_class"],
-        choices=("gthread", "sync"),
-        help="gunicorn worker class of both servers (default gthread)",
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="alternating rounds per side (default 3)"
-    )
+    add_server_arguments(parser)
     parser.add_argument(
         "--sample",
         type=int,
