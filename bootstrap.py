@@ -153,6 +153,10 @@ class PersistenceModule(Module):
     @singleton
     @provider
     def catalog_queries(self, engine: Engine) -> CatalogQueries:
+        # Single read statements need no transaction: on PostgreSQL, autocommit saves the
+        # BEGIN and ROLLBACK round trips. (SQLite keeps its own BEGIN handling.)
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         return SqlCatalogQueries(engine)
 
 
