@@ -126,10 +126,6 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     vendors: VendorSettings = field(default_factory=VendorSettings)
 
-    @property
-    def is_production(self) -> bool:
-        return self.env == "production"
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True) -> Settings:
         if environ is None:

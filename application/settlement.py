@@ -35,8 +35,6 @@ class Settlement:
     def apply(self, uow: UnitOfWork, payment: Payment, state: PaymentState) -> str:
         """Moves the payment to the provider's state; returns a short outcome."""
         now, status = self.clock.now(), S(state.status)
-        if status in (S.PARTIALLY_REFUNDED, S.REFUNDED):  # paid; refunds come as a total
-            status = S.SUCCEEDED
         try:
             if status == S.SUCCEEDED and state.received is not None:
                 if payment.succeed(state.received, now, state.provider_payment_id):

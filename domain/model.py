@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from domain.events import Event
 
 
@@ -29,6 +27,3 @@ class Aggregate:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.id}>"
-
-    def __getstate__(self) -> dict[str, Any]:  # pragma: no cover - pickling is not used
-        return {k: v for k, v in self.__dict__.items() if k != "_events"}

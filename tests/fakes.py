@@ -218,13 +218,6 @@ class FakeEnrollmentRepository(_Repo):
         self._track(found)
         return found
 
-    def for_student(self, student_id: str) -> list[Enrollment]:
-        everyone = {**self.uow.db.enrollments, **self.uow.staged_enrollments}.values()
-        found = sorted((e for e in everyone if e.student_id == student_id),
-                       key=lambda e: (e.enrolled_at, e.id), reverse=True)
-        for enrollment in found:
-            self._track(enrollment)
-        return found
 
 
 class FakeCourseStatistics(_Repo):
@@ -332,7 +325,6 @@ class FakeUnitOfWork:
         self.db = db or FakeDatabase()
         self.clock, self.ids = clock or FakeClock(), ids or FakeIdGenerator()
         self.queue = queue or FakeTaskQueue()
-        self.commits = 0
         self.users = FakeUserRepository(self)
         self.courses = FakeCourseRepository(self)
         self.enrollments = FakeEnrollmentRepository(self)
@@ -380,7 +372,6 @@ class FakeUnitOfWork:
         self.db.users.update(self.staged_users)
         self.db.courses.update(self.staged_courses)
         self.db.enrollments.update(self.staged_enrollments)
-        self.commits += 1
         self._reset()
         for message_id in written:
             self.queue.enqueue("process_outbox_message", message_id)

@@ -10,7 +10,7 @@ from injector import inject
 from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
-from adapters.inbound.http.idempotency import idempotent
+from adapters.inbound.http.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from adapters.inbound.http.schemas import MoneySchema, problem_response
 from application.payment_views import PaymentView
 from application.providers import FLOWS
@@ -25,10 +25,6 @@ from application.use_cases.refund_payment import (
 from domain.accounts import Role
 
 blp = Blueprint("payments", __name__, description="Checkout, payments and refunds")
-
-IDEMPOTENCY_HEADER = {"Idempotency-Key": {
-    "description": "Makes the request safe to retry: a replay returns the first answer",
-    "schema": {"type": "string", "maxLength": 255}, "required": False}}
 
 
 class CheckoutSchema(Schema):
@@ -95,8 +91,7 @@ class CheckoutView(MethodView):
     @idempotent
     @blp.arguments(CheckoutSchema)
     @blp.response(201, CheckoutResultSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", **IDEMPOTENCY_HEADER[
-        "Idempotency-Key"]}])
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @blp.alt_response(404, **problem_response("A course is unknown or unpublished"))
     @blp.alt_response(409, **problem_response("Already enrolled, or a request with this "
                                               "Idempotency-Key is in flight"))
@@ -152,8 +147,7 @@ class PaymentRefunds(MethodView):
     @idempotent
     @blp.arguments(RefundRequestSchema)
     @blp.response(202, RefundSchema)
-    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", **IDEMPOTENCY_HEADER[
-        "Idempotency-Key"]}])
+    @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
     @blp.alt_response(404, **problem_response("No such payment"))
     @blp.alt_response(409, **problem_response("The payment is not refundable in its state"))
     @blp.alt_response(422, **problem_response("The amount exceeds what is left to refund"))

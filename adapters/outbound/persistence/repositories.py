@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -86,16 +86,6 @@ class SqlEnrollmentRepository:
         self.tracker.track(enrollment)
         return enrollment
 
-    def for_student(self, student_id: str) -> list[Enrollment]:
-        query = (
-            select(Enrollment)
-            .where(t.enrollments.c.student_id == student_id)
-            .order_by(t.enrollments.c.enrolled_at.desc(), t.enrollments.c.id)
-        )
-        found = list(self.session.scalars(query))
-        for enrollment in found:
-            self.tracker.track(enrollment)
-        return found
 
 
 class SqlCourseStatistics:
@@ -236,9 +226,6 @@ class SqlOutbox:
         )
         return list(self.session.scalars(query))
 
-    def purge_processed(self, before: datetime) -> int:
-        done = self.session.execute(delete(t.outbox).where(t.outbox.c.processed_at < before))
-        return int(done.rowcount)  # type: ignore[attr-defined]
 
 
 def _message(row: Any, handled: frozenset[str]) -> OutboxMessage:

@@ -40,7 +40,7 @@ class SqlAlchemyUnitOfWork:
 
     def __enter__(self) -> Self:
         session = self._sessions()
-        self._session, self._tracker, self._pending = session, Tracker(), []
+        self._session, self._tracker = session, Tracker()
         self.users = SqlUserRepository(session, self._tracker)
         self.courses = SqlCourseRepository(session, self._tracker)
         self.enrollments = SqlEnrollmentRepository(session, self._tracker)
