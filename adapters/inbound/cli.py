@@ -84,6 +84,9 @@ def serve(factories: Factories, host: str, port: int, workers: int, threads: int
     except ImportError:  # no gunicorn (e.g. Windows): the development server still works
         app.run(host=host, port=port)
         return
+    # Workers build their own app and pool; none may inherit the connection the master
+    # opened to check the schema.
+    injector.get(Engine).dispose()
     _gunicorn_app(BaseApplication, lambda: factories.app(factories.injector(settings), settings),
               {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread" if threads > 1 else "sync", "accesslog": None}).run()
