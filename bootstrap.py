@@ -33,7 +33,7 @@ from adapters.outbound.payments.sandbox import (
     SandboxWebhookAuthenticator,
     SandboxWebhookInterpreter,
 )
-from adapters.outbound.persistence.database import build_engine, session_factory
+from adapters.outbound.persistence.database import build_engine, read_only, session_factory
 from adapters.outbound.persistence.health import DatabaseHealth, RedisHealth
 from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
 from adapters.outbound.persistence.orm import start_mappers
@@ -98,18 +98,22 @@ class CoreModule(Module):
     def ids(self) -> IdGenerator:
         return UuidGenerator()
 
+    @singleton
     @provider
     def account_policy(self) -> AccountPolicy:
         return AccountPolicy(refresh_token_ttl=timedelta(days=self.settings.refresh_token_ttl_days))
 
+    @singleton
     @provider
     def outbox_policy(self) -> OutboxPolicy:
         return OutboxPolicy(relay_grace=timedelta(seconds=self.settings.outbox_relay_grace_seconds))
 
+    @singleton
     @provider
     def links(self) -> Links:
         return Links(frontend_url=self.settings.frontend_url)
 
+    @singleton
     @provider
     def auditor(self, clock: Clock, ids: IdGenerator) -> Auditor:
         return Auditor(clock, ids)
@@ -153,11 +157,7 @@ class PersistenceModule(Module):
     @singleton
     @provider
     def catalog_queries(self, engine: Engine) -> CatalogQueries:
-        # Single read statements need no transaction: on PostgreSQL, autocommit saves the
-        # BEGIN and ROLLBACK round trips. (SQLite keeps its own BEGIN handling.)
-        if engine.dialect.name == "postgresql":
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        return SqlCatalogQueries(engine)
+        return SqlCatalogQueries(read_only(engine))
 
 
 @dataclass(frozen=True)
@@ -202,15 +202,17 @@ class MailModule(Module):
 
 
 class HealthModule(Module):
+    @singleton
     @provider
     def readiness(self, engine: Engine, redis: RedisConnection) -> Readiness:
-        checks: list[HealthCheck] = [DatabaseHealth(engine)]
+        checks: list[HealthCheck] = [DatabaseHealth(read_only(engine))]
         if redis.client is not None:
             checks.append(RedisHealth(redis.client))
         return Readiness(checks)
 
 
 class EventHandlersModule(Module):
+    @singleton
     @provider
     def handlers(self, injector: Injector) -> EventHandlers:
         def handler(name: str, cls: type[Any]) -> EventHandler:
@@ -244,7 +246,7 @@ class PaymentsModule(Module):
 
             by_provider["stripe"] = StripePaymentGateway(build_stripe_client(
                 settings.stripe.secret, settings.stripe.api_base,
-                timeout_seconds=settings.stripe.timeout_seconds))
+                timeout_seconds=settings.stripe.timeout_seconds), injector.get(Clock))
         paypal = _paypal_credentials(settings)
         if paypal is not None:
             from adapters.outbound.payments.paypal import PayPalPaymentGateway
@@ -304,10 +306,12 @@ class PaymentsModule(Module):
             interpreters["sandbox"] = SandboxWebhookInterpreter()
         return WebhookEndpoints(authenticators, interpreters)
 
+    @singleton
     @provider
     def settlement(self, clock: Clock, ids: IdGenerator, auditor: Auditor) -> Settlement:
         return Settlement(clock, ids, auditor)
 
+    @singleton
     @provider
     def policy(self, settings: Settings) -> PaymentPolicy:
         return PaymentPolicy(

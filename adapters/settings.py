@@ -7,6 +7,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlparse
@@ -214,8 +215,8 @@ class _Reader:
             outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 60, 1),
             outbox_relay_grace_seconds=self.integer("OUTBOX_RELAY_GRACE_SECONDS", 30, 0),
             webhook_lease_seconds=self.integer("WEBHOOK_PROCESSING_LEASE_SECONDS", 300, 1),
-            exchange_rates=self.required("EXCHANGE_RATES", ""),
-            exchange_rates_as_of=self.required("EXCHANGE_RATES_AS_OF", ""),
+            exchange_rates=self._exchange_rates(),
+            exchange_rates_as_of=self._rates_as_of(),
             sandbox_webhook_secret=self.required("SANDBOX_WEBHOOK_SECRET", ""),
             jwt_secret=self._jwt_secret(env, data_dir),
             access_token_ttl_seconds=self.integer("ACCESS_TOKEN_TTL_SECONDS", 900, 30),
@@ -260,6 +261,27 @@ class _Reader:
         path.write_text(generated)
         path.chmod(0o600)
         return generated
+
+    def _exchange_rates(self) -> str:
+        from adapters.outbound.payments.exchange_rates import parse_rates
+
+        spec = self.required("EXCHANGE_RATES", "")
+        try:
+            parse_rates(spec)
+        except ValueError as error:
+            self.problems.append(f"EXCHANGE_RATES: {error}")
+        return spec
+
+    def _rates_as_of(self) -> str:
+        value = self.required("EXCHANGE_RATES_AS_OF", "")
+        if value:
+            try:
+                if datetime.fromisoformat(value).tzinfo is None:
+                    raise ValueError
+            except ValueError:
+                self.problems.append("EXCHANGE_RATES_AS_OF must be an ISO 8601 time with a "
+                                     f"zone, e.g. 2026-11-23T00:00:00Z, got {value!r}")
+        return value
 
     def _stripe(self) -> StripeSettings:
         return StripeSettings(

@@ -440,6 +440,10 @@ class IdempotencyStore(Protocol):
     def abandon(self, scope: str, key: str) -> None:
         """Forgets a key whose request failed on our side (5xx), so a retry runs afresh."""
 
+    def purge(self, older_than: timedelta = ...) -> int:
+        """Deletes finished keys (and the answers stored with them) older than ``older_than``,
+        24 h by default as at Stripe; returns how many."""
+
 
 class OrderRepository(Protocol):
     def add(self, order: Order) -> None: ...

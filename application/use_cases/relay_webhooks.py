@@ -4,6 +4,8 @@ from application.config import PaymentPolicy
 from application.ports import Clock, TaskQueue, UnitOfWork
 from application.use_cases.receive_webhook import PROCESS_WEBHOOK_JOB
 
+RELAY_WEBHOOKS_JOB = "relay_webhooks"
+
 
 class RelayWebhooks:
     """Re-queues deliveries stored but never tried (the enqueue was lost) or abandoned by a

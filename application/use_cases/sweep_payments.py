@@ -10,6 +10,7 @@ from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPayment
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
+SWEEP_PAYMENTS_JOB = "sweep_payments"
 
 
 @dataclass(frozen=True)

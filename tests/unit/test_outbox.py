@@ -92,3 +92,22 @@ def test_the_relay_redispatches_only_stranded_messages(world: World) -> None:
     assert relay().redispatched == (message_id,)
     processor(world, Journal())(message_id)
     assert relay().redispatched == ()
+
+
+def test_the_worker_has_a_job_for_every_scheduled_function() -> None:
+    from adapters.inbound.worker import jobs
+    from adapters.inbound.worker.schedule import register_schedule
+    from adapters.settings import Settings
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def register(self, func: object, queue: str, interval: int, name: str) -> None:
+            self.names.append(name)
+
+    recorder = Recorder()
+    register_schedule(recorder, Settings())  # type: ignore[arg-type]
+    assert sorted(recorder.names) == sorted(
+        ["relay_outbox", "relay_webhooks", "sweep_payments", "purge_idempotency_keys"])
+    assert set(recorder.names) <= set(jobs.USE_CASES)

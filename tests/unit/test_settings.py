@@ -87,3 +87,10 @@ def test_logged_tracebacks_keep_only_the_exception_type() -> None:
     line = JsonFormatter().format(record)
     assert "job j1 failed [RuntimeError]" in line
     assert "sk_live_123" not in line and "Traceback" not in line
+
+
+def test_exchange_rates_are_checked_at_start_up(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        Settings.from_env({"EDUPORT_DATA_DIR": str(tmp_path), "EXCHANGE_RATES": "EGP:USD=cheap",
+                           "EXCHANGE_RATES_AS_OF": "yesterday"})
+    assert "EXCHANGE_RATES:" in str(error.value) and "EXCHANGE_RATES_AS_OF" in str(error.value)

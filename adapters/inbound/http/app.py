@@ -13,7 +13,6 @@ from flask_injector import FlaskInjector
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from injector import Injector
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from adapters.inbound.http import accounts, admin, catalog, enrollment, health, payments, sandbox
@@ -28,7 +27,7 @@ from adapters.logging import request_id
 from adapters.settings import Settings
 from application.ports import Cache, IdempotencyStore
 from application.use_cases.authenticate import Authenticate
-from domain.errors import Conflict, DomainError
+from domain.errors import DomainError
 
 log = logging.getLogger("eduport.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -80,10 +79,6 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
 
 def _errors(app: Flask) -> None:
     app.register_error_handler(DomainError, from_domain_error)
-    # Last resort: a uniqueness clash that surfaced before the unit of work could translate it
-    # (an autoflush inside a use case) is still a conflict, never a 500.
-    app.register_error_handler(IntegrityError, lambda _: from_domain_error(
-        Conflict("the change collides with one made at the same time; retry")))
     app.register_error_handler(HTTPException, from_http_exception)
     app.register_error_handler(Exception, from_unexpected)
 

@@ -68,9 +68,11 @@ class PublicPageCache:
             return None
         with self._lock:
             page = self._pages.get(self._page_key())
-        if page is None or page.version != self._current_version() or \
-                page.expires < time.monotonic():
-            g.page_cache_miss = True
+        version = self._current_version()
+        if page is None or page.version != version or page.expires < time.monotonic():
+            # Remember the version as it was before the query: a write landing meanwhile
+            # bumps it, and the page built from older data is then never served.
+            g.page_cache_miss_version = version
             return None
         if page.etag in request.if_none_match:
             response = Response(status=304)
@@ -84,9 +86,9 @@ class PublicPageCache:
         if request.method in WRITES and request.blueprint in self.writers \
                 and response.status_code < 400:
             self._version, self._checked = self.versions.incr(self.key), time.monotonic()
-        elif g.get("page_cache_miss") and response.status_code == 200:
+        elif "page_cache_miss_version" in g and response.status_code == 200:
             body = response.get_data()
-            page = _Page(self._current_version(), time.monotonic() + self.ttl, body,
+            page = _Page(g.page_cache_miss_version, time.monotonic() + self.ttl, body,
                          hashlib.sha256(body).hexdigest()[:32])
             with self._lock:
                 self._pages[self._page_key()] = page

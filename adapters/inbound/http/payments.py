@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from adapters.inbound.http.schemas import MoneySchema, problem_response
+from adapters.inbound.http.schemas import MAX_AMOUNT_MINOR, MoneySchema, problem_response
 from application.payment_views import PaymentView
 from application.providers import FLOWS
 from application.use_cases.checkout import Checkout, CheckoutCommand
@@ -69,7 +69,7 @@ class CheckoutResultSchema(PaymentSchema):
 
 class RefundRequestSchema(Schema):
     amount_minor = fields.Integer(load_default=None, strict=True,
-                                  validate=validate.Range(min=1, max=10**12),
+                                  validate=validate.Range(min=1, max=MAX_AMOUNT_MINOR),
                                   metadata={"description": "omit to refund everything left"})
     reason = fields.String(load_default=None, validate=validate.Length(max=200))
 

@@ -19,12 +19,15 @@ class ProblemSchema(Schema):
     errors = fields.Dict()
 
 
+# Keeps amounts inside a BIGINT and far above any real price.
+MAX_AMOUNT_MINOR = 10**12
+
+
 class MoneySchema(Schema):
     """Money on the wire: integer minor units and an upper-case ISO 4217 code."""
 
-    # The ceiling keeps amounts inside a BIGINT and far above any real course price.
     amount_minor = fields.Integer(required=True, strict=True,
-                                  validate=validate.Range(min=0, max=10**12))
+                                  validate=validate.Range(min=0, max=MAX_AMOUNT_MINOR))
     currency = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_CURRENCIES)))
 
     @post_dump(pass_original=True)

@@ -12,18 +12,23 @@ from injector import Injector
 
 from application.use_cases.process_outbox_message import PROCESS_OUTBOX_JOB, ProcessOutboxMessage
 from application.use_cases.process_webhook_event import ProcessWebhookEvent
+from application.use_cases.purge_idempotency_keys import (
+    PURGE_IDEMPOTENCY_KEYS_JOB,
+    PurgeIdempotencyKeys,
+)
 from application.use_cases.receive_webhook import PROCESS_WEBHOOK_JOB
 from application.use_cases.relay_outbox import RELAY_OUTBOX_JOB, RelayOutbox
-from application.use_cases.relay_webhooks import RelayWebhooks
-from application.use_cases.sweep_payments import SweepPayments
+from application.use_cases.relay_webhooks import RELAY_WEBHOOKS_JOB, RelayWebhooks
+from application.use_cases.sweep_payments import SWEEP_PAYMENTS_JOB, SweepPayments
 
 # Each job is one use case called with the job's (id) arguments.
 USE_CASES: dict[str, type[Any]] = {
     PROCESS_OUTBOX_JOB: ProcessOutboxMessage,
     RELAY_OUTBOX_JOB: RelayOutbox,
     PROCESS_WEBHOOK_JOB: ProcessWebhookEvent,
-    "relay_webhooks": RelayWebhooks,
-    "sweep_payments": SweepPayments,
+    RELAY_WEBHOOKS_JOB: RelayWebhooks,
+    SWEEP_PAYMENTS_JOB: SweepPayments,
+    PURGE_IDEMPOTENCY_KEYS_JOB: PurgeIdempotencyKeys,
 }
 
 _injector: Injector | None = None
@@ -70,8 +75,12 @@ def process_webhook_event(delivery_id: str) -> None:
 
 
 def relay_webhooks() -> None:
-    _run("relay_webhooks")
+    _run(RELAY_WEBHOOKS_JOB)
 
 
 def sweep_payments() -> None:
-    _run("sweep_payments")
+    _run(SWEEP_PAYMENTS_JOB)
+
+
+def purge_idempotency_keys() -> None:
+    _run(PURGE_IDEMPOTENCY_KEYS_JOB)

@@ -26,7 +26,7 @@ class ConfiguredExchangeRates:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be a timezone-aware UTC datetime")
         self.as_of, self.source = as_of, source
-        self._rates = _parse(spec)
+        self._rates = parse_rates(spec)
 
     def rate(self, source: str, target: str) -> ExchangeRate:
         """The configured rate from ``source`` to ``target``; "1" for the same currency.
@@ -46,7 +46,8 @@ class ConfiguredExchangeRates:
         return tuple(sorted(self._rates))
 
 
-def _parse(spec: str) -> dict[tuple[str, str], str]:
+def parse_rates(spec: str) -> dict[tuple[str, str], str]:
+    """``EGP:USD=0.0205,...`` as pairs; ValueError naming the entry that is not valid."""
     rates: dict[tuple[str, str], str] = {}
     for raw in spec.split(","):
         entry = raw.strip()

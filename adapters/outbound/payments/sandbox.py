@@ -38,7 +38,7 @@ from application.ports import (
 )
 from domain.errors import GatewayDeclined, InvalidSignature
 from domain.money import KNOWN_CURRENCIES, Money
-from domain.payments import PaymentStatus
+from domain.payments import OPEN, PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,6 @@ TEST_PAYMENT_METHODS: dict[str, Outcome] = {
     "pm_card_authenticationRequired": _AUTHENTICATE,
 }
 
-_OPEN = frozenset({S.PENDING, S.REQUIRES_ACTION, S.FAILED})
 _PAID = frozenset({S.SUCCEEDED, S.PARTIALLY_REFUNDED})
 _RECEIVED = _PAID | {S.REFUNDED}
 _EVENT_TYPES = {
@@ -200,7 +199,7 @@ class SandboxPaymentGateway:
         with self.engine.begin() as connection:
             row = self._row(connection, reference, lock=True)
             event = None
-            if S(row.status) in _OPEN:
+            if S(row.status) in OPEN:
                 event = self._move(connection, row, S(row.status), S.CANCELED,
                                    row.failure_reason)
         self._send(event)

@@ -32,6 +32,7 @@ from stripe.params import (
 )
 from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
 
+from adapters.outbound.system import SystemClock
 from application.ports import (
     Clock,
     PaymentNotice,
@@ -244,15 +245,6 @@ def _stripe_call(action: str) -> Iterator[None]:
         _translate(exc, action)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class _SystemClock:
-    def now(self) -> datetime:
-        return _utc_now()
-
-
 def _from_unix(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int) else None
 
@@ -277,7 +269,7 @@ class StripePaymentGateway:
 
     def __init__(self, client: stripe.StripeClient, clock: Clock | None = None) -> None:
         self._client = client
-        self._clock: Clock = clock or _SystemClock()
+        self._clock: Clock = clock or SystemClock()
 
     def supports(self, currency: str) -> bool:
         """True for the conservative list in ``SUPPORTED_CURRENCIES`` (see its comment)."""
@@ -542,7 +534,7 @@ class StripeWebhookAuthenticator:
             raise ValueError("the webhook tolerance must be a positive number of seconds")
         self._secret = secret
         self._tolerance = tolerance
-        self._clock: Clock = clock or _SystemClock()
+        self._clock: Clock = clock or SystemClock()
 
     def authenticate(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         signature = _header(headers, "Stripe-Signature")

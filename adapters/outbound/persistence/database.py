@@ -30,7 +30,8 @@ def build_engine(url: str, pool_size: int = 5) -> Engine:
 def _sqlite_transactions(engine: Engine) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINTs and upgrades read locks late,
     # which fails concurrent writers with "database is locked". We begin transactions
-    # ourselves, IMMEDIATE, so writers queue on the busy timeout instead.
+    # ourselves, IMMEDIATE, so writers queue on the busy timeout instead; connections marked
+    # read-only begin DEFERRED, which under WAL never waits for a writer.
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -42,7 +43,19 @@ def _sqlite_transactions(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "eduport_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same pool for queries that only read: no write lock on SQLite, and no BEGIN and
+    ROLLBACK round trips on PostgreSQL (each statement runs in autocommit)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

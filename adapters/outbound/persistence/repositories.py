@@ -87,7 +87,6 @@ class SqlEnrollmentRepository:
         return enrollment
 
 
-
 class SqlCourseStatistics:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -225,7 +224,6 @@ class SqlOutbox:
             .limit(limit)
         )
         return list(self.session.scalars(query))
-
 
 
 def _message(row: Any, handled: frozenset[str]) -> OutboxMessage:

@@ -28,7 +28,7 @@ from sqlalchemy.types import TypeDecorator
 from domain.accounts import Role
 from domain.catalog import CourseStatus
 from domain.enrollment import EnrollmentStatus
-from domain.payments import PaymentStatus
+from domain.payments import OPEN, PaymentStatus
 
 metadata = MetaData(
     naming_convention={
@@ -231,7 +231,9 @@ order_lines = Table(
     Column("price_currency", String(3), nullable=False),
 )
 
-_OPEN_PAYMENT = "status IN ('pending', 'requires_action', 'failed')"
+# The domain's open statuses, in their declared order (the migration froze the same text).
+_OPEN_PAYMENT = "status IN ({})".format(
+    ", ".join(f"'{status.value}'" for status in PaymentStatus if status in OPEN))
 
 payments = Table(
     "payments",

@@ -68,6 +68,10 @@ class SqlAlchemyUnitOfWork:
         finally:
             self._session.close()
             self._session = None
+        if isinstance(exc, IntegrityError):
+            # A uniqueness clash that surfaced before commit() (an autoflush inside a use case)
+            # is the same conflict commit() would have reported, for HTTP and jobs alike.
+            raise Conflict("the change collides with one made at the same time; retry") from exc
 
     @property
     def session(self) -> Session:
