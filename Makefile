@@ -29,4 +29,4 @@ lint: install
 	$(BIN)/lint-imports
 
 unit: install
-	$(BIN)/pytest tests/unit -q
+	bash .ci/pytest tests/unit -q

@@ -22,7 +22,7 @@ from adapters.outbound.persistence.migrations_runner import upgrade
 from adapters.outbound.persistence.tables import metadata
 from adapters.settings import Settings
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 

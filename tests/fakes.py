@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
+import copy
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from application.ports import (
     CourseStats,
@@ -36,6 +36,8 @@ from domain.errors import AuthenticationFailed, Conflict, InvalidToken
 from domain.model import Aggregate
 from domain.money import Money
 from domain.payments import ExchangeRate, Order, Payment
+
+A = TypeVar("A", bound=Aggregate)
 
 
 class FakeClock:
@@ -109,25 +111,14 @@ class FakeOneTimeTokens:
             raise InvalidToken("the link has expired")
         return found[1]
 
-    def latest(self, purpose: str) -> str:
-        return [t for t, (p, _) in self.issued.items() if p == purpose][-1]
 
 
 class FakeMailer:
     def __init__(self) -> None:
         self.sent: dict[str, EmailMessage] = {}
-        self.fail_next = 0
 
     def send(self, message: EmailMessage, idempotency_key: str) -> None:
-        if self.fail_next:
-            from domain.errors import DeliveryFailed
-
-            self.fail_next -= 1
-            raise DeliveryFailed("the fake mail service is down")
         self.sent.setdefault(idempotency_key, message)
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.sent.values() if m.to == address]
 
 
 class FakeTaskQueue:
@@ -169,9 +160,21 @@ class _Repo:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
 
-    def _track(self, aggregate: Aggregate | None) -> None:
-        if aggregate is not None and all(a is not aggregate for a in self.uow.seen):
-            self.uow.seen.append(aggregate)
+    def _track(self, aggregate: Aggregate) -> None:
+        """A new aggregate joins this transaction's identity map as it is."""
+        self.uow.identity[(type(aggregate), aggregate.id)] = aggregate
+
+    def _take(self, stored: A | None) -> A | None:
+        """A stored aggregate as this transaction sees it: a working copy, the same one on
+        every read, written back only by commit() (a use case that forgets to commit loses
+        its changes, as it would on the database)."""
+        if stored is None:
+            return None
+        key = (type(stored), stored.id)
+        if key not in self.uow.identity:
+            self.uow.identity[key] = copy.deepcopy(stored)
+        taken: A = self.uow.identity[key]  # type: ignore[assignment]
+        return taken
 
 
 class FakeUserRepository(_Repo):
@@ -181,14 +184,12 @@ class FakeUserRepository(_Repo):
 
     def get(self, user_id: str) -> User | None:
         user = self.uow.staged_users.get(user_id) or self.uow.db.users.get(user_id)
-        self._track(user)
-        return user
+        return self._take(user)
 
     def get_by_email(self, email: str) -> User | None:
         everyone = {**self.uow.db.users, **self.uow.staged_users}.values()
         user = next((u for u in everyone if u.email == email), None)
-        self._track(user)
-        return user
+        return self._take(user)
 
 
 class FakeCourseRepository(_Repo):
@@ -198,8 +199,7 @@ class FakeCourseRepository(_Repo):
 
     def get(self, course_id: str) -> Course | None:
         course = self.uow.staged_courses.get(course_id) or self.uow.db.courses.get(course_id)
-        self._track(course)
-        return course
+        return self._take(course)
 
     def slug_taken(self, slug: str) -> bool:
         everyone = {**self.uow.db.courses, **self.uow.staged_courses}.values()
@@ -215,8 +215,7 @@ class FakeEnrollmentRepository(_Repo):
         everyone = {**self.uow.db.enrollments, **self.uow.staged_enrollments}.values()
         found = next((e for e in everyone
                       if e.student_id == student_id and e.course_id == course_id), None)
-        self._track(found)
-        return found
+        return self._take(found)
 
 
 
@@ -291,7 +290,8 @@ class FakeOutbox(_Repo):
             return None
         if row["locked_until"] is not None and row["locked_until"] >= now:
             return None
-        row["locked_until"], row["attempts"] = now + lease, row["attempts"] + 1
+        if not self.uow.claim(f"outbox:{message_id}", row, now + lease):
+            return None
         return replace(row["message"], handled_by=frozenset(row["handled"]))
 
     def mark_handled(self, message_id: str, handler: str) -> None:
@@ -316,8 +316,8 @@ class FakeOutbox(_Repo):
 class FakeUnitOfWork:
     """Stages changes and applies them to the FakeDatabase only on commit, like a transaction.
 
-    Entities fetched are the database's own objects (as an identity map would hand out), so
-    tests should commit or discard the whole use case, as real code does.
+    Aggregates read are working copies kept in an identity map for the transaction; commit()
+    writes them (and new ones) back, rollback drops them.
     """
 
     def __init__(self, db: FakeDatabase | None = None, clock: FakeClock | None = None,
@@ -340,7 +340,8 @@ class FakeUnitOfWork:
         self._reset()
 
     def _reset(self) -> None:
-        self.seen: list[Aggregate] = []
+        self.identity: dict[tuple[type[Any], str], Aggregate] = {}
+        self.claimed: set[str] = set()
         self.staged_users: dict[str, User] = {}
         self.staged_courses: dict[str, Course] = {}
         self.staged_enrollments: dict[str, Enrollment] = {}
@@ -360,7 +361,7 @@ class FakeUnitOfWork:
                    and e.id != enrollment.id for e in self.db.enrollments.values()):
                 raise Conflict("the change collides with one made at the same time")
         written = []
-        for aggregate in self.seen:
+        for aggregate in self.identity.values():
             while aggregate.events:
                 event = aggregate.events.pop(0)
                 message = OutboxMessage(self.ids.new_id(), event.name, event.payload(),
@@ -369,15 +370,29 @@ class FakeUnitOfWork:
                 written.append(message.id)
         for op in self.staged_ops:  # the ones that can collide are staged first
             op(self.db)
-        self.db.users.update(self.staged_users)
-        self.db.courses.update(self.staged_courses)
-        self.db.enrollments.update(self.staged_enrollments)
+        tables: dict[type[Any], dict[str, Any]] = {
+            User: self.db.users, Course: self.db.courses, Enrollment: self.db.enrollments,
+            Order: self.db.orders, Payment: self.db.payments}
+        for (kind, key), aggregate in self.identity.items():
+            tables[kind][key] = aggregate
         self._reset()
         for message_id in written:
             self.queue.enqueue("process_outbox_message", message_id)
 
     def rollback(self) -> None:
         self._reset()
+
+    def claim(self, key: str, row: dict[str, Any], locked_until: datetime) -> bool:
+        """A lease taken by this transaction, like the conditional UPDATE: visible to itself at
+        once (a second claim fails), to others only after commit, undone by rollback."""
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+
+        def lease(db: FakeDatabase) -> None:
+            row.update(locked_until=locked_until, attempts=row["attempts"] + 1)
+        self.staged_ops.append(lease)
+        return True
 
 
 class FakeCatalogQueries:
@@ -418,10 +433,6 @@ class FakeCatalogQueries:
                                   e.enrolled_at) for e in mine]
 
 
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 # --- payments --------------------------------------------------------------------------------
 
 
@@ -432,8 +443,7 @@ class FakeOrderRepository(_Repo):
 
     def get(self, order_id: str) -> Order | None:
         order = self.uow.db.orders.get(order_id)
-        self._track(order)
-        return order
+        return self._take(order)
 
 
 class FakePaymentRepository(_Repo):
@@ -449,20 +459,17 @@ class FakePaymentRepository(_Repo):
 
     def get(self, payment_id: str, for_update: bool = False) -> Payment | None:
         payment = self.uow.db.payments.get(payment_id)
-        self._track(payment)
-        return payment
+        return self._take(payment)
 
     def by_reference(self, provider: str, reference: str) -> Payment | None:
         found = next((p for p in self.uow.db.payments.values() if p.provider == provider
                       and reference in (p.provider_reference, p.provider_payment_id)), None)
-        self._track(found)
-        return found
+        return self._take(found)
 
     def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
         found = next((p for p in self.uow.db.payments.values() if p.is_open
                       and p.student_id == student_id and p.course_set == course_set), None)
-        self._track(found)
-        return found
+        return self._take(found)
 
     def open_before(self, moment: datetime, limit: int) -> list[str]:
         return [p.id for p in self.uow.db.payments.values()
@@ -502,8 +509,10 @@ class FakeWebhookInbox(_Repo):
         if row is None or row["processed_at"] is not None or (
                 row["locked_until"] is not None and row["locked_until"] >= now):
             return None
-        row["locked_until"], row["attempts"] = now + lease, row["attempts"] + 1
-        return self.get(delivery_id)
+        if not self.uow.claim(f"webhook:{delivery_id}", row, now + lease):
+            return None
+        delivery = self.get(delivery_id)
+        return replace(delivery, attempts=row["attempts"] + 1) if delivery else None
 
     def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None:
         def done(db: FakeDatabase) -> None:

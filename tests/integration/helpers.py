@@ -1,16 +1,35 @@
-"""HTTP helpers for the catalog and enrollment tests: users, tokens, courses, problems."""
+"""HTTP helpers for the integration tests: users, tokens, courses, problems."""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
+from sqlalchemy import Engine, func, select
+
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
 
 
+def count(engine: Engine, table: Any) -> int:
+    """Rows in a table, read straight from the database."""
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def register(client: Any, email: str, role: str = "student", name: str = "Ann Lee") -> Any:
+    """POST /auth/register; the raw answer, for tests about registration itself."""
+    return client.post("/auth/register", json={
+        "email": email, "password": PASSWORD, "full_name": name, "role": role})
+
+
+def login(client: Any, email: str, password: str = PASSWORD) -> Any:
+    """POST /auth/login; the raw answer, for tests about signing in itself."""
+    return client.post("/auth/login", json={"email": email, "password": password})
 
 
 def sign_up(client: Any, role: str, name: str = "Ann Lee") -> dict[str, str]:

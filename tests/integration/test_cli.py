@@ -102,8 +102,26 @@ def test_the_worker_needs_redis(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_migrate_targets_postgres(tmp_path: Path) -> None:
+    import uuid
+
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from adapters.outbound.persistence.database import build_engine, normalise_url
     from tests.conftest import need_service
 
-    url = need_service("DATABASE_URL")
-    done = eduport(tmp_path, "migrate", DATABASE_URL=url, JWT_SECRET=JWT_SECRET)
-    assert done.returncode == 0, done.stderr
+    base = normalise_url(need_service("DATABASE_URL"))
+    schema = f"cli_{uuid.uuid4().hex[:12]}"  # empty, so the command has all to do
+    admin = build_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        done = eduport(tmp_path, "migrate", JWT_SECRET=JWT_SECRET,
+                       DATABASE_URL=url.render_as_string(hide_password=False))
+        assert done.returncode == 0, done.stderr
+        assert "database migrated: empty -> " in done.stdout
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
 from adapters.inbound.http.api import ProblemApi
-from adapters.inbound.http.auth import current_principal
+from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION, current_principal
 from adapters.inbound.http.idempotency import (
     IDEMPOTENCY_EXTENSION,
     IDEMPOTENCY_KEY_PARAMETER,
@@ -70,10 +70,7 @@ def build_app(engine: Engine, world: World) -> Flask:
     app = Flask("idempotency-test")
     app.config.update(API_TITLE="t", API_VERSION="1", OPENAPI_VERSION="3.0.3",
                       OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json")
-    # How views learn the caller: the token reader (as briefed) and the Authenticate
-    # callable that auth.py reads today.
-    app.extensions["eduport.access_tokens"] = Tokens()
-    app.extensions["eduport.authenticate"] = Tokens().read
+    app.extensions[AUTHENTICATE_EXTENSION] = Tokens().read  # how views learn the caller
     app.extensions[IDEMPOTENCY_EXTENSION] = SqlIdempotencyStore(engine, FakeClock())
     api = ProblemApi(app)
     blp = Blueprint("charges", __name__)

@@ -17,8 +17,8 @@ from adapters.outbound.payments.sandbox import sign
 from adapters.outbound.persistence import tables as t
 from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
 from bootstrap import _sandbox_secret
+from tests.integration.helpers import assert_problem, bearer, count, login, register
 from tests.integration.mail import body, messages
-from tests.integration.test_accounts_http import assert_problem, bearer, login, register
 
 PRICE = {"amount_minor": 4900, "currency": "EUR"}
 
@@ -53,11 +53,6 @@ def buy(client: Any, student: dict[str, str], course_id: str, method: str = "pm_
 
 def stats(client: Any, teacher: dict[str, str], course_id: str) -> dict[str, Any]:
     return dict(client.get(f"/courses/{course_id}/statistics", headers=teacher).get_json())
-
-
-def count(engine: Engine, table: Any) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_pay_by_card_enrolls_and_counts_revenue_once(

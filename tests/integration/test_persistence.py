@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from adapters.outbound.persistence import tables as t
 from adapters.outbound.persistence.database import session_factory
@@ -25,6 +25,7 @@ from domain.catalog import Course
 from domain.errors import Conflict
 from domain.money import Money
 from tests.fakes import FakeClock, FakeTaskQueue
+from tests.integration.helpers import count
 
 
 class Ids:
@@ -53,11 +54,6 @@ def make_uow(engine: Engine) -> Any:
 def new_user(ids: Ids, email: str = "ann@example.test", role: Role = Role.TEACHER) -> User:
     return User.register(ids.new_id(), EmailAddress.parse(email), "Ann", role, "hash",
                          datetime(2026, 1, 1, tzinfo=UTC))
-
-
-def count(engine: Engine, table: Any) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_the_schema_matches_the_tables_after_migrating(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from adapters.outbound.payments.sandbox import (
     SIGNATURE_HEADER,
@@ -24,6 +24,7 @@ from application.ports import PaymentNotice, PaymentRequest, WebhookEvent
 from domain.errors import GatewayDeclined, InvalidSignature
 from domain.money import Money
 from tests.fakes import FakeClock
+from tests.integration.helpers import count
 
 SECRET = "whsec_sandbox_test_secret"
 
@@ -85,11 +86,6 @@ def request(method: str | None = "pm_card_visa", *, key: str = "payment:p-1:crea
         description="Intro to Python", customer_email="ann@example.test",
         success_url="https://app.example.test/paid", cancel_url="https://app.example.test/x",
         expires_at=None, idempotency_key=key, payment_method=method)
-
-
-def count(engine: Engine, table: Any) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 # --- start ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.persistence import tables as t
 from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
 from tests.conftest import make_settings
-from tests.integration.test_accounts_http import assert_problem, bearer, login, register
+from tests.integration.helpers import assert_problem, bearer, login, register
 from tests.integration.test_payments_http import paid_course
 from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, insert, select
 from adapters.outbound.persistence import tables as t
 from bootstrap import build_injector, create_app
 from tests.conftest import JWT_SECRET, make_settings
-from tests.integration.test_accounts_http import bearer, login, register
+from tests.integration.helpers import bearer, login, register
 from tests.integration.test_payments_http import _pay_silently, buy, paid_course, sandbox_event
 
 

@@ -155,6 +155,7 @@ def test_the_teacher_edits_a_lesson(world: World) -> None:
         "Hello!", True, "video/new")
     assert edited.video_ref == "video/new"
     world.build(UpdateLesson)(UpdateLessonCommand(TEACHER, course.id, lesson.id, video_ref=""))
+    stored = world.db.courses[course.id].lessons[0]
     assert stored.video_ref is None and stored.title == "Hello!"
 
 

@@ -78,6 +78,8 @@ def test_a_leased_message_is_not_taken_twice(world: World) -> None:
     with world.uow() as uow:
         assert uow.outbox.claim(message_id, world.clock.now(), timedelta(minutes=5))
         assert uow.outbox.claim(message_id, world.clock.now(), timedelta(minutes=5)) is None
+        uow.commit()  # the claimant holds the lease, then dies
+    assert processor(world, Journal())(message_id).skipped  # leased: nobody else takes it
     world.clock.advance(minutes=6)  # the first claimant died; its lease ran out
     journal = Journal()
     assert processor(world, journal)(message_id).ran == ("a", "b")
@@ -111,3 +113,16 @@ def test_the_worker_has_a_job_for_every_scheduled_function() -> None:
     assert sorted(recorder.names) == sorted(
         ["relay_outbox", "relay_webhooks", "sweep_payments", "purge_idempotency_keys"])
     assert set(recorder.names) <= set(jobs.USE_CASES)
+
+
+def test_a_dispatch_arriving_while_the_handlers_run_is_skipped(world: World) -> None:
+    message_id = registered(world)
+    during: list[bool] = []
+
+    def concurrent_dispatch(event: Event, key: str) -> None:
+        # The relay fires while this handler runs: the committed lease turns it away.
+        during.append(processor(world, Journal())(message_id).skipped)
+
+    handlers = EventHandlers({"UserRegistered": (EventHandler("slow", concurrent_dispatch),)})
+    assert ProcessOutboxMessage(world.uow(), world.clock, handlers)(message_id).ran == ("slow",)
+    assert during == [True]
