@@ -64,12 +64,14 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
     bearer_security(api)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # FlaskInjector wraps every hook and error handler registered before it in an injecting
+    # call that inspects signatures on each request; only the views need injection.
+    FlaskInjector(app=app, injector=injector)
     _errors(app)
     _request_ids(app)
     if settings.cors_allowed_origins:
         CORS(app, origins=list(settings.cors_allowed_origins), expose_headers=["X-Request-ID"],
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])
-    FlaskInjector(app=app, injector=injector)
     _rate_limits(app, settings)
     PublicPageCache(injector.get(Cache), endpoints={"catalog.Catalog"},
                     invalidated_by={"catalog"},
@@ -118,6 +120,8 @@ def _rate_limits(app: Flask, settings: Settings) -> None:
         get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
         headers_enabled=True, key_prefix="eduport", swallow_errors=True,
     )
+    # Only these endpoints are limited: every other request skips the limiter's evaluation.
+    limiter.request_filter(lambda: request.endpoint not in RATE_LIMITED)
     for endpoint, setting in RATE_LIMITED.items():
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(getattr(settings, setting),
