@@ -79,12 +79,13 @@ class BenchDatabase:
     url: str  # the app's DATABASE_URL: search_path is the schema, application_name tags it
     admin: Engine  # on the base URL: creates and drops the schema, finds the app's backends
 
-    def backend_pids(self) -> list[int]:
-        """Process ids of the PostgreSQL backends the app has open (its pool connections)."""
+    def backend_pids(self, application_name: str | None = None) -> list[int]:
+        """Process ids of the PostgreSQL backends the app has open (its pool connections):
+        those named after the schema, or ``application_name`` when given."""
         with self.admin.connect() as connection:
             rows = connection.execute(
                 text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-                {"name": self.schema},
+                {"name": application_name or self.schema},
             )
             return [int(pid) for (pid,) in rows]
 
@@ -311,16 +312,16 @@ class DatabaseBackedServer(Server):
         return gunicorn, database
 
 
-def describe_split(server: DatabaseBackedServer, ours: Result) -> str:
+def describe_split(server: DatabaseBackedServer, ours: Result, name: str = "eduport") -> str:
     gunicorn_s, database_s = server.split()
     if not server.backends_seen:
         return (
-            "  eduport's server cpu: gunicorn only (PostgreSQL is not on this machine, its "
+            f"  {name}'s server cpu: gunicorn only (PostgreSQL is not on this machine, its "
             "CPU is not counted)"
         )
     per_req = 1000 / ours.ok if ours.ok else float("nan")
     return (
-        f"  eduport's server cpu = gunicorn {gunicorn_s / ours.duration_s:.2f} cores "
+        f"  {name}'s server cpu = gunicorn {gunicorn_s / ours.duration_s:.2f} cores "
         f"({gunicorn_s * per_req:.3f} ms/req) + its {len(server.backends_seen)} "
         f"PostgreSQL backends {database_s / ours.duration_s:.2f} cores "
         f"({database_s * per_req:.3f} ms/req)"

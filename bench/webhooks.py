@@ -10,12 +10,18 @@ request is a new ``payment_intent.succeeded`` event (a new event id) signed with
 timestamp, so eduport verifies the signature, stores the delivery, commits and enqueues
 ``process_webhook_event`` each time. Target: at least half the bare throughput.
 
+The durable floor: ``bench.durable_floor_app:app``, on the same configuration, does only what a
+durable accept cannot skip (HMAC check, one prepared INSERT, COMMIT, one Redis push; no
+framework, pool, unit of work or RQ). It is measured against the bare endpoint in the same
+run, so the report shows the ceiling the machine allows beside eduport's ratio.
+
 Part 2, processed per second by one worker: after the load, the backlog the load left in the
 queue (capped at ``--sample`` jobs, the oldest) is processed by ONE RQ worker, ``eduport worker
---burst`` (a forked work-horse per job, RQ's default), timed from its start until it exits (or
-until ``--worker-timeout``, when it is stopped; the rate is then over what it processed).
-The events are for payments eduport does not know, so each is claimed, interpreted, looked up
-and marked "acknowledged: the payment is not one of ours": no provider re-fetch is involved.
+--burst`` (jobs run in its warm process: ``SimpleWorker``, ADR 8), timed from its start until
+it exits (or until ``--worker-timeout``, when it is stopped; the rate is then over what it
+processed). The events are for payments eduport does not know, so each is claimed,
+interpreted, looked up and marked "acknowledged: the payment is not one of ours": no provider
+re-fetch is involved.
 
 Run: ``python -m bench.webhooks [--duration 10] [--concurrency N] [--workers 2]``. The schema
 and the queue's Redis keys are removed at the end (the schema is kept with ``--keep-schema``).
@@ -39,10 +45,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
@@ -50,11 +57,12 @@ from urllib.request import Request, urlopen
 
 from redis import Redis
 from rq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from adapters.outbound.persistence import tables as t
 from adapters.outbound.persistence.database import build_engine
 from adapters.outbound.persistence.migrations_runner import upgrade
+from bench.durable_floor_app import TABLE as FLOOR_TABLE
 from bench.harness import (
     REPO_ROOT,
     GunicornConfig,
@@ -79,6 +87,7 @@ from bench.listing import (
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 WEBHOOK_PATH = "/webhooks/stripe"
 BARE_PATH = "/bare-webhook"
+FLOOR_PATH = "/floor-webhook"
 TARGET_RATIO = 0.5
 API_VERSION = "2026-06-24.dahlia"  # the version tests/vendor_servers/stripe_server.py speaks
 NOT_OURS = "acknowledged: the payment is not one of ours"
@@ -171,15 +180,17 @@ class QueueBackedServer(DatabaseBackedServer):
     redis_readings: list[float] = field(default_factory=list)
 
     @classmethod
-    def over(cls, server: Server, db: BenchDatabase, redis_pid: int | None) -> QueueBackedServer:
-        """A view of a running ``server``; stopping stays with ``server`` (not this view)."""
+    def over(cls, server: Server, db: BenchDatabase, redis_pid: int | None,
+             backend_pids: Callable[[], list[int]] | None = None) -> QueueBackedServer:
+        """A view of a running ``server``; stopping stays with ``server`` (not this view).
+        Its backends are the schema's unless ``backend_pids`` says otherwise."""
         return cls(
             app_spec=server.app_spec,
             port=server.port,
             process=server.process,
             tmp_dir=server.tmp_dir,
             config=server.config,
-            backend_pids=db.backend_pids,
+            backend_pids=backend_pids or db.backend_pids,
             redis_pid=redis_pid,
         )
 
@@ -315,6 +326,44 @@ def check_deliveries(app: Server, bare: Server, secret: str) -> None:
     if problems:
         print(f"eduport's gunicorn log (tail):\n{app.log_tail(3000)}", flush=True)
         raise SystemExit("the webhook endpoint does not answer as expected: " + "; ".join(problems))
+
+
+def check_floor(floor: Server, secret: str) -> None:
+    """The durable floor answers like eduport: stored once, then recognised as a duplicate."""
+    body, extra = SignedDeliveries(secret)()
+    headers = {**HEADERS, **extra}
+    answers = [post(floor, FLOOR_PATH, body, headers) for _ in range(2)]
+    expected = [(200, {"received": True, "duplicate": dup}) for dup in (False, True)]
+    print(f"POST {FLOOR_PATH} (new, then again): {answers}", flush=True)
+    if answers != expected:
+        print(f"the floor's gunicorn log (tail):\n{floor.log_tail(3000)}", flush=True)
+        raise SystemExit(f"the durable floor does not answer as expected: {answers}")
+
+
+def create_floor_table(db: BenchDatabase) -> None:
+    """The floor's own copy of webhook_events (same columns, same unique key)."""
+    with db.admin.begin() as connection:
+        connection.execute(text(
+            f'CREATE TABLE "{db.schema}".{FLOOR_TABLE} '
+            f'(LIKE "{db.schema}".webhook_events INCLUDING ALL)'))
+
+
+def summarise(ours: Result, baseline: Result, least: Result, floor_baseline: Result) -> str:
+    """What the target asks, against what the machine allows a durable accept at all."""
+    ours_ratio = ours.rps / baseline.rps if baseline.rps else float("nan")
+    floor_ratio = least.rps / floor_baseline.rps if floor_baseline.rps else float("nan")
+    share = ours.rps / least.rps if least.rps else float("nan")
+    return (
+        "\n== summary: durable accepts against a bare endpoint ==\n"
+        f"  eduport:           {ours_ratio:.3f} of the bare endpoint "
+        f"(target >= {TARGET_RATIO:g})\n"
+        f"  the durable floor: {floor_ratio:.3f} of the bare endpoint: signature, insert, commit,\n"
+        "                     one Redis push and nothing else; no durable accept does less\n"
+        f"  eduport reaches {share:.3f} of the floor's throughput"
+        + ("" if floor_ratio >= TARGET_RATIO else
+           "\n  the floor itself misses the target: committing each delivery before answering\n"
+           "  costs more on this machine than the target leaves (see docs/adr/0008)")
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -527,12 +576,14 @@ def run(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     with bench_database(base_url, keep=args.keep_schema) as db, bench_queue(redis_url) as bq:
         migrate(db.url)
+        create_floor_table(db)
         print(
             f"schema {db.schema} migrated in {time.perf_counter() - started:.1f}s; "
             f"RQ queue {bq.name}",
             flush=True,
         )
         data_dir = tempfile.mkdtemp(prefix="bench-webhooks-")
+        floor_name = f"{db.schema}-floor"
         env = {
             **app_env(db.url, data_dir),
             "REDIS_URL": redis_url,
@@ -543,23 +594,30 @@ def run(args: argparse.Namespace) -> None:
             with (
                 start_gunicorn("bench.bare_app:app", {}, **gunicorn) as bare,
                 start_gunicorn("bootstrap:wsgi()", env, **gunicorn) as app,
+                start_gunicorn("bench.durable_floor_app:app",
+                               {**env, "FLOOR_APPLICATION_NAME": floor_name}, **gunicorn) as floor,
             ):
-                print(f"servers (both): {app.describe()}; {concurrency} clients", flush=True)
+                print(f"servers (all three): {app.describe()}; {concurrency} clients", flush=True)
                 check_deliveries(app, bare, secret)
-                ours_server = QueueBackedServer.over(app, db, local_redis_pid(bq.redis))
+                check_floor(floor, secret)
+                redis_pid = local_redis_pid(bq.redis)
+                ours_server = QueueBackedServer.over(app, db, redis_pid)
+                floor_server = QueueBackedServer.over(
+                    floor, db, redis_pid, backend_pids=partial(db.backend_pids, floor_name))
+                load = {
+                    "duration_s": args.duration, "concurrency": concurrency,
+                    "rounds": args.rounds, "method": "POST", "headers": HEADERS,
+                    "body_factory": SignedDeliveries(secret),
+                }
                 ours, baseline = measure_interleaved(
-                    app.url(WEBHOOK_PATH),
-                    bare.url(BARE_PATH),
-                    ours_server=ours_server,
-                    baseline_server=bare,
-                    duration_s=args.duration,
-                    concurrency=concurrency,
-                    rounds=args.rounds,
-                    method="POST",
-                    headers=HEADERS,
-                    body_factory=SignedDeliveries(secret),
+                    app.url(WEBHOOK_PATH), bare.url(BARE_PATH),
+                    ours_server=ours_server, baseline_server=bare, **load,
                 )
                 app_log = app.log_tail(2000)
+                least, floor_baseline = measure_interleaved(
+                    floor.url(FLOOR_PATH), bare.url(BARE_PATH),
+                    ours_server=floor_server, baseline_server=bare, **load,
+                )
             compare(
                 f"POST {WEBHOOK_PATH} (signed Stripe events) vs POST {BARE_PATH}",
                 ours,
@@ -570,6 +628,16 @@ def run(args: argparse.Namespace) -> None:
             print(ours_server.describe_redis(ours), flush=True)
             if ours.error_count and app_log:
                 print(f"eduport's gunicorn log (tail):\n{app_log}", flush=True)
+            compare(
+                f"the durable floor, POST {FLOOR_PATH} (bench/durable_floor_app.py) vs "
+                f"POST {BARE_PATH}",
+                least,
+                floor_baseline,
+                TARGET_RATIO,
+            )
+            print(describe_split(floor_server, least, "the floor"), flush=True)
+            print(floor_server.describe_redis(least), flush=True)
+            print(summarise(ours, baseline, least, floor_baseline), flush=True)
             report_processing(db, bq, env, args)
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
