@@ -351,8 +351,9 @@ class RefundReceipt:
 
 class PaymentGateway(Protocol):
     """One payment provider. Every call has a timeout. Transient failures (connection errors,
-    timeouts, 429, 5xx) raise ``GatewayUnavailable``; a refusal by the provider (declined,
-    invalid request) raises ``GatewayDeclined``. Mutating calls carry ``idempotency_key`` and
+    timeouts, 429, 5xx) raise ``GatewayUnavailable``, and so does a refusal of our own
+    credentials or account (``GatewayMisconfigured``, its subclass); a refusal of the request
+    (declined, invalid) raises ``GatewayDeclined``. Mutating calls carry ``idempotency_key`` and
     are safe to repeat with it."""
 
     provider: str

@@ -65,6 +65,12 @@ class GatewayUnavailable(DeliveryFailed):
     code = "gateway_unavailable"
 
 
+class GatewayMisconfigured(GatewayUnavailable):
+    """A payment provider refuses our own credentials or account set-up (a wrong or revoked key,
+    missing permissions). Nothing was charged; an operator must act, so clients are told only
+    that payments are unavailable, and the cause goes to the log."""
+
+
 class GatewayDeclined(DomainError):
     """A payment provider refused the request (declined card, invalid amount, ...)."""
 

@@ -25,7 +25,12 @@ from adapters.outbound.payments.paypal import (
     build_paypal_api,
 )
 from application.ports import CheckoutLine, PaymentRequest, WebhookEvent
-from domain.errors import GatewayDeclined, GatewayUnavailable, InvalidSignature
+from domain.errors import (
+    GatewayDeclined,
+    GatewayMisconfigured,
+    GatewayUnavailable,
+    InvalidSignature,
+)
 from domain.money import Money
 from tests.fakes import FakeClock
 from tests.vendor_servers.base import LocalServer, RecordedRequest
@@ -500,12 +505,12 @@ def test_an_expired_token_is_fetched_again_once(
     ]
 
 
-def test_a_persistent_401_is_declined_after_one_reauthentication(
+def test_a_persistent_401_is_misconfiguration_after_one_reauthentication(
     gateway: PayPalPaymentGateway, fake: FakePayPal
 ) -> None:
     fake.fail_next(1000, status=401)
 
-    with pytest.raises(GatewayDeclined) as raised:
+    with pytest.raises(GatewayMisconfigured) as raised:
         gateway.fetch("5O190127TN364715T")
 
     assert len(fake.requests) == 4  # token, 401, token, 401 (the stock SDK recurses ~550x)
@@ -517,10 +522,10 @@ def test_a_persistent_401_is_declined_after_one_reauthentication(
     fake.clear_faults()
 
 
-def test_wrong_credentials_are_declined_without_leaking_them(fake: FakePayPal) -> None:
+def test_wrong_credentials_are_misconfiguration_without_leaking_them(fake: FakePayPal) -> None:
     gateway = PayPalPaymentGateway(make_api(fake, secret="wrong-secret-value"))
 
-    with pytest.raises(GatewayDeclined) as raised:
+    with pytest.raises(GatewayMisconfigured) as raised:
         gateway.start(payment_request())
 
     assert len(fake.requests) == 2  # two token attempts, no order call
@@ -530,7 +535,6 @@ def test_wrong_credentials_are_declined_without_leaking_them(fake: FakePayPal) -
 
 
 @pytest.mark.parametrize(("status", "name"), [(400, "INVALID_REQUEST"),
-                                              (403, "NOT_AUTHORIZED"),
                                               (422, "UNPROCESSABLE_ENTITY")])
 def test_refusals_are_declined(gateway: PayPalPaymentGateway, fake: FakePayPal, status: int,
                                name: str) -> None:
@@ -542,6 +546,16 @@ def test_refusals_are_declined(gateway: PayPalPaymentGateway, fake: FakePayPal, 
     assert isinstance(raised.value, GatewayDeclined)
     assert (raised.value.status, raised.value.name) == (status, name)
     assert raised.value.debug_id
+
+
+def test_a_403_is_misconfiguration(gateway: PayPalPaymentGateway, fake: FakePayPal) -> None:
+    fake.fail_next(1, status=403)
+
+    with pytest.raises(GatewayMisconfigured, match="NOT_AUTHORIZED") as raised:
+        gateway.start(payment_request())
+
+    assert isinstance(raised.value, GatewayUnavailable)  # retried later, never "declined"
+    assert "debug id" in str(raised.value)
 
 
 def test_an_unknown_order_is_declined(gateway: PayPalPaymentGateway) -> None:

@@ -86,6 +86,21 @@ def test_a_500_on_create_is_a_503_and_the_retry_with_the_same_key_succeeds(
     assert intent["metadata"]["payment_id"] == retried.get_json()["payment_id"]
 
 
+def test_a_rejected_api_key_is_a_generic_503_with_the_cause_in_the_log(
+    shop: dict[str, Any], engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop["stripe"].fail_next(1, status=401)  # Stripe's answer to a wrong or revoked key
+    answer = checkout(shop, "buy-key")
+    assert_problem(answer, 503)
+    assert answer.get_json()["detail"] == "payments are unavailable right now; try again later"
+    assert "key" not in json.dumps(answer.get_json()).lower()
+    assert any("check the configured Stripe secret key" in r.getMessage()
+               for r in caplog.records if r.levelname == "ERROR")
+    with engine.connect() as connection:
+        assert connection.execute(select(t.payments.c.provider_reference)).scalars().all() == [None]
+    assert checkout(shop, "buy-key").status_code == 201  # the key works again: same attempt
+
+
 def test_a_timeout_on_create_never_makes_a_second_charge(shop: dict[str, Any]) -> None:
     stripe = shop["stripe"]
     stripe.delay_next(1, 2.5)  # longer than STRIPE_TIMEOUT_SECONDS

@@ -15,6 +15,7 @@ from domain.errors import (
     DeliveryFailed,
     DomainError,
     GatewayDeclined,
+    GatewayMisconfigured,
     IdempotencyMismatch,
     InvalidSignature,
     InvalidState,
@@ -76,6 +77,11 @@ def problem(status: int, kind: str, title: str, detail: str | None = None,
 
 
 def from_domain_error(error: DomainError) -> Response:
+    if isinstance(error, GatewayMisconfigured):
+        # The operator's problem, not the client's: the cause goes to the log only.
+        log.error("payment provider refused our configuration: %s", error.message)
+        return problem(503, error.code.replace("_", "-"), "Service unavailable",
+                       "payments are unavailable right now; try again later")
     for kind, status in _DOMAIN_STATUS:
         if isinstance(error, kind):
             return problem(status, error.code.replace("_", "-"), _title(status, error),

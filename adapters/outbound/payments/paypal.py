@@ -12,8 +12,10 @@ fixes in ``SafePayPalApi``:
   credentials and the Bearer token; here only method, path, status and PayPal-Debug-Id are logged.
 
 Errors follow the ``PaymentGateway`` port: connection errors, timeouts, 408, 429 and 5xx raise
-``GatewayUnavailable``; other refusals raise ``PayPalRefusal`` (a ``GatewayDeclined``) whose
-message names PayPal's error name, issues and debug id, never a credential or token. The SDK's
+``GatewayUnavailable``; 401 (after one fresh token) and 403 raise ``GatewayMisconfigured``, our
+credentials or account being at fault; other refusals raise ``PayPalRefusal`` (a
+``GatewayDeclined``). Messages name PayPal's error name, issues and debug id, never a
+credential or token. The SDK's
 exception is not chained (``from None``): it holds the ``requests.Response`` whose request carries
 the ``Authorization`` header, and error trackers record chained exceptions with their locals.
 """
@@ -43,7 +45,13 @@ from application.ports import (
     RefundReceipt,
     WebhookEvent,
 )
-from domain.errors import GatewayDeclined, GatewayUnavailable, InvalidSignature, InvalidValue
+from domain.errors import (
+    GatewayDeclined,
+    GatewayMisconfigured,
+    GatewayUnavailable,
+    InvalidSignature,
+    InvalidValue,
+)
 from domain.money import Money, currency_exponent
 
 __all__ = [
@@ -77,6 +85,8 @@ PAYPAL_CURRENCY_EXPONENTS: dict[str, int] = {
 
 _MAX_REQUEST_ID = 108  # PayPal-Request-Id: 1..108 characters
 _UNAVAILABLE_STATUSES = frozenset({408, 429})
+# 401 after one fresh token, 403: our client id, secret or the account's permissions.
+_OUR_SETUP_STATUSES = frozenset({401, 403})
 _PENDING_ORDER_STATUSES = frozenset({"CREATED", "SAVED", "APPROVED", "PAYER_ACTION_REQUIRED"})
 _PAID_CAPTURE_STATUSES = frozenset({"COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"})
 _FAILED_CAPTURE_STATUSES = frozenset({"DECLINED", "FAILED"})
@@ -206,6 +216,11 @@ def _send(what: str, call: Callable[[], Any]) -> JSON:
             raise GatewayUnavailable(
                 f"PayPal is busy ({what}): HTTP {status} {name}") from None
         debug_id = debug_id or _header(exc.response, "PayPal-Debug-Id")
+        if status in _OUR_SETUP_STATUSES:
+            ref = f" (debug id {debug_id})" if debug_id else ""
+            raise GatewayMisconfigured(
+                f"PayPal refused our credentials or account set-up to {what}: HTTP {status} "
+                f"{name}{ref}; check PAYPAL_MODE and its client id and secret") from None
         raise PayPalRefusal(what, status, name, issues, debug_id) from None
     except paypal_errors.ConnectionError as exc:  # 5xx, 3xx and unknown codes
         status = getattr(exc.response, "status_code", None)
@@ -660,7 +675,8 @@ class PayPalWebhookAuthenticator:
         except PayPalRefusal as refusal:
             if refusal.status == 400:  # PayPal found the delivery itself malformed
                 raise InvalidSignature(f"PayPal rejected the delivery: {refusal.name}") from None
-            # 401/403/404/422: our credentials or set-up; let PayPal deliver again later.
+            # 404/422: our webhook id or set-up (401/403 arrive as GatewayMisconfigured, itself
+            # unavailable); either way PayPal delivers again later.
             raise GatewayUnavailable(f"PayPal could not verify the delivery: {refusal}") from None
         if answer.get("verification_status") != "SUCCESS":
             raise InvalidSignature("PayPal did not verify the delivery's signature")

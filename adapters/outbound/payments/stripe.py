@@ -42,7 +42,13 @@ from application.ports import (
     RefundReceipt,
     WebhookEvent,
 )
-from domain.errors import GatewayDeclined, GatewayUnavailable, InvalidSignature, InvalidValue
+from domain.errors import (
+    GatewayDeclined,
+    GatewayMisconfigured,
+    GatewayUnavailable,
+    InvalidSignature,
+    InvalidValue,
+)
 from domain.money import Money, currency_exponent
 
 __all__ = [
@@ -194,7 +200,8 @@ def _request_id(exc: stripe.StripeError) -> str:
 
 
 def _translate(exc: stripe.StripeError, action: str) -> NoReturn:
-    """Maps an SDK error to ``GatewayUnavailable`` (transient) or ``GatewayDeclined``.
+    """Maps an SDK error to ``GatewayUnavailable`` (transient; ``GatewayMisconfigured`` when
+    Stripe refuses our key) or ``GatewayDeclined``.
     Messages name the action, Stripe's code and request id; never the key or a raw body."""
     error = _error_data(exc)
     code = error.get("code") if isinstance(error.get("code"), str) else None
@@ -216,11 +223,11 @@ def _translate(exc: stripe.StripeError, action: str) -> NoReturn:
             f"Stripe refused to {action}: the idempotency key was already used with other "
             f"parameters{rid}") from exc
     if isinstance(exc, stripe.AuthenticationError):
-        raise GatewayDeclined(
+        raise GatewayMisconfigured(
             f"Stripe rejected the API key while trying to {action}; check the configured "
             f"Stripe secret key{rid}") from exc
     if isinstance(exc, stripe.PermissionError):
-        raise GatewayDeclined(
+        raise GatewayMisconfigured(
             f"The Stripe API key is not permitted to {action}{rid}") from exc
     if isinstance(exc, stripe.InvalidRequestError):
         detail = _safe(error.get("message") or exc.user_message)
