@@ -253,7 +253,8 @@ class PaymentsModule(Module):
 
             by_provider["paypal"] = PayPalPaymentGateway(injector.get(PayPalApi).api)
         if not by_provider:
-            by_provider["sandbox"] = injector.get(SandboxPaymentGateway)
+            sandbox = injector.get(SandboxPaymentGateway)
+            return PaymentGateways({"sandbox": sandbox}, challenge=sandbox)
         return PaymentGateways(by_provider)
 
     @singleton

@@ -396,6 +396,16 @@ class WebhookEvent:
     payload: dict[str, Any]
 
 
+class CardholderChallenge(Protocol):
+    """The embedded sandbox's stand-in for a bank's 3-D Secure page (real providers host theirs).
+    The cardholder passes or fails the challenge of an attempt in ``requires_action``; the
+    outcome reaches eduport as a signed event, like a provider's. Repeating an answer changes
+    nothing. Raises ``NotFound`` for an unknown reference and ``GatewayDeclined`` for an
+    attempt not confirmed yet."""
+
+    def authenticate(self, reference: str, passed: bool) -> PaymentState: ...
+
+
 class WebhookAuthenticator(Protocol):
     provider: str
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from application.ports import PaymentGateway, WebhookAuthenticator, WebhookInterpreter
+from application.ports import (
+    CardholderChallenge,
+    PaymentGateway,
+    WebhookAuthenticator,
+    WebhookInterpreter,
+)
 from domain.errors import InvalidValue, NotFound
 
 # The flows each provider offers; the first is the default.
@@ -20,6 +25,7 @@ FLOWS: dict[str, tuple[str, ...]] = {
 class PaymentGateways:
     by_provider: Mapping[str, PaymentGateway]
     flows: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: FLOWS)
+    challenge: CardholderChallenge | None = None  # only the sandbox has one of its own
 
     def get(self, provider: str) -> PaymentGateway:
         gateway = self.by_provider.get(provider)

@@ -91,6 +91,23 @@ def test_three_d_secure_then_the_bank_approves(client: Any, people: Any) -> None
     assert len(client.get("/me/enrollments", headers=people["alan"]).get_json()) == 1
 
 
+def test_the_sandbox_bank_page_refuses_unknown_and_unconfirmed_payments(
+    client: Any, people: Any
+) -> None:
+    assert_problem(client.post("/sandbox/payments/sbx_nosuch/authenticate",
+                               json={"passed": True}), 404)
+    course = paid_course(client, people["grace"])
+    payment = buy(client, people["alan"], course, "pm_card_threeDSecure2Required").get_json()
+    reference = payment["client_secret"].split("_secret_")[0]  # as Stripe's client secrets
+    # Not confirmed yet: there is no challenge to answer, and nothing changes.
+    assert_problem(client.post(f"/sandbox/payments/{reference}/authenticate",
+                               json={"passed": True}), 402)
+    seen = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
+    assert seen["status"] == "pending"
+    assert_problem(client.post("/sandbox/payments/x/authenticate", json={"passed": "maybe"}),
+                   422)
+
+
 def test_a_declined_card_enrolls_nobody_and_a_new_card_can_retry(
     client: Any, people: Any
 ) -> None:

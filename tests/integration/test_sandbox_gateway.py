@@ -21,7 +21,7 @@ from adapters.outbound.payments.sandbox import (
 )
 from adapters.outbound.persistence import tables as t
 from application.ports import PaymentNotice, PaymentRequest, WebhookEvent
-from domain.errors import GatewayDeclined, InvalidSignature
+from domain.errors import GatewayDeclined, InvalidSignature, NotFound
 from domain.money import Money
 from tests.fakes import FakeClock
 from tests.integration.helpers import count
@@ -141,10 +141,12 @@ def test_every_iso_currency_is_supported(gateway: SandboxPaymentGateway) -> None
 def test_an_unknown_reference_is_declined(gateway: SandboxPaymentGateway) -> None:
     for call in (lambda: gateway.fetch("sbx_nope"), lambda: gateway.complete("sbx_nope", "k"),
                  lambda: gateway.cancel("sbx_nope", "k"),
-                 lambda: gateway.authenticate("sbx_nope", True),
                  lambda: gateway.refund("sbx_nope", None, Money(1, "USD"), "k")):
         with pytest.raises(GatewayDeclined, match="no sandbox payment"):
             call()
+    # The bank's page is addressed by the cardholder's browser, not by eduport: a 404 there.
+    with pytest.raises(NotFound, match="no sandbox payment"):
+        gateway.authenticate("sbx_nope", True)
 
 
 # --- outcomes ------------------------------------------------------------------------------

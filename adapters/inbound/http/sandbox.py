@@ -37,8 +37,8 @@ class ThreeDSecure(MethodView):
     @blp.alt_response(404, **problem_response("No sandbox payment with this reference"))
     def post(self, body: dict[str, Any], reference: str) -> dict[str, str]:
         """Pass or fail 3-D Secure, as the cardholder would on the bank's page."""
-        sandbox = self.gateways.by_provider.get("sandbox")
-        if sandbox is None:
+        challenge = self.gateways.challenge
+        if challenge is None:
             raise NotFound("the payment sandbox is not active")
-        state = sandbox.authenticate(reference, body["passed"])  # type: ignore[attr-defined]
+        state = challenge.authenticate(reference, body["passed"])
         return {"reference": reference, "status": state.status}

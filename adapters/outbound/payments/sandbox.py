@@ -36,7 +36,7 @@ from application.ports import (
     RefundReceipt,
     WebhookEvent,
 )
-from domain.errors import GatewayDeclined, InvalidSignature
+from domain.errors import DomainError, GatewayDeclined, InvalidSignature, NotFound
 from domain.money import KNOWN_CURRENCIES, Money
 from domain.payments import OPEN, PaymentStatus
 
@@ -180,9 +180,10 @@ class SandboxPaymentGateway:
     def authenticate(self, reference: str, passed: bool) -> PaymentState:
         """Stands in for the bank's 3-D Secure page: a payment that requires action succeeds
         when ``passed``, else fails with "authentication_failed". A repeat changes nothing;
-        a payment that was not confirmed yet raises ``GatewayDeclined``."""
+        an unknown reference raises ``NotFound``, a payment not confirmed yet
+        ``GatewayDeclined``."""
         with self.engine.begin() as connection:
-            row = self._row(connection, reference, lock=True)
+            row = self._row(connection, reference, lock=True, missing=NotFound)
             event = None
             if row.status == S.PENDING:
                 raise GatewayDeclined("confirm the payment before authenticating it")
@@ -275,11 +276,12 @@ class SandboxPaymentGateway:
             raise GatewayDeclined("this idempotency key was used to start another payment")
         return str(row.reference)
 
-    def _row(self, connection: Connection, reference: str, lock: bool = False) -> Any:
+    def _row(self, connection: Connection, reference: str, lock: bool = False,
+             missing: type[DomainError] = GatewayDeclined) -> Any:
         query = select(_payments).where(_payments.c.reference == reference)
         row = connection.execute(query.with_for_update() if lock else query).first()
         if row is None:
-            raise GatewayDeclined(f"no sandbox payment {reference!r}")
+            raise missing(f"no sandbox payment {reference!r}")
         return row
 
     def _move(self, connection: Connection, row: Any, source: PaymentStatus,
