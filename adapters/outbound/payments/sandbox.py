@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from adapters.outbound.payments.headers import header_value
 from adapters.outbound.persistence import tables as t
 from application.ports import (
     Clock,
@@ -373,7 +374,7 @@ class SandboxWebhookAuthenticator:
         self._secret, self.clock, self.tolerance = secret, clock, tolerance
 
     def authenticate(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        header = _header(headers, SIGNATURE_HEADER)
+        header = header_value(headers, SIGNATURE_HEADER)
         if not header:
             raise InvalidSignature(f"the delivery has no {SIGNATURE_HEADER} header")
         timestamp, signatures = _parse_signature(header)
@@ -388,14 +389,6 @@ class SandboxWebhookAuthenticator:
         if -age > self.tolerance:
             raise InvalidSignature("the delivery is signed with a time in the future")
         return _event(body)
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    found = headers.get(name)
-    if found is not None:
-        return found
-    wanted = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
 def _parse_signature(header: str) -> tuple[int, list[str]]:

@@ -32,6 +32,7 @@ from stripe.params import (
 )
 from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
 
+from adapters.outbound.payments.headers import header_value
 from adapters.outbound.system import SystemClock
 from application.ports import (
     Clock,
@@ -519,14 +520,6 @@ class StripePaymentGateway:
 # --- webhooks ------------------------------------------------------------------------------
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
 class StripeWebhookAuthenticator:
     """Verifies ``Stripe-Signature`` with ``stripe.Webhook.construct_event`` on the raw body,
     and additionally rejects timestamps more than ``tolerance`` seconds in the future (the SDK
@@ -544,7 +537,7 @@ class StripeWebhookAuthenticator:
         self._clock: Clock = clock or SystemClock()
 
     def authenticate(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        signature = _header(headers, "Stripe-Signature")
+        signature = header_value(headers, "Stripe-Signature")
         if not signature:
             raise InvalidSignature("the Stripe-Signature header is missing")
         try:
