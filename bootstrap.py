@@ -46,7 +46,7 @@ from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
 from adapters.outbound.system import SystemClock, UuidGenerator
 from adapters.settings import Settings
 from application.audit import Auditor
-from application.config import AccountPolicy, Links, OutboxPolicy, PaymentPolicy
+from application.config import AccountPolicy, Links, OutboxPolicy, PaymentPolicy, RetentionPolicy
 from application.health import Readiness
 from application.ports import (
     AccessTokens,
@@ -107,6 +107,12 @@ class CoreModule(Module):
     @provider
     def outbox_policy(self) -> OutboxPolicy:
         return OutboxPolicy(relay_grace=timedelta(seconds=self.settings.outbox_relay_grace_seconds))
+
+    @singleton
+    @provider
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy(outbox=timedelta(days=self.settings.outbox_retention_days),
+                               webhooks=timedelta(days=self.settings.webhook_retention_days))
 
     @singleton
     @provider

@@ -105,6 +105,8 @@ class Settings:
     outbox_relay_interval_seconds: int = 60
     outbox_relay_grace_seconds: int = 30
     webhook_lease_seconds: int = 300
+    outbox_retention_days: int = 7
+    webhook_retention_days: int = 30
     exchange_rates: str = ""  # "EGP:USD=0.0205,EUR:USD=1.08"
     exchange_rates_as_of: str = ""  # ISO 8601 time the rates were taken
     sandbox_webhook_secret: str = ""
@@ -215,6 +217,9 @@ class _Reader:
             outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 60, 1),
             outbox_relay_grace_seconds=self.integer("OUTBOX_RELAY_GRACE_SECONDS", 30, 0),
             webhook_lease_seconds=self.integer("WEBHOOK_PROCESSING_LEASE_SECONDS", 300, 1),
+            outbox_retention_days=self.integer("OUTBOX_RETENTION_DAYS", 7, 1),
+            # Stripe and PayPal redeliver for up to 3 days: shorter would forget duplicates.
+            webhook_retention_days=self.integer("WEBHOOK_RETENTION_DAYS", 30, 4),
             exchange_rates=self._exchange_rates(),
             exchange_rates_as_of=self._rates_as_of(),
             sandbox_webhook_secret=self.required("SANDBOX_WEBHOOK_SECRET", ""),

@@ -22,6 +22,17 @@ class OutboxPolicy:
 
 
 @dataclass(frozen=True)
+class RetentionPolicy:
+    """How long processed records are kept before the cron deletes them."""
+
+    outbox: timedelta = timedelta(days=7)
+    # Longer than Stripe's and PayPal's redelivery windows (3 days): within it, a
+    # redelivered event is recognised as a duplicate.
+    webhooks: timedelta = timedelta(days=30)
+    batch: int = 1000  # rows per transaction, so a large backlog never holds long locks
+
+
+@dataclass(frozen=True)
 class PaymentPolicy:
     checkout_ttl: timedelta = timedelta(minutes=60)
     # Open payments untouched this long are reconciled against the provider.

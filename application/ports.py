@@ -205,6 +205,10 @@ class Outbox(Protocol):
     def stranded(self, older_than: datetime, now: datetime, limit: int) -> list[str]:
         """Ids of unprocessed, unleased messages that occurred before ``older_than``."""
 
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        """Deletes up to ``limit`` messages processed before ``processed_before``, oldest first,
+        with their handler records; returns how many. Unprocessed ones are never deleted."""
+
 
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back.
@@ -525,6 +529,12 @@ class WebhookInbox(Protocol):
         processing was abandoned (the lease ran out with no result: the worker died)."""
     def failed(self, limit: int) -> list[str]:
         """Unprocessed deliveries whose last attempt failed."""
+
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        """Deletes up to ``limit`` deliveries processed before ``processed_before``, oldest
+        first; returns how many. Unprocessed and failed ones are never deleted. A provider that
+        sends a purged event again gets it stored and processed again (processing is
+        idempotent), so retention should outlast the providers' retry windows."""
 
 
 class Cache(Protocol):

@@ -68,7 +68,7 @@ def postgres_schema_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate(url: str) -> None:
+def truncate_all(url: str) -> None:
     engine = build_engine(url)
     names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     with engine.begin() as connection:
@@ -84,7 +84,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_schema_url")
-    _truncate(url)
+    truncate_all(url)
     return url
 
 

@@ -312,6 +312,9 @@ class FakeOutbox(_Repo):
                 if row["processed_at"] is None and row["message"].occurred_at < older_than
                 and (row["locked_until"] is None or row["locked_until"] < now)][:limit]
 
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        return _purge_processed(self.uow, "outbox", processed_before, limit)
+
 
 class FakeUnitOfWork:
     """Stages changes and applies them to the FakeDatabase only on commit, like a transaction.
@@ -552,6 +555,22 @@ class FakeWebhookInbox(_Repo):
     def failed(self, limit: int) -> list[str]:
         return [i for i, r in self.uow.db.webhooks.items()
                 if r["processed_at"] is None and r["last_error"]][:limit]
+
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        return _purge_processed(self.uow, "webhooks", processed_before, limit)
+
+
+def _purge_processed(uow: FakeUnitOfWork, table: str, processed_before: datetime,
+                     limit: int) -> int:
+    rows: dict[str, dict[str, Any]] = getattr(uow.db, table)
+    old = sorted((row["processed_at"], key) for key, row in rows.items()
+                 if row["processed_at"] is not None and row["processed_at"] < processed_before)
+    doomed = [key for _, key in old[:limit]]
+    def purge(db: FakeDatabase) -> None:
+        for key in doomed:
+            del getattr(db, table)[key]
+    uow.staged_ops.append(purge)
+    return len(doomed)
 
 
 @dataclass

@@ -111,7 +111,8 @@ def test_the_worker_has_a_job_for_every_scheduled_function() -> None:
     recorder = Recorder()
     register_schedule(recorder, Settings())  # type: ignore[arg-type]
     assert sorted(recorder.names) == sorted(
-        ["relay_outbox", "relay_webhooks", "sweep_payments", "purge_idempotency_keys"])
+        ["relay_outbox", "relay_webhooks", "sweep_payments", "purge_idempotency_keys",
+         "purge_processed_records"])
     assert set(recorder.names) <= set(jobs.USE_CASES)
 
 

@@ -16,6 +16,10 @@ from application.use_cases.purge_idempotency_keys import (
     PURGE_IDEMPOTENCY_KEYS_JOB,
     PurgeIdempotencyKeys,
 )
+from application.use_cases.purge_processed_records import (
+    PURGE_PROCESSED_RECORDS_JOB,
+    PurgeProcessedRecords,
+)
 from application.use_cases.receive_webhook import PROCESS_WEBHOOK_JOB
 from application.use_cases.relay_outbox import RELAY_OUTBOX_JOB, RelayOutbox
 from application.use_cases.relay_webhooks import RELAY_WEBHOOKS_JOB, RelayWebhooks
@@ -29,6 +33,7 @@ USE_CASES: dict[str, type[Any]] = {
     RELAY_WEBHOOKS_JOB: RelayWebhooks,
     SWEEP_PAYMENTS_JOB: SweepPayments,
     PURGE_IDEMPOTENCY_KEYS_JOB: PurgeIdempotencyKeys,
+    PURGE_PROCESSED_RECORDS_JOB: PurgeProcessedRecords,
 }
 
 _injector: Injector | None = None
@@ -84,3 +89,7 @@ def sweep_payments() -> None:
 
 def purge_idempotency_keys() -> None:
     _run(PURGE_IDEMPOTENCY_KEYS_JOB)
+
+
+def purge_processed_records() -> None:
+    _run(PURGE_PROCESSED_RECORDS_JOB)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Column, Table, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -225,6 +225,26 @@ class SqlOutbox:
         )
         return list(self.session.scalars(query))
 
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        return _purge_processed(self.session, t.outbox, processed_before, limit,
+                                dependents=(t.outbox_handled.c.outbox_id,))
+
+
+def _purge_processed(session: Session, table: Table, processed_before: datetime, limit: int,
+                     dependents: tuple[Column[Any], ...] = ()) -> int:
+    """Deletes the ``limit`` oldest rows processed before the cutoff (and rows of other tables
+    pointing at them); the cutoff is checked again on delete, so a row reopened meanwhile
+    stays."""
+    old = and_(table.c.processed_at.is_not(None), table.c.processed_at < processed_before)
+    ids = list(session.scalars(select(table.c.id).where(old)
+                               .order_by(table.c.processed_at).limit(limit)))
+    if not ids:
+        return 0
+    for column in dependents:
+        session.execute(delete(column.table).where(column.in_(ids)))
+    removed = session.execute(delete(table).where(table.c.id.in_(ids), old))
+    return int(removed.rowcount)  # type: ignore[attr-defined]
+
 
 def _message(row: Any, handled: frozenset[str]) -> OutboxMessage:
     return OutboxMessage(id=row["id"], event_type=row["event_type"], payload=row["payload"],
@@ -380,3 +400,6 @@ class SqlWebhookInbox:
         return list(self.session.scalars(
             select(c.id).where(c.processed_at.is_(None), c.last_error.is_not(None))
             .order_by(c.received_at).limit(limit)))
+
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        return _purge_processed(self.session, t.webhook_events, processed_before, limit)
