@@ -79,14 +79,18 @@ def serve(factories: Factories, host: str, port: int, workers: int, threads: int
                f"{base}/openapi.json)")
     for port_name, adapter in factories.describe(injector).items():
         click.echo(f"  {port_name:<15} {adapter}")
+    # Workers (and the inline cron) build their own app and pool; none may inherit the
+    # connection the master opened to check the schema.
+    injector.get(Engine).dispose()
+    if settings.redis_url is None:
+        _start_inline_cron(factories, settings)
+        click.echo(f"  {'cron':<15} in a process of its own (no REDIS_URL: relays, sweepers "
+                   "and purges run here, not in `eduport worker`)")
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:  # no gunicorn (e.g. Windows): the development server still works
         app.run(host=host, port=port)
         return
-    # Workers build their own app and pool; none may inherit the connection the master
-    # opened to check the schema.
-    injector.get(Engine).dispose()
     _gunicorn_app(BaseApplication, lambda: factories.app(factories.injector(settings), settings),
               {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread" if threads > 1 else "sync", "accesslog": None}).run()
@@ -166,6 +170,39 @@ def _run_cron(settings: Settings) -> None:
     scheduler = CronScheduler(connection=Redis.from_url(settings.redis_url))
     register_schedule(scheduler, settings)
     scheduler.start()
+
+
+def _start_inline_cron(factories: Factories, settings: Settings) -> multiprocessing.Process:
+    process = multiprocessing.get_context("fork").Process(
+        target=_run_inline_cron, args=(factories, settings), name="eduport-cron", daemon=True)
+    process.start()
+    return process
+
+
+def _run_inline_cron(factories: Factories, settings: Settings) -> None:
+    import os
+    import signal
+    import threading
+
+    from adapters.inbound.worker import jobs
+    from adapters.inbound.worker.inline_cron import InlineCron
+    from adapters.inbound.worker.schedule import register_schedule
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C reaches the group: go quietly
+    parent = os.getppid()
+
+    def follow_parent() -> None:  # a server killed outright must not leave its cron behind
+        while not stop.wait(1.0):
+            if os.getppid() != parent:
+                stop.set()
+
+    threading.Thread(target=follow_parent, name="eduport-cron-parent", daemon=True).start()
+    jobs.install(factories.injector(settings))
+    cron = InlineCron()
+    register_schedule(cron, settings)
+    cron.run(stop)
 
 
 @click.command(help="Apply the database migrations to DATABASE_URL.")

@@ -77,6 +77,60 @@ def test_serve_refuses_an_unmigrated_database_then_serves_after_migrate(tmp_path
     assert f"Swagger UI: http://127.0.0.1:{port}/docs" in out
 
 
+def test_serve_without_redis_runs_the_schedule_itself(tmp_path: Path) -> None:
+    """A message a crash left undispatched is relayed by the cron that `serve` starts when
+    there is no Redis (and so no `eduport worker`); stopping the server stops the cron."""
+    from sqlalchemy import select
+
+    from adapters.outbound.persistence import tables as t
+    from adapters.outbound.persistence.database import build_engine
+    from tests.integration.mail import messages
+    from tests.integration.outbox_processes import KILLED_AFTER_COMMIT
+
+    extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'eduport.sqlite3'}", "JWT_SECRET": JWT_SECRET,
+             "OUTBOX_RELAY_INTERVAL_SECONDS": "1", "OUTBOX_RELAY_GRACE_SECONDS": "0",
+             "MAIL_JOURNAL": str(tmp_path / "journal.jsonl")}
+    assert eduport(tmp_path, "migrate", **extra).returncode == 0
+    crashed = subprocess.run([sys.executable, "-m", "tests.integration.outbox_processes",
+                              "register", "cron@example.test"], env=_env(tmp_path, **extra),
+                             capture_output=True, timeout=60, check=False)
+    assert crashed.returncode == KILLED_AFTER_COMMIT, crashed.stderr.decode()[-2000:]
+    engine = build_engine(extra["DATABASE_URL"])
+
+    def processed() -> list[bool]:
+        with engine.connect() as connection:
+            return [r.processed_at is not None
+                    for r in connection.execute(select(t.outbox.c.processed_at))]
+
+    assert processed() == [False]
+    server = subprocess.Popen([*EDUPORT, "serve", "--port", str(free_port()), "--workers", "1"],
+                              env=_env(tmp_path, **extra), cwd=tmp_path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and processed() != [True]:
+            time.sleep(0.3)
+        assert processed() == [True]
+        subjects = sorted(str(m["Subject"]) for m in messages(tmp_path / "mail"))
+        assert subjects == ["Confirm your email address", "Welcome to eduport"]
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+        engine.dispose()
+    assert "cron" in out and "no REDIS_URL" in out, out + err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the whole process group, the cron included, is gone
+        try:
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        os.killpg(server.pid, 9)
+        pytest.fail("a process of the server outlived it")
+
+
 def test_create_admin_from_the_command_line(tmp_path: Path) -> None:
     assert eduport(tmp_path, "migrate").returncode == 0
     created = eduport(tmp_path, "users", "create-admin", "--email", "root@example.test",

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from rq.cron import CronScheduler
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from adapters.inbound.worker import jobs
 from adapters.settings import Settings
 
 
-def register_schedule(scheduler: CronScheduler, settings: Settings) -> None:
+class Scheduler(Protocol):
+    """RQ's ``CronScheduler`` (with Redis) or ``InlineCron`` (the embedded default)."""
+
+    def register(self, func: Callable[[], object], queue_name: str, *, interval: int,
+                 name: str) -> Any: ...
+
+
+def register_schedule(scheduler: Scheduler, settings: Settings) -> None:
     recurring = [
         (jobs.relay_outbox, settings.outbox_relay_interval_seconds),
         (jobs.relay_webhooks, settings.outbox_relay_interval_seconds),

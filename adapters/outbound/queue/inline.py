@@ -19,5 +19,6 @@ class InlineTaskQueue:
             self._run_job(job, *args)
         except Exception:
             # The caller's transaction is already committed; the failure stays visible on the
-            # outbox row and in the log, and `eduport outbox relay` retries it.
+            # outbox row and in the log, and the relay on the inline cron (`eduport serve`)
+            # or `eduport outbox relay` retries it.
             log.exception("inline job %s failed", job)
