@@ -137,6 +137,20 @@ def test_request_ids_probes_and_openapi(client: Any) -> None:
     assert "/auth/login" in spec["paths"] and spec["openapi"].startswith("3.")
     assert client.get("/docs").status_code == 200
     assert_problem(client.get("/no/such/path"), 404)
+
+
+def test_swagger_ui_is_served_from_here_so_it_works_offline(client: Any) -> None:
+    import re
+
+    page = client.get("/docs").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert len(assets) == 3 and all(a.startswith("/docs/assets/") for a in assets), assets
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200 and len(served.data) > 10_000, asset
+        served.close()
+    assert "/docs/assets/" not in json.dumps(client.get("/openapi.json").get_json()["paths"])
+    assert_problem(client.get("/docs/assets/../../app.py"), 404)
     assert_problem(client.delete("/auth/login"), 405)
 
 

@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, send_from_directory
 from flask_cors import CORS
 from flask_injector import FlaskInjector
 from flask_limiter import Limiter
@@ -30,6 +30,7 @@ from application.use_cases.authenticate import Authenticate
 from domain.errors import DomainError
 
 log = logging.getLogger("eduport.http")
+SWAGGER_ASSETS = "/docs/assets/"  # Swagger UI's own files, served here: /docs works offline
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
@@ -53,7 +54,7 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_ASSETS,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
@@ -69,6 +70,7 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
     FlaskInjector(app=app, injector=injector)
     _errors(app)
     _request_ids(app)
+    _swagger_assets(app)
     if settings.cors_allowed_origins:
         CORS(app, origins=list(settings.cors_allowed_origins), expose_headers=["X-Request-ID"],
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])
@@ -113,6 +115,14 @@ def _request_ids(app: Flask) -> None:
         token = g.pop("request_id_token", None)
         if token is not None:
             request_id.reset(token)
+
+
+def _swagger_assets(app: Flask) -> None:
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get(f"{SWAGGER_ASSETS}<path:filename>")
+    def swagger_asset(filename: str) -> Response:
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 def _rate_limits(app: Flask, settings: Settings) -> None:
