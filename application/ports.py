@@ -236,7 +236,8 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     def commit(self) -> None:
-        """Raises ``Conflict`` when a uniqueness rule was broken by a concurrent writer."""
+        """Raises ``Conflict`` when a uniqueness rule was broken by a concurrent writer, or
+        when a versioned aggregate (a course) read here was saved meanwhile by another."""
 
     def rollback(self) -> None: ...
 

@@ -54,6 +54,7 @@ class Course(Aggregate):
     status: CourseStatus = CourseStatus.DRAFT
     published_at: datetime | None = None
     lessons: list[Lesson] = field(default_factory=list)
+    version: int = 1  # see _changed
 
     def __post_init__(self) -> None:
         if self.price.amount_minor < 0:
@@ -92,15 +93,17 @@ class Course(Aggregate):
             self.price = price
         if thumbnail_key is not None:
             self.thumbnail_key = thumbnail_key or None
-        self.updated_at = now
+        self._changed(now)
 
     def add_lesson(
-        self, lesson_id: str, title: str, slug: str, is_free_preview: bool, video_ref: str | None
+        self, lesson_id: str, title: str, slug: str, is_free_preview: bool, video_ref: str | None,
+        now: datetime,
     ) -> Lesson:
         if any(lesson.slug == slug for lesson in self.lessons):
             raise Conflict(f"the course already has a lesson with the slug {slug!r}")
         lesson = Lesson(lesson_id, title, slug, len(self.lessons) + 1, is_free_preview, video_ref)
         self.lessons.append(lesson)
+        self._changed(now)
         return lesson
 
     def edit_lesson(
@@ -119,7 +122,7 @@ class Course(Aggregate):
             lesson.is_free_preview = is_free_preview
         if video_ref is not None:
             lesson.video_ref = video_ref or None
-        self.updated_at = now
+        self._changed(now)
         return lesson
 
     def lesson(self, lesson_id: str) -> Lesson:
@@ -128,12 +131,19 @@ class Course(Aggregate):
                 return lesson
         raise NotFound("no such lesson in this course")
 
-    def reorder_lessons(self, lesson_ids: list[str]) -> None:
+    def reorder_lessons(self, lesson_ids: list[str], now: datetime) -> None:
         if sorted(lesson_ids) != sorted(lesson.id for lesson in self.lessons):
             raise InvalidValue("the new order must name every lesson of the course exactly once")
         for position, lesson_id in enumerate(lesson_ids, start=1):
             self.lesson(lesson_id).position = position
         self.lessons.sort(key=lambda lesson: lesson.position)
+        self._changed(now)
+
+    def _changed(self, now: datetime) -> None:
+        # Every change, to the course or to one of its lessons, is a new version: storage
+        # saves it only over the version it read, so edits made at once cannot both land.
+        self.updated_at = now
+        self.version += 1
 
     def publish(self, now: datetime) -> None:
         if self.is_published:
@@ -142,7 +152,7 @@ class Course(Aggregate):
             raise InvalidState("a course needs at least one lesson before it is published")
         self.status = CourseStatus.PUBLISHED
         self.published_at = now
-        self.updated_at = now
+        self._changed(now)
         self.events.append(CoursePublished(course_id=self.id, teacher_id=self.teacher_id))
 
 

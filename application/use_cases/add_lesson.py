@@ -27,7 +27,7 @@ class AddLesson:
         with self.uow:
             course = owned_course(self.uow, cmd.actor, cmd.course_id)
             lesson = course.add_lesson(self.ids.new_id(), cmd.title, cmd.slug,
-                                       cmd.is_free_preview, cmd.video_ref or None)
-            course.updated_at = self.clock.now()
+                                       cmd.is_free_preview, cmd.video_ref or None,
+                                       self.clock.now())
             self.uow.commit()
             return describe_lesson(course.id, lesson)

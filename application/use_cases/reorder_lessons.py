@@ -22,7 +22,6 @@ class ReorderLessons:
     def __call__(self, cmd: ReorderLessonsCommand) -> list[LessonOutline]:
         with self.uow:
             course = owned_course(self.uow, cmd.actor, cmd.course_id)
-            course.reorder_lessons(list(cmd.lesson_ids))
-            course.updated_at = self.clock.now()
+            course.reorder_lessons(list(cmd.lesson_ids), self.clock.now())
             self.uow.commit()
             return list(describe_course(course).lessons)

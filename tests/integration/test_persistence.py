@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from domain.accounts import EmailAddress, Role, User
 from domain.catalog import Course
 from domain.errors import Conflict
 from domain.money import Money
+from tests.conftest import truncate_all
 from tests.fakes import FakeClock, FakeTaskQueue
 from tests.integration.helpers import count
 
@@ -41,6 +43,23 @@ class Ids:
 
 @pytest.fixture
 def make_uow(engine: Engine) -> Any:
+    return uow_factory(engine)
+
+
+@pytest.fixture
+def postgres_engine(postgres_schema_url: str) -> Iterator[Engine]:
+    """PostgreSQL alone, for interleavings SQLite's one-writer-at-a-time cannot produce."""
+    from adapters.outbound.persistence.database import build_engine
+    from adapters.outbound.persistence.orm import start_mappers
+
+    truncate_all(postgres_schema_url)
+    start_mappers()
+    engine = build_engine(postgres_schema_url)
+    yield engine
+    engine.dispose()
+
+
+def uow_factory(engine: Engine) -> Any:
     sessions, clock, ids, queue = session_factory(engine), FakeClock(), Ids(), FakeTaskQueue()
 
     def make() -> SqlAlchemyUnitOfWork:
@@ -103,8 +122,8 @@ def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any)
         uow.users.add(teacher)
         course = Course(ids.new_id(), teacher.id, "Python", "python", "", Money(1999, "KWD"),
                         now, now)
-        course.add_lesson(ids.new_id(), "Intro", "intro", True, None)
-        course.add_lesson(ids.new_id(), "Types", "types", False, "video-1")
+        course.add_lesson(ids.new_id(), "Intro", "intro", True, None, now)
+        course.add_lesson(ids.new_id(), "Types", "types", False, "video-1", now)
         uow.courses.add(course)
         uow.commit()
     with make_uow() as uow:
@@ -112,13 +131,45 @@ def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any)
         assert loaded is not None
         assert loaded.price == Money(1999, "KWD")
         assert [lesson.slug for lesson in loaded.lessons] == ["intro", "types"]
-        loaded.reorder_lessons([loaded.lessons[1].id, loaded.lessons[0].id])
+        loaded.reorder_lessons([loaded.lessons[1].id, loaded.lessons[0].id], now)
         uow.commit()
     with make_uow() as uow:
         reloaded = uow.courses.get(course.id)
         assert reloaded is not None and [lsn.slug for lsn in reloaded.lessons] == ["types", "intro"]
         user = uow.users.get(teacher.id)
         assert user is not None and user.role is Role.TEACHER
+
+
+@pytest.mark.postgres
+def test_two_edits_of_one_course_at_once_cannot_both_be_saved(postgres_engine: Engine) -> None:
+    """Two of a teacher's tabs add a lesson at the same moment: both read three lessons, and
+    without a version both would save position 4. (SQLite serialises writers from their
+    first read, so this interleaving exists only on PostgreSQL.)"""
+    engine, make_uow = postgres_engine, uow_factory(postgres_engine)
+    ids, now = make_uow.ids, datetime(2026, 1, 1, tzinfo=UTC)
+    with make_uow() as uow:
+        teacher = new_user(ids)
+        uow.users.add(teacher)
+        course = Course(ids.new_id(), teacher.id, "Python", "python", "", Money(0, "USD"),
+                        now, now)
+        for slug in ("one", "two", "three"):
+            course.add_lesson(ids.new_id(), slug.title(), slug, False, None, now)
+        uow.courses.add(course)
+        uow.commit()
+    with make_uow() as first, make_uow() as second:
+        mine, theirs = first.courses.get(course.id), second.courses.get(course.id)
+        assert mine is not None and theirs is not None
+        theirs.add_lesson(ids.new_id(), "Four", "four", False, None, now)
+        second.commit()
+        mine.add_lesson(ids.new_id(), "Extra", "extra", False, None, now)
+        with pytest.raises(Conflict, match="changed by another request"):
+            first.commit()
+    with engine.connect() as connection:
+        rows = connection.execute(select(t.lessons.c.slug, t.lessons.c.position)
+                                  .order_by(t.lessons.c.position)).all()
+        version = connection.execute(select(t.courses.c.version)).scalar_one()
+    assert [tuple(r) for r in rows] == [("one", 1), ("two", 2), ("three", 3), ("four", 4)]
+    assert version == 5  # created with three lessons (4), then one more
 
 
 def test_a_uniqueness_collision_is_a_conflict(make_uow: Any, engine: Engine) -> None:

@@ -29,6 +29,10 @@ def start_mappers() -> None:
         mapper_registry.map_imperatively(
             Course,
             tables.courses,
+            # Optimistic locking of the aggregate: the domain counts versions (every change
+            # is one, lessons included) and the UPDATE names the version it read.
+            version_id_col=tables.courses.c.version,
+            version_id_generator=False,
             properties={
                 "price": composite(
                     Money, tables.courses.c.price_minor, tables.courses.c.price_currency

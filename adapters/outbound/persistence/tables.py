@@ -110,6 +110,7 @@ courses = Table(
     Column("created_at", utc(), nullable=False),
     Column("updated_at", utc(), nullable=False),
     Column("published_at", utc()),
+    Column("version", Integer, nullable=False, server_default="1"),
     Index("ix_courses_status_published_at", "status", "published_at"),
 )
 

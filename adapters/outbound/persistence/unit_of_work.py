@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.outbound.persistence.repositories import (
     SqlAuditLog,
@@ -86,6 +87,10 @@ class SqlAlchemyUnitOfWork:
         except IntegrityError as error:
             self.session.rollback()
             raise Conflict("the change collides with one made at the same time") from error
+        except StaleDataError as error:  # a versioned aggregate was saved by someone else
+            self.session.rollback()
+            raise Conflict("it was changed by another request meanwhile; reload and retry"
+                           ) from error
         self._dispatch(written)
 
     def rollback(self) -> None:
