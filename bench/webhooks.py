@@ -358,7 +358,8 @@ def summarise(ours: Result, baseline: Result, least: Result, floor_baseline: Res
         f"  eduport:           {ours_ratio:.3f} of the bare endpoint "
         f"(target >= {TARGET_RATIO:g})\n"
         f"  the durable floor: {floor_ratio:.3f} of the bare endpoint: signature, insert, commit,\n"
-        "                     one Redis push and nothing else; no durable accept does less\n"
+        "                     one Redis push and nothing else (a transaction per delivery;\n"
+        "                     group commit measured no better, docs/adr/0008)\n"
         f"  eduport reaches {share:.3f} of the floor's throughput"
         + ("" if floor_ratio >= TARGET_RATIO else
            "\n  the floor itself misses the target: committing each delivery before answering\n"
