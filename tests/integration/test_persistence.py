@@ -115,17 +115,28 @@ def test_events_land_in_the_outbox_in_the_same_commit_and_are_dispatched_after(
     assert rows[0]["occurred_at"].tzinfo is not None
 
 
-def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any) -> None:
-    ids, now = make_uow.ids, datetime(2026, 1, 1, tzinfo=UTC)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def saved_course(make_uow: Any, price: Money,
+                 lessons: tuple[tuple[str, bool, str | None], ...]) -> Course:
+    """A teacher and a course with these (slug, free preview, video) lessons, committed."""
+    ids = make_uow.ids
     with make_uow() as uow:
         teacher = new_user(ids)
         uow.users.add(teacher)
-        course = Course(ids.new_id(), teacher.id, "Python", "python", "", Money(1999, "KWD"),
-                        now, now)
-        course.add_lesson(ids.new_id(), "Intro", "intro", True, None, now)
-        course.add_lesson(ids.new_id(), "Types", "types", False, "video-1", now)
+        course = Course(ids.new_id(), teacher.id, "Python", "python", "", price, NOW, NOW)
+        for slug, free, video in lessons:
+            course.add_lesson(ids.new_id(), slug.title(), slug, free, video, NOW)
         uow.courses.add(course)
         uow.commit()
+    return course
+
+
+def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any) -> None:
+    now = NOW
+    course = saved_course(make_uow, Money(1999, "KWD"),
+                          (("intro", True, None), ("types", False, "video-1")))
     with make_uow() as uow:
         loaded = uow.courses.get(course.id)
         assert loaded is not None
@@ -136,7 +147,7 @@ def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any)
     with make_uow() as uow:
         reloaded = uow.courses.get(course.id)
         assert reloaded is not None and [lsn.slug for lsn in reloaded.lessons] == ["types", "intro"]
-        user = uow.users.get(teacher.id)
+        user = uow.users.get(course.teacher_id)
         assert user is not None and user.role is Role.TEACHER
 
 
@@ -146,16 +157,9 @@ def test_two_edits_of_one_course_at_once_cannot_both_be_saved(postgres_engine: E
     without a version both would save position 4. (SQLite serialises writers from their
     first read, so this interleaving exists only on PostgreSQL.)"""
     engine, make_uow = postgres_engine, uow_factory(postgres_engine)
-    ids, now = make_uow.ids, datetime(2026, 1, 1, tzinfo=UTC)
-    with make_uow() as uow:
-        teacher = new_user(ids)
-        uow.users.add(teacher)
-        course = Course(ids.new_id(), teacher.id, "Python", "python", "", Money(0, "USD"),
-                        now, now)
-        for slug in ("one", "two", "three"):
-            course.add_lesson(ids.new_id(), slug.title(), slug, False, None, now)
-        uow.courses.add(course)
-        uow.commit()
+    ids, now = make_uow.ids, NOW
+    course = saved_course(make_uow, Money(0, "USD"),
+                          tuple((slug, False, None) for slug in ("one", "two", "three")))
     with make_uow() as first, make_uow() as second:
         mine, theirs = first.courses.get(course.id), second.courses.get(course.id)
         assert mine is not None and theirs is not None
