@@ -3,6 +3,7 @@ never needs to know which adapters serve which port."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import sys
 from collections.abc import Callable
@@ -172,11 +173,23 @@ def _run_cron(settings: Settings) -> None:
     scheduler.start()
 
 
-def _start_inline_cron(factories: Factories, settings: Settings) -> multiprocessing.Process:
-    process = multiprocessing.get_context("fork").Process(
-        target=_run_inline_cron, args=(factories, settings), name="eduport-cron", daemon=True)
-    process.start()
-    return process
+def _start_inline_cron(factories: Factories, settings: Settings) -> int:
+    """Forks the cron. A plain fork, not ``multiprocessing``: gunicorn's workers are forked
+    from this process too, and multiprocessing's exit hook in each would try to join a
+    process that is not its child (a traceback on every worker exit)."""
+    import os
+
+    pid = os.fork()
+    if pid == 0:  # the cron
+        code = 0
+        try:
+            _run_inline_cron(factories, settings)
+        except BaseException:
+            logging.getLogger("eduport.cron").exception("the inline cron stopped")
+            code = 1
+        finally:
+            os._exit(code)  # never return into the parent's code (gunicorn, atexit hooks)
+    return pid
 
 
 def _run_inline_cron(factories: Factories, settings: Settings) -> None:

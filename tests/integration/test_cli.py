@@ -119,6 +119,7 @@ def test_serve_without_redis_runs_the_schedule_itself(tmp_path: Path) -> None:
         out, err = server.communicate(timeout=30)
         engine.dispose()
     assert "cron" in out and "no REDIS_URL" in out, out + err
+    assert "Traceback" not in out + err, err[-3000:]  # e.g. exit hooks in forked workers
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:  # the whole process group, the cron included, is gone
         try:
@@ -129,6 +130,50 @@ def test_serve_without_redis_runs_the_schedule_itself(tmp_path: Path) -> None:
     else:
         os.killpg(server.pid, 9)
         pytest.fail("a process of the server outlived it")
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_the_inline_cron_does_not_outlive_a_server_killed_outright(tmp_path: Path) -> None:
+    extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'eduport.sqlite3'}", "JWT_SECRET": JWT_SECRET}
+    assert eduport(tmp_path, "migrate", **extra).returncode == 0
+    server = subprocess.Popen([*EDUPORT, "serve", "--port", str(free_port()), "--workers", "1"],
+                              env=_env(tmp_path, **extra), cwd=tmp_path, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(_children(server.pid)) < 2:
+            time.sleep(0.2)  # the cron and one gunicorn worker
+        children = _children(server.pid)
+        assert len(children) >= 2, children
+        server.kill()  # SIGKILL: no handler of the server's runs
+        server.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in children), "a child outlived the server"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.communicate(timeout=10)
 
 
 def test_create_admin_from_the_command_line(tmp_path: Path) -> None:
