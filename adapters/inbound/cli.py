@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.util
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +142,9 @@ def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: b
 
     assert settings.redis_url is not None
     redis = Redis.from_url(settings.redis_url)
+    # Our cron and RQ's own scheduler are multiprocessing children: both stop (on SIGTERM,
+    # their clean shutdown) when this worker is gone, even if it was killed outright.
+    multiprocessing.util.register_after_fork(_WORKER_CHILDREN, _stop_when_orphaned)
     cron = _start_cron(settings) if with_cron else None  # forked before any pool is opened
     jobs.install(injector)
     if not fork:
@@ -173,6 +178,36 @@ def _run_cron(settings: Settings) -> None:
     scheduler.start()
 
 
+class _Anchor:
+    """Keeps the after-fork registration alive (multiprocessing holds it weakly)."""
+
+
+_WORKER_CHILDREN = _Anchor()
+
+
+def _stop_when_orphaned(_anchor: object) -> None:
+    import os
+    import signal
+
+    _follow_parent(lambda: os.kill(os.getpid(), signal.SIGTERM))
+
+
+def _follow_parent(orphaned: Callable[[], object]) -> None:
+    """Calls ``orphaned`` once this process's parent is gone, even killed outright (SIGKILL
+    runs none of its handlers), so that a cron never outlives the command that started it."""
+    import os
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        orphaned()
+
+    threading.Thread(target=watch, name="eduport-follow-parent", daemon=True).start()
+
+
 def _start_inline_cron(factories: Factories, settings: Settings) -> int:
     """Forks the cron. A plain fork, not ``multiprocessing``: gunicorn's workers are forked
     from this process too, and multiprocessing's exit hook in each would try to join a
@@ -193,7 +228,6 @@ def _start_inline_cron(factories: Factories, settings: Settings) -> int:
 
 
 def _run_inline_cron(factories: Factories, settings: Settings) -> None:
-    import os
     import signal
     import threading
 
@@ -204,14 +238,7 @@ def _run_inline_cron(factories: Factories, settings: Settings) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C reaches the group: go quietly
-    parent = os.getppid()
-
-    def follow_parent() -> None:  # a server killed outright must not leave its cron behind
-        while not stop.wait(1.0):
-            if os.getppid() != parent:
-                stop.set()
-
-    threading.Thread(target=follow_parent, name="eduport-cron-parent", daemon=True).start()
+    _follow_parent(stop.set)
     jobs.install(factories.injector(settings))
     cron = InlineCron()
     register_schedule(cron, settings)

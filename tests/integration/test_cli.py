@@ -152,28 +152,43 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_the_inline_cron_does_not_outlive_a_server_killed_outright(tmp_path: Path) -> None:
-    extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'eduport.sqlite3'}", "JWT_SECRET": JWT_SECRET}
-    assert eduport(tmp_path, "migrate", **extra).returncode == 0
-    server = subprocess.Popen([*EDUPORT, "serve", "--port", str(free_port()), "--workers", "1"],
-                              env=_env(tmp_path, **extra), cwd=tmp_path, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+def _killed_outright_leaves_no_child(tmp_path: Path, command: list[str], children_expected: int,
+                                     **extra: str) -> None:
+    process = subprocess.Popen([*EDUPORT, *command], env=_env(tmp_path, **extra), cwd=tmp_path,
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(_children(server.pid)) < 2:
-            time.sleep(0.2)  # the cron and one gunicorn worker
-        children = _children(server.pid)
-        assert len(children) >= 2, children
-        server.kill()  # SIGKILL: no handler of the server's runs
-        server.wait(10)
+        while time.monotonic() < deadline and len(_children(process.pid)) < children_expected:
+            time.sleep(0.2)
+        children = _children(process.pid)
+        assert len(children) >= children_expected, children
+        process.kill()  # SIGKILL: no handler of the parent's runs
+        process.wait(10)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(_alive(pid) for pid in children):
             time.sleep(0.2)
-        assert not any(_alive(pid) for pid in children), "a child outlived the server"
+        assert not any(_alive(pid) for pid in children), "a child outlived its parent"
     finally:
-        if server.poll() is None:
-            server.kill()
-        server.communicate(timeout=10)
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def test_the_inline_cron_does_not_outlive_a_server_killed_outright(tmp_path: Path) -> None:
+    extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'eduport.sqlite3'}", "JWT_SECRET": JWT_SECRET}
+    assert eduport(tmp_path, "migrate", **extra).returncode == 0
+    # the cron and one gunicorn worker
+    _killed_outright_leaves_no_child(
+        tmp_path, ["serve", "--port", str(free_port()), "--workers", "1"], 2, **extra)
+
+
+@pytest.mark.redis
+def test_the_cron_does_not_outlive_a_worker_killed_outright(tmp_path: Path,
+                                                            redis_url: str) -> None:
+    extra = {"DATABASE_URL": f"sqlite:///{tmp_path / 'eduport.sqlite3'}", "JWT_SECRET": JWT_SECRET,
+             "REDIS_URL": redis_url, "EDUPORT_QUEUE": f"orphan-{os.getpid()}-{time.time_ns()}"}
+    assert eduport(tmp_path, "migrate", **extra).returncode == 0
+    _killed_outright_leaves_no_child(tmp_path, ["worker"], 1, **extra)  # RQ's CronScheduler
 
 
 def test_create_admin_from_the_command_line(tmp_path: Path) -> None:
