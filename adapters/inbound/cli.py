@@ -3,11 +3,7 @@ never needs to know which adapters serve which port."""
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import multiprocessing.util
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +13,11 @@ from flask import Flask
 from injector import Injector, Module
 from sqlalchemy import Engine
 
+from adapters.inbound.worker.processes import (
+    start_cron,
+    start_inline_cron,
+    stop_children_when_orphaned,
+)
 from adapters.settings import ConfigurationError, Settings
 
 
@@ -86,7 +87,7 @@ def serve(factories: Factories, host: str, port: int, workers: int, threads: int
     # connection the master opened to check the schema.
     injector.get(Engine).dispose()
     if settings.redis_url is None:
-        _start_inline_cron(factories, settings)
+        start_inline_cron(factories.injector, settings)
         click.echo(f"  {'cron':<15} in a process of its own (no REDIS_URL: relays, sweepers "
                    "and purges run here, not in `eduport worker`)")
     try:
@@ -142,10 +143,8 @@ def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: b
 
     assert settings.redis_url is not None
     redis = Redis.from_url(settings.redis_url)
-    # Our cron and RQ's own scheduler are multiprocessing children: both stop (on SIGTERM,
-    # their clean shutdown) when this worker is gone, even if it was killed outright.
-    multiprocessing.util.register_after_fork(_WORKER_CHILDREN, _stop_when_orphaned)
-    cron = _start_cron(settings) if with_cron else None  # forked before any pool is opened
+    stop_children_when_orphaned()  # our cron and RQ's own scheduler, even if killed outright
+    cron = start_cron(settings) if with_cron else None  # forked before any pool is opened
     jobs.install(injector)
     if not fork:
         jobs.warm_up(injector)
@@ -157,92 +156,6 @@ def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: b
         if cron is not None:
             cron.terminate()
             cron.join(10)
-
-
-def _start_cron(settings: Settings) -> multiprocessing.Process:
-    process = multiprocessing.get_context("fork").Process(
-        target=_run_cron, args=(settings,), name="eduport-cron", daemon=True)
-    process.start()
-    return process
-
-
-def _run_cron(settings: Settings) -> None:
-    from redis import Redis
-    from rq.cron import CronScheduler
-
-    from adapters.inbound.worker.schedule import register_schedule
-
-    assert settings.redis_url is not None
-    scheduler = CronScheduler(connection=Redis.from_url(settings.redis_url))
-    register_schedule(scheduler, settings)
-    scheduler.start()
-
-
-class _Anchor:
-    """Keeps the after-fork registration alive (multiprocessing holds it weakly)."""
-
-
-_WORKER_CHILDREN = _Anchor()
-
-
-def _stop_when_orphaned(_anchor: object) -> None:
-    import os
-    import signal
-
-    _follow_parent(lambda: os.kill(os.getpid(), signal.SIGTERM))
-
-
-def _follow_parent(orphaned: Callable[[], object]) -> None:
-    """Calls ``orphaned`` once this process's parent is gone, even killed outright (SIGKILL
-    runs none of its handlers), so that a cron never outlives the command that started it."""
-    import os
-    import threading
-
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        orphaned()
-
-    threading.Thread(target=watch, name="eduport-follow-parent", daemon=True).start()
-
-
-def _start_inline_cron(factories: Factories, settings: Settings) -> int:
-    """Forks the cron. A plain fork, not ``multiprocessing``: gunicorn's workers are forked
-    from this process too, and multiprocessing's exit hook in each would try to join a
-    process that is not its child (a traceback on every worker exit)."""
-    import os
-
-    pid = os.fork()
-    if pid == 0:  # the cron
-        code = 0
-        try:
-            _run_inline_cron(factories, settings)
-        except BaseException:
-            logging.getLogger("eduport.cron").exception("the inline cron stopped")
-            code = 1
-        finally:
-            os._exit(code)  # never return into the parent's code (gunicorn, atexit hooks)
-    return pid
-
-
-def _run_inline_cron(factories: Factories, settings: Settings) -> None:
-    import signal
-    import threading
-
-    from adapters.inbound.worker import jobs
-    from adapters.inbound.worker.inline_cron import InlineCron
-    from adapters.inbound.worker.schedule import register_schedule
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())  # Ctrl-C reaches the group: go quietly
-    _follow_parent(stop.set)
-    jobs.install(factories.injector(settings))
-    cron = InlineCron()
-    register_schedule(cron, settings)
-    cron.run(stop)
 
 
 @click.command(help="Apply the database migrations to DATABASE_URL.")
