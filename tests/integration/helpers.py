@@ -50,6 +50,44 @@ def sign_up_admin(client: Any, injector: Any) -> dict[str, str]:
     return log_in(client, email)
 
 
+def cast(client: Any, injector: Any, students: tuple[str, ...] = ("alan",)
+         ) -> dict[str, dict[str, str]]:
+    """The payment tests' people, each signed in: root (platform admin), grace (teacher) and
+    the given students, as ``{name: Authorization header}``."""
+    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+
+    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", PASSWORD, "Root"))
+    register(client, "grace@example.test", "teacher")
+    for student in students:
+        register(client, f"{student}@example.test", "student")
+    return {name: log_in(client, f"{name}@example.test")
+            for name in ("root", "grace", *students)}
+
+
+def paid_course(client: Any, teacher: dict[str, str], slug: str = "compilers",
+                price: dict[str, Any] | None = None) -> str:
+    """A published course with one lesson at ``price`` (49.00 EUR unless given); its id."""
+    course = client.post("/courses", headers=teacher, json={
+        "title": slug.title(), "slug": slug, "description": "",
+        "price": price or {"amount_minor": 4900, "currency": "EUR"}}).get_json()
+    client.post(f"/courses/{course['id']}/lessons", headers=teacher,
+                json={"title": "One", "slug": "one"})
+    assert client.post(f"/courses/{course['id']}/publish", headers=teacher).status_code == 200
+    return str(course["id"])
+
+
+def open_shop(settings: Any, price: dict[str, Any]) -> dict[str, Any]:
+    """eduport built from ``settings``, with the cast signed in and grace's paid course:
+    ``{"client", "people", "course"}``."""
+    from bootstrap import build_injector, create_app
+
+    injector = build_injector(settings)
+    client = create_app(injector, settings).test_client()
+    people = cast(client, injector)
+    return {"client": client, "people": people,
+            "course": paid_course(client, people["grace"], price=price)}
+
+
 def log_in(client: Any, email: str) -> dict[str, str]:
     session = client.post("/auth/login", json={"email": email, "password": PASSWORD})
     assert session.status_code == 200, session.get_data(as_text=True)

@@ -15,33 +15,14 @@ from sqlalchemy import Engine, func, select
 
 from adapters.outbound.payments.sandbox import sign
 from adapters.outbound.persistence import tables as t
-from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
 from bootstrap import _sandbox_secret
-from tests.integration.helpers import assert_problem, bearer, count, login, register
+from tests.integration.helpers import assert_problem, cast, count, paid_course
 from tests.integration.mail import body, messages
-
-PRICE = {"amount_minor": 4900, "currency": "EUR"}
 
 
 @pytest.fixture
 def people(client: Any, injector: Any) -> dict[str, dict[str, str]]:
-    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test",
-                                                 "correct horse battery", "Root"))
-    for email, role in (("grace@example.test", "teacher"), ("alan@example.test", "student"),
-                        ("ada@example.test", "student")):
-        register(client, email, role)
-    return {name: bearer(login(client, f"{name}@example.test").get_json()["access_token"])
-            for name in ("root", "grace", "alan", "ada")}
-
-
-def paid_course(client: Any, teacher: dict[str, str], slug: str = "compilers",
-                price: dict[str, Any] = PRICE) -> str:
-    course = client.post("/courses", headers=teacher, json={
-        "title": slug.title(), "slug": slug, "description": "", "price": price}).get_json()
-    client.post(f"/courses/{course['id']}/lessons", headers=teacher,
-                json={"title": "One", "slug": "one"})
-    assert client.post(f"/courses/{course['id']}/publish", headers=teacher).status_code == 200
-    return str(course["id"])
+    return cast(client, injector, students=("alan", "ada"))
 
 
 def buy(client: Any, student: dict[str, str], course_id: str, method: str = "pm_card_visa",

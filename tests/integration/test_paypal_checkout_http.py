@@ -12,10 +12,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from adapters.outbound.persistence import tables as t
-from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
 from tests.conftest import make_settings
-from tests.integration.helpers import assert_problem, bearer, login, register
-from tests.integration.test_payments_http import paid_course
+from tests.integration.helpers import assert_problem, open_shop
 from tests.vendor_servers.paypal_server import FakePayPal
 
 EGP_PRICE = {"amount_minor": 250000, "currency": "EGP"}  # 2,500.00 EGP
@@ -29,23 +27,12 @@ def paypal() -> Iterator[FakePayPal]:
 
 
 def make_shop(tmp_path: Path, database_url: str, paypal: FakePayPal, rates: str) -> dict[str, Any]:
-    from bootstrap import build_injector, create_app
-
     settings = make_settings(
         tmp_path, database_url, PAYPAL_MODE="sandbox", PAYPAL_SANDBOX_CLIENT_ID=paypal.client_id,
         PAYPAL_SANDBOX_SECRET=paypal.client_secret, PAYPAL_API_BASE=paypal.url,
         PAYPAL_WEBHOOK_ID=paypal.webhook_id, EXCHANGE_RATES=rates,
         EXCHANGE_RATES_AS_OF="2026-11-20T00:00:00+00:00")
-    injector = build_injector(settings)
-    client = create_app(injector, settings).test_client()
-    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", "correct horse battery",
-                                                 "Root"))
-    register(client, "grace@example.test", "teacher")
-    register(client, "alan@example.test", "student")
-    people = {n: bearer(login(client, f"{n}@example.test").get_json()["access_token"])
-              for n in ("root", "grace", "alan")}
-    return {"client": client, "people": people,
-            "course": paid_course(client, people["grace"], price=EGP_PRICE)}
+    return open_shop(settings, EGP_PRICE)
 
 
 def checkout(shop: dict[str, Any]) -> Any:

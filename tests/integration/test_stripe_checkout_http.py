@@ -13,10 +13,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from adapters.outbound.persistence import tables as t
-from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
 from tests.conftest import make_settings
-from tests.integration.helpers import assert_problem, bearer, login, register
-from tests.integration.test_payments_http import paid_course
+from tests.integration.helpers import assert_problem, open_shop
 from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload
 
 SECRET, WEBHOOK_SECRET = "sk_test_eduport", "whsec_eduport_test"
@@ -30,21 +28,11 @@ def stripe_server() -> Iterator[FakeStripe]:
 
 @pytest.fixture
 def shop(tmp_path: Path, database_url: str, stripe_server: FakeStripe) -> dict[str, Any]:
-    from bootstrap import build_injector, create_app
-
     settings = make_settings(tmp_path, database_url, STRIPE_SECRET=SECRET,
                              STRIPE_API_BASE=stripe_server.url,
                              STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_TIMEOUT_SECONDS="1")
-    injector = build_injector(settings)
-    client = create_app(injector, settings).test_client()
-    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", "correct horse battery",
-                                                 "Root"))
-    register(client, "grace@example.test", "teacher")
-    register(client, "alan@example.test", "student")
-    people = {n: bearer(login(client, f"{n}@example.test").get_json()["access_token"])
-              for n in ("root", "grace", "alan")}
-    course = paid_course(client, people["grace"], price={"amount_minor": 1999, "currency": "USD"})
-    return {"client": client, "people": people, "course": course, "stripe": stripe_server}
+    return {**open_shop(settings, {"amount_minor": 1999, "currency": "USD"}),
+            "stripe": stripe_server}
 
 
 def checkout(shop: dict[str, Any], key: str, flow: str = "payment_intent") -> Any:

@@ -17,13 +17,8 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.persistence import tables as t
 from bootstrap import build_injector, create_app
 from tests.conftest import JWT_SECRET, make_settings
-from tests.integration.helpers import bearer, login, register
-from tests.integration.test_payments_http import (
-    _pay_silently,
-    buy,
-    paid_course,
-    sandbox_event,
-)
+from tests.integration.helpers import bearer, login, paid_course, register
+from tests.integration.test_payments_http import _pay_silently, buy, sandbox_event
 
 pytestmark = pytest.mark.redis
 
