@@ -10,6 +10,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,10 @@ def truncate_all(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test that asks for it runs twice: on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
+def fresh_database(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> str:
+    """The URL of an empty, migrated database: a copy of the SQLite template, or the
+    session's PostgreSQL schema truncated."""
+    if kind == "sqlite":
         path = tmp_path / "eduport.sqlite3"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
@@ -88,14 +89,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
+@contextmanager
+def mapped_engine(url: str) -> Iterator[Engine]:
     from adapters.outbound.persistence.orm import start_mappers
 
     start_mappers()
-    engine = build_engine(database_url)
-    yield engine
-    engine.dispose()
+    engine = build_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that asks for it runs twice: on SQLite and on PostgreSQL."""
+    return fresh_database(request, tmp_path, request.param)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    with mapped_engine(database_url) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from domain.accounts import EmailAddress, Role, User
 from domain.catalog import Course
 from domain.errors import Conflict
 from domain.money import Money
-from tests.conftest import truncate_all
+from tests.conftest import fresh_database, mapped_engine
 from tests.fakes import FakeClock, FakeTaskQueue
 from tests.integration.helpers import count
 
@@ -47,16 +48,10 @@ def make_uow(engine: Engine) -> Any:
 
 
 @pytest.fixture
-def postgres_engine(postgres_schema_url: str) -> Iterator[Engine]:
+def postgres_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """PostgreSQL alone, for interleavings SQLite's one-writer-at-a-time cannot produce."""
-    from adapters.outbound.persistence.database import build_engine
-    from adapters.outbound.persistence.orm import start_mappers
-
-    truncate_all(postgres_schema_url)
-    start_mappers()
-    engine = build_engine(postgres_schema_url)
-    yield engine
-    engine.dispose()
+    with mapped_engine(fresh_database(request, tmp_path, "postgres")) as engine:
+        yield engine
 
 
 def uow_factory(engine: Engine) -> Any:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from application.ports import EmailMessage, PaymentRequest
 from domain.money import Money
+from tests.conftest import fresh_database, mapped_engine
 from tests.fakes import FakeClock, FakeMailer, FakePaymentGateway
 
 # --- PaymentGateway --------------------------------------------------------------------------
@@ -40,19 +41,10 @@ def request(provider: Provider, key: str) -> PaymentRequest:
 
 
 @pytest.fixture
-def contract_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
+def contract_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated SQLite database of its own (PostgreSQL is covered by the adapters' tests)."""
-    import shutil
-
-    from adapters.outbound.persistence.database import build_engine
-    from adapters.outbound.persistence.orm import start_mappers
-
-    start_mappers()
-    path = tmp_path / "contract.sqlite3"
-    shutil.copy(sqlite_template, path)
-    engine = build_engine(f"sqlite:///{path}")
-    yield engine
-    engine.dispose()
+    with mapped_engine(fresh_database(request, tmp_path, "sqlite")) as engine:
+        yield engine
 
 
 @pytest.fixture(params=["fake", "sandbox", "stripe", "paypal"])

@@ -4,7 +4,6 @@ SQLite and PostgreSQL, through the use case the cron calls."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from application.config import RetentionPolicy
 from application.ports import InboxDelivery, OutboxMessage
 from application.use_cases.purge_processed_records import PurgeProcessedRecords, PurgeResult
-from tests.conftest import truncate_all
+from tests.conftest import fresh_database, mapped_engine
 from tests.fakes import FakeClock, FakeDatabase, FakeTaskQueue, FakeUnitOfWork
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -29,23 +28,14 @@ def unit_of_work(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
         db = FakeDatabase()
         yield lambda: FakeUnitOfWork(db, queue=FakeTaskQueue())
         return
-    from adapters.outbound.persistence.database import build_engine, session_factory
-    from adapters.outbound.persistence.orm import start_mappers
+    from adapters.outbound.persistence.database import session_factory
     from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
     from adapters.outbound.system import UuidGenerator
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'retention.sqlite3'}"
-        shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "retention.sqlite3")
-    else:
-        url = request.getfixturevalue("postgres_schema_url")
-        truncate_all(url)
-    start_mappers()
-    engine = build_engine(url)
-    sessions = session_factory(engine)
-    yield lambda: SqlAlchemyUnitOfWork(sessions, FakeClock(NOW), UuidGenerator(),
-                                       FakeTaskQueue())
-    engine.dispose()
+    with mapped_engine(fresh_database(request, tmp_path, request.param)) as engine:
+        sessions = session_factory(engine)
+        yield lambda: SqlAlchemyUnitOfWork(sessions, FakeClock(NOW), UuidGenerator(),
+                                           FakeTaskQueue())
 
 
 def message(mid: str, days_ago: float) -> OutboxMessage:
