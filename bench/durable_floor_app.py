@@ -18,6 +18,7 @@ Environment: ``DATABASE_URL`` (with the bench schema's search_path), ``REDIS_URL
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -34,7 +35,7 @@ from redis import Redis
 TABLE = "durable_floor_events"
 TOLERANCE_S = 300
 INSERT = (
-    "INSERT INTO durable_floor_events "
+    f"INSERT INTO {TABLE} "  # noqa: S608  (TABLE is a constant, not input)
     "(id, provider, event_id, event_type, payload, received_at, attempts) "
     "VALUES (%s, 'stripe', %s, %s, %s::json, %s, 0) "
     "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id"
@@ -42,8 +43,6 @@ INSERT = (
 
 app = Flask(__name__)
 _local = threading.local()
-_redis: list[Redis] = []  # built on first use, after gunicorn forked
-_redis_lock = threading.Lock()
 
 
 def floor_list_key(queue_name: str) -> str:
@@ -61,11 +60,14 @@ def _connection() -> psycopg.Connection[tuple[object, ...]]:
     return connection
 
 
-def _queue() -> Redis:
-    with _redis_lock:
-        if not _redis:
-            _redis.append(Redis.from_url(os.environ["REDIS_URL"]))
-        return _redis[0]
+@functools.cache  # built on first use, after gunicorn forked; one client per process
+def _queue() -> tuple[Redis, str]:
+    return Redis.from_url(os.environ["REDIS_URL"]), floor_list_key(os.environ["EDUPORT_QUEUE"])
+
+
+@functools.cache
+def _secret() -> bytes:
+    return os.environ["STRIPE_WEBHOOK_SECRET"].encode()
 
 
 def _signed(body: bytes, header: str, secret: bytes) -> bool:
@@ -83,8 +85,7 @@ def _signed(body: bytes, header: str, secret: bytes) -> bool:
 @app.post("/floor-webhook")
 def floor_webhook() -> Response:
     body = request.get_data(cache=False)
-    secret = os.environ["STRIPE_WEBHOOK_SECRET"].encode()
-    if not _signed(body, request.headers.get("Stripe-Signature", ""), secret):
+    if not _signed(body, request.headers.get("Stripe-Signature", ""), _secret()):
         return Response(b'{"title":"unsigned"}', status=400, mimetype="application/problem+json")
     event = json.loads(body)
     delivery_id = str(uuid.uuid4())
@@ -95,7 +96,8 @@ def floor_webhook() -> Response:
         stored = cursor.fetchone() is not None
     connection.commit()
     if stored:
-        _queue().rpush(floor_list_key(os.environ["EDUPORT_QUEUE"]), delivery_id)
+        redis, key = _queue()
+        redis.rpush(key, delivery_id)
     answer = b'{"received":true,"duplicate":%s}' % (b"false" if stored else b"true")
     return Response(answer, mimetype="application/json")
 

@@ -436,17 +436,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "schema of its own is created in it and dropped at the end.",
     )
     add_server_arguments(parser)
-    parser.add_argument(
-        "--keep-schema",
-        action="store_true",
-        help="do not drop the bench_<random> schema at the end",
-    )
-    args = parser.parse_args(argv)
-    if args.duration <= 0 or args.workers < 1 or args.threads < 1 or args.rounds < 1:
-        parser.error("--duration > 0 and --workers, --threads, --rounds >= 1 are required")
-    if args.concurrency is not None and args.concurrency < 1:
-        parser.error("--concurrency must be at least 1")
-    return args
+    return check_server_arguments(parser, parser.parse_args(argv))
 
 
 
@@ -485,6 +475,21 @@ def add_server_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="alternating rounds per side (default 3)"
     )
+    parser.add_argument(
+        "--keep-schema",
+        action="store_true",
+        help="do not drop the bench_<random> schema at the end",
+    )
+
+
+def check_server_arguments(parser: argparse.ArgumentParser,
+                           args: argparse.Namespace) -> argparse.Namespace:
+    """Refuses what :func:`add_server_arguments` cannot run with; returns ``args``."""
+    if args.duration <= 0 or args.workers < 1 or args.threads < 1 or args.rounds < 1:
+        parser.error("--duration > 0 and --workers, --threads, --rounds >= 1 are required")
+    if args.concurrency is not None and args.concurrency < 1:
+        parser.error("--concurrency must be at least 1")
+    return args
 
 def main(argv: Sequence[str] | None = None) -> int:
     run(parse_args(argv))
