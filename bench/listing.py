@@ -50,8 +50,8 @@ from bench.harness import (
     measure_interleaved,
     start_gunicorn,
 )
-from domain.accounts import Role
-from domain.catalog import CourseStatus
+from domain.catalog.model import CourseStatus
+from domain.shared.roles import Role
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 LISTING_PATH = "/courses?page=1&page_size=20"

@@ -164,3 +164,20 @@ def app(injector: Any, settings: Settings) -> Any:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+def all_areas_unit_of_work() -> type[Any]:
+    """One SQL unit of work with every area's repositories, for tests that check repositories
+    of several areas in one transaction (the fake unit of work serves every area too)."""
+    from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
+    from adapters.outbound.persistence.catalog import SqlCatalogUnitOfWork
+    from adapters.outbound.persistence.payments import SqlPaymentsUnitOfWork
+    from adapters.outbound.persistence.unit_of_work import SqlKernelUnitOfWork, SqlUnitOfWork
+
+    class AllAreasUnitOfWork(SqlUnitOfWork):
+        repositories = {**SqlAccountsUnitOfWork.repositories,
+                        **SqlCatalogUnitOfWork.repositories,
+                        **SqlPaymentsUnitOfWork.repositories,
+                        **SqlKernelUnitOfWork.repositories}
+
+    return AllAreasUnitOfWork

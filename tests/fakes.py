@@ -10,32 +10,27 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from application.ports import (
-    CourseStats,
-    CourseSummary,
-    EmailMessage,
-    EnrollmentSummary,
-    InboxDelivery,
-    IssuedAccessToken,
-    OneTimeClaims,
-    OutboxMessage,
-    Page,
+from application.accounts.directory import UserDirectory
+from application.accounts.ports import IssuedAccessToken, OneTimeClaims, RefreshTokenRecord
+from application.catalog.course_access import CatalogCourseAccess
+from application.catalog.ports import CourseStats, CourseSummary, EnrollmentSummary
+from application.messaging.ports import EmailMessage
+from application.payments.ports import (
     PaymentRequest,
     PaymentSession,
     PaymentState,
-    Principal,
-    RefreshTokenRecord,
     RefundReceipt,
     RefundRecord,
 )
-from domain.accounts import User
-from domain.audit import AuditRecord
-from domain.catalog import Course
-from domain.enrollment import Enrollment
-from domain.errors import AuthenticationFailed, Conflict, InvalidToken
-from domain.model import Aggregate
-from domain.money import Money
-from domain.payments import ExchangeRate, Order, Payment
+from application.shared.ports import InboxDelivery, OutboxMessage, Page, Principal
+from domain.accounts.model import User
+from domain.catalog.enrollment import Enrollment
+from domain.catalog.model import Course
+from domain.payments.model import ExchangeRate, Order, Payment
+from domain.shared.audit import AuditRecord
+from domain.shared.errors import AuthenticationFailed, Conflict, InvalidToken
+from domain.shared.model import Aggregate
+from domain.shared.money import Money
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -297,7 +292,7 @@ class FakeOutbox(_Repo):
     def mark_handled(self, message_id: str, handler: str) -> None:
         self.uow.staged_ops.append(lambda db: db.outbox[message_id]["handled"].add(handler))
 
-    def mark_processed(self, message_id: str, now: datetime) -> None:
+    def mark_processed(self, message_id: str, now: datetime, outcome: str) -> None:
         def done(db: FakeDatabase) -> None:
             db.outbox[message_id].update(processed_at=now, locked_until=None)
         self.uow.staged_ops.append(done)
@@ -340,6 +335,10 @@ class FakeUnitOfWork:
         self.payments = FakePaymentRepository(self)
         self.refunds = FakeRefundRepository(self)
         self.webhooks = FakeWebhookInbox(self)
+        # The published seams of other areas, over this same transaction (as in SQL).
+        self.course_access = CatalogCourseAccess(self.courses, self.enrollments,
+                                                 self.statistics, self.ids)
+        self.accounts = UserDirectory(self.users)
         self._reset()
 
     def _reset(self) -> None:
@@ -544,7 +543,7 @@ class FakeWebhookInbox(_Repo):
         self.uow.staged_ops.append(reopen)
         return True
 
-    def unprocessed(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
+    def stranded(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
         def abandoned(r: dict[str, Any]) -> bool:
             return r["last_error"] is None and r["locked_until"] is not None \
                 and r["locked_until"] < now
@@ -599,7 +598,7 @@ class FakePaymentGateway:
     def _available(self, call: str, key: str) -> None:
         self.calls.append((call, key))
         if self.down:
-            from domain.errors import GatewayUnavailable
+            from application.payments.errors import GatewayUnavailable
 
             raise GatewayUnavailable(f"{self.provider} is down")
 
@@ -655,7 +654,7 @@ class FakeExchangeRates:
 
     def rate(self, source: str, target: str) -> ExchangeRate:
         if (source, target) not in self.rates:
-            from domain.errors import RateUnavailable
+            from application.payments.errors import RateUnavailable
 
             raise RateUnavailable(f"no exchange rate from {source} to {target}")
         return ExchangeRate(source, target, self.rates[(source, target)], "test",

@@ -141,7 +141,8 @@ def run_worker(settings: Settings, injector: Injector, burst: bool, with_cron: b
 
     from adapters.inbound.worker import jobs
 
-    assert settings.redis_url is not None
+    if settings.redis_url is None:
+        raise click.UsageError("eduport worker needs REDIS_URL")
     redis = Redis.from_url(settings.redis_url)
     stop_children_when_orphaned()  # our cron and RQ's own scheduler, even if killed outright
     cron = start_cron(settings) if with_cron else None  # forked before any pool is opened
@@ -185,8 +186,8 @@ def users() -> None:
               envvar="EDUPORT_ADMIN_PASSWORD")
 @click.pass_obj
 def create_admin(factories: Factories, email: str, full_name: str, password: str) -> None:
-    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
-    from domain.errors import DomainError
+    from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
+    from domain.shared.errors import DomainError
 
     _, injector = _injector(factories)
     try:
@@ -204,7 +205,7 @@ def outbox() -> None:
 @outbox.command("relay", help="Re-dispatch messages left undispatched (the cron does this too).")
 @click.pass_obj
 def relay(factories: Factories) -> None:
-    from application.use_cases.relay_outbox import RelayOutbox
+    from application.shared.relay_outbox import RelayOutbox
 
     _, injector = _injector(factories)
     result = injector.get(RelayOutbox)()
@@ -221,8 +222,8 @@ def webhooks() -> None:
 @click.option("--id", "delivery_id", default=None, help="One delivery, by its id.")
 @click.pass_obj
 def replay(factories: Factories, only_failed: bool, delivery_id: str | None) -> None:
-    from application.use_cases.replay_webhooks import ReplayWebhooks, ReplayWebhooksCommand
-    from domain.errors import DomainError
+    from application.shared.replay_webhooks import ReplayWebhooks, ReplayWebhooksCommand
+    from domain.shared.errors import DomainError
 
     if only_failed == (delivery_id is not None):
         raise click.UsageError("give exactly one of --failed or --id ID")

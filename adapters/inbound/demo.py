@@ -24,7 +24,7 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.persistence import tables
 from adapters.outbound.persistence.migrations_runner import upgrade
 from adapters.settings import Settings
-from application.providers import PaymentGateways
+from application.payments.providers import PaymentGateways
 
 PASSWORD = "demo passphrase 2026"  # noqa: S105 - the demo's throwaway accounts
 
@@ -194,7 +194,7 @@ class Demo:
             raise DemoFailed("the refund did not settle")
 
     def admin(self) -> str:
-        from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+        from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
         # What an operator does with `eduport users create-admin`.
         self.injector.get(CreateAdmin)(CreateAdminCommand("root@demo.eduport", PASSWORD,

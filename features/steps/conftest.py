@@ -143,7 +143,7 @@ class Platform:
 
     def create_admin(self, name: str) -> None:
         """Platform admins are appointed by an operator (`eduport users create-admin`)."""
-        from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+        from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
         person = Person(name, "platform_admin", f"{name.lower()}@example.test")
         created = self.injector.get(CreateAdmin)(

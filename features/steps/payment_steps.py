@@ -30,9 +30,9 @@ from sqlalchemy import Engine, select
 from adapters.outbound.payments.sandbox import SIGNATURE_HEADER, SandboxPaymentGateway, sign
 from adapters.outbound.persistence import tables as t
 from adapters.settings import Settings
-from application.providers import PaymentGateways
-from bootstrap import _sandbox_secret
-from domain.money import Money, currency_exponent
+from adapters.wiring.payments import sandbox_secret as _sandbox_secret
+from application.payments.providers import PaymentGateways
+from domain.shared.money import Money, currency_exponent
 from features.steps.conftest import NAME, REFUSED, Platform
 from tests.conftest import make_settings
 from tests.vendor_servers.paypal_server import FakePayPal

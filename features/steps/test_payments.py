@@ -12,7 +12,7 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import Engine, select, update
 
 from adapters.outbound.persistence import tables as t
-from application.use_cases.sweep_payments import SweepPayments
+from application.payments.sweep_payments import SweepPayments
 from features.steps.conftest import CONFLICT, NAME, NOT_VALID, VISITOR, Platform
 from features.steps.payment_steps import *  # noqa: F403  (shared fixtures and steps)
 from features.steps.payment_steps import AMOUNT, TITLE, Payments, Providers, amount_of, shown

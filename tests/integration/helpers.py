@@ -43,7 +43,7 @@ def sign_up(client: Any, role: str, name: str = "Ann Lee") -> dict[str, str]:
 
 def sign_up_admin(client: Any, injector: Any) -> dict[str, str]:
     """Platform admins are made by operators, not by sign-up: use the app's use case."""
-    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+    from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
     email = f"admin-{next(_numbers)}@example.test"
     injector.get(CreateAdmin)(CreateAdminCommand(email, PASSWORD, "Ada Admin"))
@@ -54,7 +54,7 @@ def cast(client: Any, injector: Any, students: tuple[str, ...] = ("alan",)
          ) -> dict[str, dict[str, str]]:
     """The payment tests' people, each signed in: root (platform admin), grace (teacher) and
     the given students, as ``{name: Authorization header}``."""
-    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+    from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
     injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", PASSWORD, "Root"))
     register(client, "grace@example.test", "teacher")

@@ -15,7 +15,8 @@ import sys
 
 from injector import Module, provider, singleton
 
-from application.ports import EmailMessage, Mailer, TaskQueue
+from application.messaging.ports import EmailMessage, Mailer
+from application.shared.ports import TaskQueue
 
 KILLED_AFTER_COMMIT = 17
 
@@ -52,7 +53,7 @@ class DyingQueueModule(Module):
 def main(argv: list[str]) -> None:
     from adapters.inbound.cli import run_worker
     from adapters.settings import Settings
-    from application.use_cases.register_user import RegisterUser, RegisterUserCommand
+    from application.accounts.register_user import RegisterUser, RegisterUserCommand
     from bootstrap import build_injector
 
     settings = Settings.from_env(dotenv=False)

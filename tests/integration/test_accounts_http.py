@@ -100,7 +100,7 @@ def test_401_for_missing_forged_or_expired_tokens_and_403_for_roles(client: Any)
 
 
 def test_admin_changes_roles_and_reads_the_audit_log(injector: Any, client: Any) -> None:
-    from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
+    from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
     injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", PASSWORD, "Root"))
     user_id = register(client, "ann@example.test").get_json()["user_id"]

@@ -28,8 +28,9 @@ from adapters.inbound.http.problems import (
     from_unexpected,
 )
 from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
-from application.ports import Principal
-from domain.errors import AuthenticationFailed, DomainError, GatewayDeclined, GatewayUnavailable
+from application.payments.errors import GatewayDeclined, GatewayUnavailable
+from application.shared.ports import Principal
+from domain.shared.errors import AuthenticationFailed, DomainError
 from tests.fakes import FakeClock
 from tests.integration.helpers import assert_problem
 

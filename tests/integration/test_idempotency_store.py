@@ -10,8 +10,9 @@ from sqlalchemy import Engine, select
 
 from adapters.outbound.persistence import tables as t
 from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
-from application.ports import StoredResponse
-from domain.errors import Conflict, IdempotencyMismatch
+from application.shared.errors import IdempotencyMismatch
+from application.shared.ports import StoredResponse
+from domain.shared.errors import Conflict
 from tests.fakes import FakeClock
 
 HASH, OTHER_HASH = "a" * 64, "b" * 64

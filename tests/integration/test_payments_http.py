@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from adapters.outbound.payments.sandbox import sign
 from adapters.outbound.persistence import tables as t
-from bootstrap import _sandbox_secret
+from adapters.wiring.payments import sandbox_secret as _sandbox_secret
 from tests.integration.helpers import assert_problem, cast, count, paid_course
 from tests.integration.mail import body, messages
 

@@ -24,14 +24,11 @@ from adapters.outbound.payments.paypal import (
     SafePayPalApi,
     build_paypal_api,
 )
-from application.ports import CheckoutLine, PaymentRequest, WebhookEvent
-from domain.errors import (
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    InvalidSignature,
-)
-from domain.money import Money
+from application.payments.errors import GatewayDeclined, GatewayMisconfigured, GatewayUnavailable
+from application.payments.ports import CheckoutLine, PaymentRequest
+from application.shared.errors import InvalidSignature
+from application.shared.ports import WebhookEvent
+from domain.shared.money import Money
 from tests.fakes import FakeClock
 from tests.vendor_servers.base import LocalServer, RecordedRequest
 from tests.vendor_servers.paypal_server import FakePayPal

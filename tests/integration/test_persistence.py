@@ -21,12 +21,12 @@ from adapters.outbound.persistence.migrations_runner import (
     ensure_migrated,
     head_revision,
 )
-from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
-from domain.accounts import EmailAddress, Role, User
-from domain.catalog import Course
-from domain.errors import Conflict
-from domain.money import Money
-from tests.conftest import fresh_database, mapped_engine
+from domain.accounts.model import EmailAddress, User
+from domain.catalog.model import Course
+from domain.shared.errors import Conflict
+from domain.shared.money import Money
+from domain.shared.roles import Role
+from tests.conftest import all_areas_unit_of_work, fresh_database, mapped_engine
 from tests.fakes import FakeClock, FakeTaskQueue
 from tests.integration.helpers import count
 
@@ -57,8 +57,8 @@ def postgres_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 def uow_factory(engine: Engine) -> Any:
     sessions, clock, ids, queue = session_factory(engine), FakeClock(), Ids(), FakeTaskQueue()
 
-    def make() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(sessions, clock, ids, queue)
+    def make() -> Any:
+        return all_areas_unit_of_work()(sessions, clock, ids, queue)
 
     make.queue = queue  # type: ignore[attr-defined]
     make.ids = ids  # type: ignore[attr-defined]

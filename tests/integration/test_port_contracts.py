@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from application.ports import EmailMessage, PaymentRequest
-from domain.money import Money
+from application.messaging.ports import EmailMessage
+from application.payments.ports import PaymentRequest
+from domain.shared.money import Money
 from tests.conftest import fresh_database, mapped_engine
 from tests.fakes import FakeClock, FakeMailer, FakePaymentGateway
 
@@ -172,16 +173,17 @@ def unit_of_work(request: pytest.FixtureRequest) -> Callable[[], Any]:
         db = FakeDatabase()
         return lambda: FakeUnitOfWork(db, queue=FakeTaskQueue())
     from adapters.outbound.persistence.database import session_factory
-    from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
     from adapters.outbound.system import SystemClock, UuidGenerator
+    from tests.conftest import all_areas_unit_of_work
 
     sessions = session_factory(request.getfixturevalue("contract_engine"))
-    return lambda: SqlAlchemyUnitOfWork(sessions, SystemClock(), UuidGenerator(),
+    return lambda: all_areas_unit_of_work()(sessions, SystemClock(), UuidGenerator(),
                                         FakeTaskQueue())
 
 
 def test_unit_of_work_contract(unit_of_work: Callable[[], Any]) -> None:
-    from domain.accounts import EmailAddress, Role, User
+    from domain.accounts.model import EmailAddress, User
+    from domain.shared.roles import Role
 
     def user(email: str) -> User:
         return User.register(str(uuid.uuid4()), EmailAddress.parse(email), "A", Role.STUDENT,

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from application.config import RetentionPolicy
-from application.ports import InboxDelivery, OutboxMessage
-from application.use_cases.purge_processed_records import PurgeProcessedRecords, PurgeResult
+from application.shared.config import RetentionPolicy
+from application.shared.ports import InboxDelivery, OutboxMessage
+from application.shared.purge_processed_records import PurgeProcessedRecords, PurgeResult
 from tests.conftest import fresh_database, mapped_engine
 from tests.fakes import FakeClock, FakeDatabase, FakeTaskQueue, FakeUnitOfWork
 
@@ -29,12 +29,12 @@ def unit_of_work(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
         yield lambda: FakeUnitOfWork(db, queue=FakeTaskQueue())
         return
     from adapters.outbound.persistence.database import session_factory
-    from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
     from adapters.outbound.system import UuidGenerator
+    from tests.conftest import all_areas_unit_of_work
 
     with mapped_engine(fresh_database(request, tmp_path, request.param)) as engine:
         sessions = session_factory(engine)
-        yield lambda: SqlAlchemyUnitOfWork(sessions, FakeClock(NOW), UuidGenerator(),
+        yield lambda: all_areas_unit_of_work()(sessions, FakeClock(NOW), UuidGenerator(),
                                            FakeTaskQueue())
 
 
@@ -60,8 +60,8 @@ def seed(uow_factory: Callable[[], Any]) -> None:
     with uow_factory() as uow:
         for i in range(5):
             uow.outbox.mark_handled(f"m{i}", "send_welcome")
-            uow.outbox.mark_processed(f"m{i}", NOW - timedelta(days=8))
-        uow.outbox.mark_processed("m5", NOW - timedelta(days=1))
+            uow.outbox.mark_processed(f"m{i}", NOW - timedelta(days=8), "ran")
+        uow.outbox.mark_processed("m5", NOW - timedelta(days=1), "ran")
         tried = NOW - timedelta(days=19)
         assert uow.outbox.claim("m6", tried, timedelta(minutes=5)) is not None
         uow.outbox.release("m6", "mailer: DeliveryFailed")
@@ -93,7 +93,7 @@ def test_only_processed_records_past_retention_are_deleted(
         assert [uow.webhooks.get(f"d{i}") for i in range(3)] == [None, None, None]
         assert uow.webhooks.get("d3") is not None
         assert uow.webhooks.failed(10) == ["d4"]
-        assert uow.webhooks.unprocessed(later, later, 10) == ["d5"]
+        assert uow.webhooks.stranded(later, later, 10) == ["d5"]
     assert purge(unit_of_work) == PurgeResult(0, 0)  # nothing more to do
 
 
@@ -109,13 +109,13 @@ def test_a_purged_event_delivered_again_is_stored_again(unit_of_work: Callable[[
 def test_handler_records_go_with_their_messages(engine: Engine) -> None:
     from adapters.outbound.persistence import tables as t
     from adapters.outbound.persistence.database import session_factory
-    from adapters.outbound.persistence.unit_of_work import SqlAlchemyUnitOfWork
     from adapters.outbound.system import UuidGenerator
+    from tests.conftest import all_areas_unit_of_work
 
     sessions = session_factory(engine)
 
-    def uow_factory() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(sessions, FakeClock(NOW), UuidGenerator(), FakeTaskQueue())
+    def uow_factory() -> Any:
+        return all_areas_unit_of_work()(sessions, FakeClock(NOW), UuidGenerator(), FakeTaskQueue())
 
     seed(uow_factory)
     with engine.connect() as connection:

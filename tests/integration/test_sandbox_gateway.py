@@ -20,9 +20,12 @@ from adapters.outbound.payments.sandbox import (
     sign,
 )
 from adapters.outbound.persistence import tables as t
-from application.ports import PaymentNotice, PaymentRequest, WebhookEvent
-from domain.errors import GatewayDeclined, InvalidSignature, NotFound
-from domain.money import Money
+from application.payments.errors import GatewayDeclined
+from application.payments.ports import PaymentNotice, PaymentRequest
+from application.shared.errors import InvalidSignature
+from application.shared.ports import WebhookEvent
+from domain.shared.errors import NotFound
+from domain.shared.money import Money
 from tests.fakes import FakeClock
 from tests.integration.helpers import count
 

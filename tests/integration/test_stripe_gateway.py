@@ -21,20 +21,11 @@ from adapters.outbound.payments.stripe import (
     StripeWebhookInterpreter,
     build_stripe_client,
 )
-from application.ports import (
-    CheckoutLine,
-    PaymentNotice,
-    PaymentRequest,
-    PaymentState,
-    WebhookEvent,
-)
-from domain.errors import (
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    InvalidSignature,
-)
-from domain.money import Money
+from application.payments.errors import GatewayDeclined, GatewayMisconfigured, GatewayUnavailable
+from application.payments.ports import CheckoutLine, PaymentNotice, PaymentRequest, PaymentState
+from application.shared.errors import InvalidSignature
+from application.shared.ports import WebhookEvent
+from domain.shared.money import Money
 from tests.fakes import FakeClock
 from tests.vendor_servers.base import RecordedRequest
 from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload

@@ -13,7 +13,7 @@ from typing import Any
 
 from injector import Injector, Module, provider, singleton
 
-from application.providers import PaymentGateways
+from application.payments.providers import PaymentGateways
 
 DIED = 17
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from application.audit import Auditor
-from application.config import AccountPolicy, Links, OutboxPolicy
+from application.accounts.config import AccountPolicy
+from application.shared.audit import Auditor
+from application.shared.config import LeasePolicy, Links
+from application.shared.leases import Leases
 from tests.fakes import (
     FakeAccessTokens,
     FakeCatalogQueries,
@@ -34,18 +36,20 @@ class World:
     hasher: FakePasswordHasher = field(default_factory=FakePasswordHasher)
     mailer: FakeMailer = field(default_factory=FakeMailer)
     policy: AccountPolicy = field(default_factory=AccountPolicy)
-    outbox_policy: OutboxPolicy = field(default_factory=OutboxPolicy)
+    outbox_policy: LeasePolicy = field(default_factory=LeasePolicy)
     links: Links = field(default_factory=lambda: Links("https://app.example.test"))
 
     def __post_init__(self) -> None:
-        from application.config import PaymentPolicy
-        from application.providers import PaymentGateways, WebhookEndpoints
+        from application.payments.config import PaymentPolicy
+        from application.payments.providers import PaymentGateways
+        from application.shared.webhooks import WebhookProviders
 
         self.gateway = FakePaymentGateway("fakepay")
         self.gateways = PaymentGateways({"fakepay": self.gateway}, {"fakepay": ("fake",)})
         self.rates = FakeExchangeRates()
         self.payment_policy = PaymentPolicy(fallback_currency=(("fakepay", "USD"),))
-        self.webhook_endpoints = WebhookEndpoints({}, {})
+        self.webhook_providers = WebhookProviders({})
+        self.leases = Leases(self.clock)
         self.access_tokens = FakeAccessTokens(self.clock)
         self.one_time_tokens = FakeOneTimeTokens(self.clock)
         self.auditor = Auditor(self.clock, self.ids)
@@ -58,20 +62,29 @@ class World:
         """Constructs a use case from its constructor's type hints, like the composition root."""
         from typing import get_type_hints
 
-        from application.ports import (
+        from application.accounts.ports import (
             AccessTokens,
-            CatalogQueries,
-            Clock,
-            IdGenerator,
-            Mailer,
+            AccountsUnitOfWork,
             OneTimeTokens,
             PasswordHasher,
+        )
+        from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
+        from application.messaging.ports import Mailer
+        from application.payments.ports import PaymentsUnitOfWork
+        from application.shared.ports import (
+            Clock,
+            IdGenerator,
+            InboxUnitOfWork,
+            KernelUnitOfWork,
+            OutboxUnitOfWork,
             TaskQueue,
-            UnitOfWork,
         )
 
+        # The fake unit of work serves every area's protocol, as one database would.
+        uow = self.uow()
         by_type: dict[Any, Any] = {
-            UnitOfWork: self.uow(),
+            AccountsUnitOfWork: uow, CatalogUnitOfWork: uow, PaymentsUnitOfWork: uow,
+            KernelUnitOfWork: uow, OutboxUnitOfWork: uow, InboxUnitOfWork: uow,
             Clock: self.clock,
             IdGenerator: self.ids,
             PasswordHasher: self.hasher,
@@ -81,18 +94,20 @@ class World:
             TaskQueue: self.queue,
             CatalogQueries: self.queries,
             AccountPolicy: self.policy,
-            OutboxPolicy: self.outbox_policy,
+            LeasePolicy: self.outbox_policy,
             Links: self.links,
             Auditor: self.auditor,
         }
-        from application.config import PaymentPolicy
-        from application.ports import ExchangeRates
-        from application.providers import PaymentGateways, WebhookEndpoints
-        from application.settlement import Settlement
+        from application.payments.config import PaymentPolicy
+        from application.payments.ports import ExchangeRates
+        from application.payments.providers import PaymentGateways
+        from application.payments.settlement import Settlement
+        from application.shared.webhooks import WebhookProviders
 
         by_type.update({
             PaymentGateways: self.gateways, ExchangeRates: self.rates,
-            PaymentPolicy: self.payment_policy, WebhookEndpoints: self.webhook_endpoints,
+            PaymentPolicy: self.payment_policy, WebhookProviders: self.webhook_providers,
+            Leases: self.leases,
             Settlement: Settlement(self.clock, self.ids, self.auditor),
         })
         hints = get_type_hints(cls.__init__)

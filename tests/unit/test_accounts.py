@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import pytest
 
-from application.ports import Principal
-from application.use_cases.change_role import ChangeRole, ChangeRoleCommand
-from application.use_cases.create_admin import CreateAdmin, CreateAdminCommand
-from application.use_cases.log_in import LogIn, LogInCommand
-from application.use_cases.refresh_session import RefreshSession, RefreshSessionCommand
-from application.use_cases.register_user import RegisterUser, RegisterUserCommand
-from application.use_cases.request_password_reset import (
+from application.accounts.change_role import ChangeRole, ChangeRoleCommand
+from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
+from application.accounts.log_in import LogIn, LogInCommand
+from application.accounts.refresh_session import RefreshSession, RefreshSessionCommand
+from application.accounts.register_user import RegisterUser, RegisterUserCommand
+from application.accounts.request_password_reset import (
     RequestPasswordReset,
     RequestPasswordResetCommand,
 )
-from application.use_cases.reset_password import ResetPassword, ResetPasswordCommand
-from application.use_cases.verify_email import VerifyEmail, VerifyEmailCommand
-from domain.accounts import Role
-from domain.errors import (
+from application.accounts.reset_password import ResetPassword, ResetPasswordCommand
+from application.accounts.verify_email import VerifyEmail, VerifyEmailCommand
+from application.shared.ports import Principal
+from domain.shared.errors import (
     AuthenticationFailed,
     Conflict,
     InvalidToken,
     InvalidValue,
     PermissionDenied,
 )
+from domain.shared.roles import Role
 from tests.unit.conftest import World
 
 PASSWORD = "correct horse battery"

@@ -6,23 +6,24 @@ from typing import Any
 
 import pytest
 
-from application.ports import Principal
-from application.use_cases.add_lesson import AddLesson, AddLessonCommand
-from application.use_cases.course_statistics import CourseStatisticsQuery, GetCourseStatistics
-from application.use_cases.create_course import CreateCourse, CreateCourseCommand
-from application.use_cases.get_course import CourseDetails, GetCourse, GetCourseQuery
-from application.use_cases.list_courses import ListCourses, ListCoursesQuery
-from application.use_cases.list_teacher_courses import ListTeacherCourses
-from application.use_cases.open_lesson import OpenLesson, OpenLessonQuery
-from application.use_cases.publish_course import PublishCourse, PublishCourseCommand
-from application.use_cases.reorder_lessons import ReorderLessons, ReorderLessonsCommand
-from application.use_cases.update_course import UpdateCourse, UpdateCourseCommand
-from application.use_cases.update_lesson import UpdateLesson, UpdateLessonCommand
-from domain.accounts import Role, User
-from domain.catalog import CourseStatus
-from domain.enrollment import Enrollment
-from domain.errors import Conflict, InvalidState, InvalidValue, NotFound, PermissionDenied
-from domain.money import Money
+from application.catalog.add_lesson import AddLesson, AddLessonCommand
+from application.catalog.course_statistics import CourseStatisticsQuery, GetCourseStatistics
+from application.catalog.create_course import CreateCourse, CreateCourseCommand
+from application.catalog.get_course import CourseDetails, GetCourse, GetCourseQuery
+from application.catalog.list_courses import ListCourses, ListCoursesQuery
+from application.catalog.list_teacher_courses import ListTeacherCourses
+from application.catalog.open_lesson import OpenLesson, OpenLessonQuery
+from application.catalog.publish_course import PublishCourse, PublishCourseCommand
+from application.catalog.reorder_lessons import ReorderLessons, ReorderLessonsCommand
+from application.catalog.update_course import UpdateCourse, UpdateCourseCommand
+from application.catalog.update_lesson import UpdateLesson, UpdateLessonCommand
+from application.shared.ports import Principal
+from domain.accounts.model import User
+from domain.catalog.enrollment import Enrollment
+from domain.catalog.model import CourseStatus
+from domain.shared.errors import Conflict, InvalidState, InvalidValue, NotFound, PermissionDenied
+from domain.shared.money import Money
+from domain.shared.roles import Role
 from tests.unit.conftest import World
 
 TEACHER = Principal("teacher-1", Role.TEACHER)

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.outbound.payments.exchange_rates import ConfiguredExchangeRates
-from application.currency import convert, parse_rate
-from domain.errors import InvalidValue, RateUnavailable
-from domain.money import Money
-from domain.payments import ExchangeRate
+from application.payments.currency import convert, parse_rate
+from application.payments.errors import RateUnavailable
+from domain.payments.model import ExchangeRate
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Money
 
 AS_OF = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

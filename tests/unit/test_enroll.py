@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from application.ports import Principal
-from application.use_cases.enroll import Enroll, EnrollCommand
-from application.use_cases.list_my_enrollments import ListMyEnrollments
-from domain.accounts import Role
-from domain.catalog import Course
-from domain.enrollment import Enrollment, EnrollmentStatus
-from domain.errors import CheckoutRequired, NotFound, PermissionDenied
-from domain.money import Money
+from application.catalog.enroll import Enroll, EnrollCommand
+from application.catalog.list_my_enrollments import ListMyEnrollments
+from application.shared.ports import Principal
+from domain.catalog.enrollment import CheckoutRequired, Enrollment, EnrollmentStatus
+from domain.catalog.model import Course
+from domain.shared.errors import NotFound, PermissionDenied
+from domain.shared.money import Money
+from domain.shared.roles import Role
 from tests.fakes import FakeUnitOfWork
 from tests.unit.conftest import World
 

@@ -1,7 +1,7 @@
 import pytest
 
-from domain.errors import InvalidValue
-from domain.money import Money, currency_exponent
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Money, currency_exponent
 
 
 @pytest.mark.parametrize(

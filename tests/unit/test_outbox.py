@@ -6,14 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from application.use_cases.process_outbox_message import (
+from application.accounts.register_user import RegisterUser, RegisterUserCommand
+from application.shared.process_outbox_message import (
     EventHandler,
     EventHandlers,
     ProcessOutboxMessage,
 )
-from application.use_cases.register_user import RegisterUser, RegisterUserCommand
-from application.use_cases.relay_outbox import RelayOutbox
-from domain.events import Event
+from application.shared.relay_outbox import RelayOutbox
+from domain.accounts.events import UserRegistered
+from domain.shared.events import Event
 from tests.unit.conftest import World
 
 
@@ -40,8 +41,8 @@ def registered(world: World) -> str:
 
 
 def processor(world: World, journal: Journal) -> ProcessOutboxMessage:
-    handlers = EventHandlers({"UserRegistered": (journal.handler("a"), journal.handler("b"))})
-    return ProcessOutboxMessage(world.uow(), world.clock, handlers)
+    handlers = EventHandlers({UserRegistered: (journal.handler("a"), journal.handler("b"))})
+    return ProcessOutboxMessage(world.uow(), world.leases, handlers)
 
 
 def test_events_are_committed_with_the_change_and_dispatched_after(world: World) -> None:
@@ -124,6 +125,6 @@ def test_a_dispatch_arriving_while_the_handlers_run_is_skipped(world: World) -> 
         # The relay fires while this handler runs: the committed lease turns it away.
         during.append(processor(world, Journal())(message_id).skipped)
 
-    handlers = EventHandlers({"UserRegistered": (EventHandler("slow", concurrent_dispatch),)})
-    assert ProcessOutboxMessage(world.uow(), world.clock, handlers)(message_id).ran == ("slow",)
+    handlers = EventHandlers({UserRegistered: (EventHandler("slow", concurrent_dispatch),)})
+    assert ProcessOutboxMessage(world.uow(), world.leases, handlers)(message_id).ran == ("slow",)
     assert during == [True]

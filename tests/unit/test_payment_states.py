@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.errors import InvalidState, InvalidValue
-from domain.money import Money
-from domain.payments import TRANSITIONS, Payment, PaymentStatus
+from domain.payments.model import TRANSITIONS, Payment, PaymentStatus
+from domain.shared.errors import InvalidState, InvalidValue
+from domain.shared.money import Money
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 S = PaymentStatus

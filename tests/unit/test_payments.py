@@ -6,30 +6,29 @@ from datetime import UTC, datetime
 
 import pytest
 
-from application.ports import PaymentNotice, Principal, WebhookEvent
-from application.providers import PaymentGateways, WebhookEndpoints
-from application.use_cases.checkout import Checkout, CheckoutCommand
-from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
-from application.use_cases.process_webhook_event import ProcessWebhookEvent
-from application.use_cases.receive_webhook import (
+from application.payments.checkout import Checkout, CheckoutCommand
+from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from application.payments.errors import GatewayUnavailable, RateUnavailable
+from application.payments.handle_payment_event import HandlePaymentEvent, PaymentEventCommand
+from application.payments.ports import PaymentNotice
+from application.payments.providers import PaymentGateways
+from application.payments.refund_payment import RefundPayment, RefundPaymentCommand
+from application.payments.sweep_payments import SweepPayments
+from application.shared.errors import InvalidSignature
+from application.shared.ports import Principal, WebhookEvent
+from application.shared.process_webhook_event import ProcessWebhookEvent
+from application.shared.receive_webhook import (
     PROCESS_WEBHOOK_JOB,
     ReceiveWebhook,
     ReceiveWebhookCommand,
 )
-from application.use_cases.refund_payment import RefundPayment, RefundPaymentCommand
-from application.use_cases.sweep_payments import SweepPayments
-from domain.accounts import Role, User
-from domain.catalog import Course, CourseStatus
-from domain.enrollment import EnrollmentStatus
-from domain.errors import (
-    Conflict,
-    GatewayUnavailable,
-    InvalidSignature,
-    InvalidValue,
-    PermissionDenied,
-    RateUnavailable,
-)
-from domain.money import Money
+from application.shared.webhooks import WebhookProvider, WebhookProviders
+from domain.accounts.model import User
+from domain.catalog.enrollment import EnrollmentStatus
+from domain.catalog.model import Course, CourseStatus
+from domain.shared.errors import Conflict, InvalidValue, PermissionDenied
+from domain.shared.money import Money
+from domain.shared.roles import Role
 from tests.fakes import FakePaymentGateway
 from tests.unit.conftest import World
 
@@ -222,10 +221,14 @@ class Authenticator:
 def deliver(world: World, **payload: object) -> str | None:
     import json
 
-    world.webhook_endpoints = WebhookEndpoints(
-        {"fakepay": Authenticator()},  # type: ignore[dict-item]
-        {"fakepay": Interpreter()},
-    )  # type: ignore[dict-item]
+    interpreter = Interpreter()
+
+    def handle(event: WebhookEvent) -> str:
+        notice = interpreter.interpret(event)
+        return str(world.build(HandlePaymentEvent)(PaymentEventCommand("fakepay", notice)))
+
+    world.webhook_providers = WebhookProviders(
+        {"fakepay": WebhookProvider("fakepay", Authenticator(), handle)})  # type: ignore[arg-type]
     def run(job: str, argument: str) -> None:
         if job == PROCESS_WEBHOOK_JOB:  # outbox jobs (emails) are not this test's subject
             world.build(ProcessWebhookEvent)(argument)

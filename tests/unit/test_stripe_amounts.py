@@ -12,8 +12,9 @@ from adapters.outbound.payments.stripe import (
     stripe_exponent,
     to_stripe_amount,
 )
-from domain.errors import GatewayDeclined, InvalidValue
-from domain.money import Money, currency_exponent
+from application.payments.errors import GatewayDeclined
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Money, currency_exponent
 
 
 @pytest.mark.parametrize(

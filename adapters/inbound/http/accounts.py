@@ -11,23 +11,19 @@ from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import problem_response
-from application.use_cases.get_profile import GetProfile, Profile
-from application.use_cases.log_in import LogIn, LogInCommand, SessionTokens
-from application.use_cases.log_out import LogOut, LogOutCommand
-from application.use_cases.refresh_session import RefreshSession, RefreshSessionCommand
-from application.use_cases.register_user import (
-    RegisterUser,
-    RegisterUserCommand,
-    RegisterUserResult,
-)
-from application.use_cases.request_email_verification import RequestEmailVerification
-from application.use_cases.request_password_reset import (
+from application.accounts.get_profile import GetProfile, Profile
+from application.accounts.log_in import LogIn, LogInCommand, SessionTokens
+from application.accounts.log_out import LogOut, LogOutCommand
+from application.accounts.refresh_session import RefreshSession, RefreshSessionCommand
+from application.accounts.register_user import RegisterUser, RegisterUserCommand, RegisterUserResult
+from application.accounts.request_email_verification import RequestEmailVerification
+from application.accounts.request_password_reset import (
     RequestPasswordReset,
     RequestPasswordResetCommand,
 )
-from application.use_cases.reset_password import ResetPassword, ResetPasswordCommand
-from application.use_cases.verify_email import VerifyEmail, VerifyEmailCommand
-from domain.accounts import SELF_SERVICE_ROLES
+from application.accounts.reset_password import ResetPassword, ResetPasswordCommand
+from application.accounts.verify_email import VerifyEmail, VerifyEmailCommand
+from domain.accounts.model import SELF_SERVICE_ROLES
 
 blp = Blueprint("accounts", __name__, url_prefix="/auth", description="Accounts and sessions")
 me_blp = Blueprint("me", __name__, url_prefix="/me", description="The signed-in user")

@@ -12,10 +12,10 @@ from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import problem_response
-from application.use_cases.change_role import ChangeRole, ChangeRoleCommand, ChangeRoleResult
-from application.use_cases.read_audit_log import ReadAuditLog, ReadAuditLogQuery
-from domain.accounts import Role
-from domain.audit import AuditRecord
+from application.accounts.change_role import ChangeRole, ChangeRoleCommand, ChangeRoleResult
+from application.accounts.read_audit_log import ReadAuditLog, ReadAuditLogQuery
+from domain.shared.audit import AuditRecord
+from domain.shared.roles import Role
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Platform administration")
 

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 
 from flask import Flask, Response, g, request, send_from_directory
 from flask_cors import CORS
@@ -21,13 +22,12 @@ from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
 from adapters.inbound.http.page_cache import PublicPageCache
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
-from adapters.inbound.webhooks import inbox, paypal, stripe
-from adapters.inbound.webhooks import sandbox as sandbox_webhooks
+from adapters.inbound.webhooks.inbox import webhooks_blueprint
 from adapters.logging import request_id
 from adapters.settings import Settings
-from application.ports import Cache, IdempotencyStore
-from application.use_cases.authenticate import Authenticate
-from domain.errors import DomainError
+from application.accounts.authenticate import Authenticate
+from application.shared.ports import Cache, IdempotencyStore
+from domain.shared.errors import DomainError
 
 log = logging.getLogger("eduport.http")
 SWAGGER_ASSETS = "/docs/assets/"  # Swagger UI's own files, served here: /docs works offline
@@ -35,9 +35,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
-    payments.blp, sandbox.blp, inbox.blp,
+    payments.blp, sandbox.blp,
 ]
-WEBHOOK_PROVIDERS = (stripe, paypal, sandbox_webhooks)  # imported for their routes
 # Endpoints that guess passwords or create accounts are limited per client address.
 RATE_LIMITED = {
     "accounts.Login": "rate_limit_login",
@@ -45,7 +44,8 @@ RATE_LIMITED = {
 }
 
 
-def create_app(injector: Injector, settings: Settings) -> Flask:
+def create_app(injector: Injector, settings: Settings,
+               webhook_providers: Sequence[str] = ()) -> Flask:
     app = Flask("eduport")
     app.config.update(
         API_TITLE="eduport",
@@ -63,7 +63,7 @@ def create_app(injector: Injector, settings: Settings) -> Flask:
     app.extensions[IDEMPOTENCY_EXTENSION] = injector.get(IdempotencyStore)
     api = ProblemApi(app)
     bearer_security(api)
-    for blueprint in BLUEPRINTS:
+    for blueprint in [*BLUEPRINTS, webhooks_blueprint(webhook_providers)]:
         api.register_blueprint(blueprint)
     # FlaskInjector wraps every hook and error handler registered before it in an injecting
     # call that inspects signatures on each request; only the views need injection.

@@ -8,8 +8,8 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, g, request
 
-from application.ports import Principal
-from domain.errors import AuthenticationFailed, PermissionDenied
+from application.shared.ports import Principal
+from domain.shared.errors import AuthenticationFailed, PermissionDenied
 
 F = TypeVar("F", bound=Callable[..., Any])
 # A callable token -> Principal (the Authenticate use case), set by the app factory.

@@ -16,25 +16,21 @@ from marshmallow import Schema, fields, post_load, validate
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import MoneySchema, PageArgsSchema, problem_response
-from application.ports import CourseStats, CourseSummary, Page, Principal
-from application.use_cases.add_lesson import AddLesson, AddLessonCommand
-from application.use_cases.course_statistics import CourseStatisticsQuery, GetCourseStatistics
-from application.use_cases.create_course import CreateCourse, CreateCourseCommand
-from application.use_cases.get_course import (
-    CourseDetails,
-    GetCourse,
-    GetCourseQuery,
-    LessonOutline,
-)
-from application.use_cases.list_courses import ListCourses, ListCoursesQuery
-from application.use_cases.list_teacher_courses import ListTeacherCourses
-from application.use_cases.open_lesson import LessonDetails, OpenLesson, OpenLessonQuery
-from application.use_cases.publish_course import PublishCourse, PublishCourseCommand
-from application.use_cases.reorder_lessons import ReorderLessons, ReorderLessonsCommand
-from application.use_cases.update_course import UpdateCourse, UpdateCourseCommand
-from application.use_cases.update_lesson import UpdateLesson, UpdateLessonCommand
-from domain.accounts import Role
-from domain.money import Money
+from application.catalog.add_lesson import AddLesson, AddLessonCommand
+from application.catalog.course_statistics import CourseStatisticsQuery, GetCourseStatistics
+from application.catalog.create_course import CreateCourse, CreateCourseCommand
+from application.catalog.get_course import CourseDetails, GetCourse, GetCourseQuery, LessonOutline
+from application.catalog.list_courses import ListCourses, ListCoursesQuery
+from application.catalog.list_teacher_courses import ListTeacherCourses
+from application.catalog.open_lesson import LessonDetails, OpenLesson, OpenLessonQuery
+from application.catalog.ports import CourseStats, CourseSummary
+from application.catalog.publish_course import PublishCourse, PublishCourseCommand
+from application.catalog.reorder_lessons import ReorderLessons, ReorderLessonsCommand
+from application.catalog.update_course import UpdateCourse, UpdateCourseCommand
+from application.catalog.update_lesson import UpdateLesson, UpdateLessonCommand
+from application.shared.ports import Page, Principal
+from domain.shared.money import Money
+from domain.shared.roles import Role
 
 blp = Blueprint("catalog", __name__, description="Courses and their lessons")
 

@@ -14,10 +14,10 @@ from marshmallow import Schema, fields
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import problem_response
-from application.ports import EnrollmentSummary
-from application.use_cases.enroll import Enroll, EnrollCommand, EnrollResult
-from application.use_cases.list_my_enrollments import ListMyEnrollments
-from domain.accounts import Role
+from application.catalog.enroll import Enroll, EnrollCommand, EnrollResult
+from application.catalog.list_my_enrollments import ListMyEnrollments
+from application.catalog.ports import EnrollmentSummary
+from domain.shared.roles import Role
 
 blp = Blueprint("enrollment", __name__, description="Students' enrollments in courses")
 

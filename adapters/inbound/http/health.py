@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from injector import inject
 
-from application.health import Readiness
+from application.shared.health import Readiness
 
 blp = Blueprint("health", __name__, description="Probes for orchestrators")
 

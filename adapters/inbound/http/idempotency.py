@@ -32,8 +32,8 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import BadRequest
 
 from adapters.inbound.http.auth import current_principal
-from application.ports import IdempotencyStore, StoredResponse
-from domain.errors import DomainError
+from application.shared.ports import IdempotencyStore, StoredResponse
+from domain.shared.errors import DomainError
 
 log = logging.getLogger(__name__)
 

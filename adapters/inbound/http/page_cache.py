@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, g, request
 
-from application.ports import Cache
+from application.shared.ports import Cache
 
 WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 

@@ -12,17 +12,17 @@ from marshmallow import Schema, fields, validate
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from adapters.inbound.http.schemas import MAX_AMOUNT_MINOR, MoneySchema, problem_response
-from application.payment_views import PaymentView
-from application.providers import FLOWS
-from application.use_cases.checkout import Checkout, CheckoutCommand
-from application.use_cases.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
-from application.use_cases.get_payment import GetPayment
-from application.use_cases.refund_payment import (
+from application.payments.checkout import Checkout, CheckoutCommand
+from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from application.payments.get_payment import GetPayment
+from application.payments.payment_views import PaymentView
+from application.payments.providers import FLOWS
+from application.payments.refund_payment import (
     RefundPayment,
     RefundPaymentCommand,
     RefundPaymentResult,
 )
-from domain.accounts import Role
+from domain.shared.roles import Role
 
 blp = Blueprint("payments", __name__, description="Checkout, payments and refunds")
 

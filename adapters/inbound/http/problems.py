@@ -8,22 +8,18 @@ from typing import Any
 from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from domain.errors import (
+from application.payments.errors import GatewayDeclined, GatewayMisconfigured, RateUnavailable
+from application.shared.errors import DeliveryFailed, IdempotencyMismatch, InvalidSignature
+from domain.catalog.enrollment import CheckoutRequired
+from domain.shared.errors import (
     AuthenticationFailed,
-    CheckoutRequired,
     Conflict,
-    DeliveryFailed,
     DomainError,
-    GatewayDeclined,
-    GatewayMisconfigured,
-    IdempotencyMismatch,
-    InvalidSignature,
     InvalidState,
     InvalidToken,
     InvalidValue,
     NotFound,
     PermissionDenied,
-    RateUnavailable,
 )
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from injector import inject
 from marshmallow import Schema, fields
 
 from adapters.inbound.http.schemas import problem_response
-from application.providers import PaymentGateways
-from domain.errors import NotFound
+from adapters.outbound.payments.sandbox import SandboxBank
+from domain.shared.errors import NotFound
 
 blp = Blueprint("sandbox", __name__, url_prefix="/sandbox",
                 description="Offline payment sandbox (only when no provider keys are set)")
@@ -29,16 +29,15 @@ class AuthenticatedSchema(Schema):
 @blp.route("/payments/<string:reference>/authenticate")
 class ThreeDSecure(MethodView):
     @inject
-    def __init__(self, gateways: PaymentGateways) -> None:
-        self.gateways = gateways
+    def __init__(self, bank: SandboxBank) -> None:
+        self.bank = bank
 
     @blp.arguments(AuthenticationSchema)
     @blp.response(200, AuthenticatedSchema)
     @blp.alt_response(404, **problem_response("No sandbox payment with this reference"))
     def post(self, body: dict[str, Any], reference: str) -> dict[str, str]:
         """Pass or fail 3-D Secure, as the cardholder would on the bank's page."""
-        challenge = self.gateways.challenge
-        if challenge is None:
+        if self.bank.gateway is None:
             raise NotFound("the payment sandbox is not active")
-        state = challenge.authenticate(reference, body["passed"])
+        state = self.bank.gateway.authenticate(reference, body["passed"])
         return {"reference": reference, "status": state.status}

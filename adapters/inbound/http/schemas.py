@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump, validate
 
-from domain.money import KNOWN_CURRENCIES
+from domain.shared.money import KNOWN_CURRENCIES
 
 
 class ProblemSchema(Schema):

@@ -1,7 +1,9 @@
-"""What every provider's webhook endpoint does: raw body in, inbox, 2xx at once."""
+"""The one webhook endpoint: raw body in, inbox, 2xx at once, for every provider name the
+wiring can register (the areas' ``webhook_names``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import request
@@ -11,10 +13,7 @@ from injector import inject
 from marshmallow import Schema, fields
 
 from adapters.inbound.http.schemas import problem_response
-from application.use_cases.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
-
-blp = Blueprint("webhooks", __name__, url_prefix="/webhooks",
-                description="Deliveries from payment providers (signed; stored once)")
+from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
 
 
 class ReceivedSchema(Schema):
@@ -22,7 +21,18 @@ class ReceivedSchema(Schema):
     duplicate = fields.Boolean()
 
 
-def webhook_endpoint(provider: str) -> type[MethodView]:
+def webhooks_blueprint(providers: Iterable[str]) -> Blueprint:
+    """A blueprint with ``POST /webhooks/<provider>`` for each provider; one that is not
+    configured answers 404 (its route stays, so the OpenAPI document does not depend on
+    which vendors an installation has keys for)."""
+    blp = Blueprint("webhooks", __name__, url_prefix="/webhooks",
+                    description="Deliveries from payment providers (signed; stored once)")
+    for provider in providers:
+        blp.route(f"/{provider}")(_endpoint(blp, provider))
+    return blp
+
+
+def _endpoint(blp: Blueprint, provider: str) -> type[MethodView]:
     """A view for one provider. The signature is checked on the raw bytes, before parsing."""
 
     class Endpoint(MethodView):

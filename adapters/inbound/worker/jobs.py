@@ -1,40 +1,38 @@
 """RQ job functions: thin, they take ids and resolve a use case from the process's injector.
 
-The injector is installed once per process (``install``) by the worker command, or handed
-over directly by the inline queue (``run_job``).
+The table of jobs is read from the ``Job`` declarations beside the use cases
+(``application.shared.jobs``); each job is reachable by RQ as
+``adapters.inbound.worker.jobs.<job name>``. The injector is installed once per process
+(``install``) by the worker command, or handed over directly by the inline queue (``run_job``).
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from collections.abc import Callable
 from typing import Any
 
 from injector import Injector
 
-from application.use_cases.process_outbox_message import PROCESS_OUTBOX_JOB, ProcessOutboxMessage
-from application.use_cases.process_webhook_event import ProcessWebhookEvent
-from application.use_cases.purge_idempotency_keys import (
-    PURGE_IDEMPOTENCY_KEYS_JOB,
-    PurgeIdempotencyKeys,
-)
-from application.use_cases.purge_processed_records import (
-    PURGE_PROCESSED_RECORDS_JOB,
-    PurgeProcessedRecords,
-)
-from application.use_cases.receive_webhook import PROCESS_WEBHOOK_JOB
-from application.use_cases.relay_outbox import RELAY_OUTBOX_JOB, RelayOutbox
-from application.use_cases.relay_webhooks import RELAY_WEBHOOKS_JOB, RelayWebhooks
-from application.use_cases.sweep_payments import SWEEP_PAYMENTS_JOB, SweepPayments
+import application
+from application.shared.jobs import Job
 
-# Each job is one use case called with the job's (id) arguments.
-USE_CASES: dict[str, type[Any]] = {
-    PROCESS_OUTBOX_JOB: ProcessOutboxMessage,
-    RELAY_OUTBOX_JOB: RelayOutbox,
-    PROCESS_WEBHOOK_JOB: ProcessWebhookEvent,
-    RELAY_WEBHOOKS_JOB: RelayWebhooks,
-    SWEEP_PAYMENTS_JOB: SweepPayments,
-    PURGE_IDEMPOTENCY_KEYS_JOB: PurgeIdempotencyKeys,
-    PURGE_PROCESSED_RECORDS_JOB: PurgeProcessedRecords,
-}
+
+def declared_jobs() -> dict[str, Job]:
+    """Every ``Job`` declared at module level in the application layer, by name."""
+    found: dict[str, Job] = {}
+    for info in pkgutil.walk_packages(application.__path__, "application."):
+        for value in vars(importlib.import_module(info.name)).values():
+            if isinstance(value, Job):
+                if found.get(value.name, value) is not value:
+                    raise RuntimeError(f"two jobs are named {value.name!r}")
+                found[value.name] = value
+    return found
+
+
+JOBS = declared_jobs()
+USE_CASES: dict[str, type[Any]] = {name: job.use_case for name, job in JOBS.items()}
 
 _injector: Injector | None = None
 
@@ -60,36 +58,21 @@ def run_job(injector: Injector, job: str, *args: str) -> object:
     return injector.get(USE_CASES[job])(*args)
 
 
-def _run(job: str, *args: str) -> None:
-    if _injector is None:
-        raise RuntimeError("the worker's injector is not installed; start it with `eduport worker`")
-    run_job(_injector, job, *args)
+def job_function(name: str) -> Callable[..., None]:
+    """The function RQ imports by name for a job."""
+    if name not in JOBS:
+        raise AttributeError(name)
+
+    def run(*args: str) -> None:
+        if _injector is None:
+            raise RuntimeError("the worker's injector is not installed; "
+                               "start it with `eduport worker`")
+        run_job(_injector, name, *args)
+
+    run.__name__ = run.__qualname__ = name
+    run.__module__ = __name__
+    return run
 
 
-# The functions RQ imports by name (``adapters.inbound.worker.jobs.<job>``).
-def process_outbox_message(message_id: str) -> None:
-    _run(PROCESS_OUTBOX_JOB, message_id)
-
-
-def relay_outbox() -> None:
-    _run(RELAY_OUTBOX_JOB)
-
-
-def process_webhook_event(delivery_id: str) -> None:
-    _run(PROCESS_WEBHOOK_JOB, delivery_id)
-
-
-def relay_webhooks() -> None:
-    _run(RELAY_WEBHOOKS_JOB)
-
-
-def sweep_payments() -> None:
-    _run(SWEEP_PAYMENTS_JOB)
-
-
-def purge_idempotency_keys() -> None:
-    _run(PURGE_IDEMPOTENCY_KEYS_JOB)
-
-
-def purge_processed_records() -> None:
-    _run(PURGE_PROCESSED_RECORDS_JOB)
+def __getattr__(name: str) -> Callable[..., None]:
+    return job_function(name)

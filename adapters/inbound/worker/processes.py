@@ -32,7 +32,8 @@ def _run_cron(settings: Settings) -> None:
 
     from adapters.inbound.worker.schedule import register_schedule
 
-    assert settings.redis_url is not None
+    if settings.redis_url is None:
+        raise RuntimeError("the RQ cron needs REDIS_URL")
     scheduler = CronScheduler(connection=Redis.from_url(settings.redis_url))
     register_schedule(scheduler, settings)
     scheduler.start()

@@ -1,12 +1,14 @@
-"""The cron schedule: recurring jobs registered on RQ's CronScheduler."""
+"""The cron schedule: every job declared with ``every``, registered on RQ's CronScheduler."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from adapters.inbound.worker import jobs
+from adapters.inbound.worker.jobs import JOBS, job_function
 from adapters.settings import Settings
+from application.shared.relay_outbox import RELAY_OUTBOX
+from application.shared.relay_webhooks import RELAY_WEBHOOKS
 
 
 class Scheduler(Protocol):
@@ -17,12 +19,10 @@ class Scheduler(Protocol):
 
 
 def register_schedule(scheduler: Scheduler, settings: Settings) -> None:
-    recurring = [
-        (jobs.relay_outbox, settings.outbox_relay_interval_seconds),
-        (jobs.relay_webhooks, settings.outbox_relay_interval_seconds),
-        (jobs.sweep_payments, 300),
-        (jobs.purge_idempotency_keys, 3600),
-        (jobs.purge_processed_records, 3600),
-    ]
-    for func, interval in recurring:
-        scheduler.register(func, settings.queue_name, interval=interval, name=func.__name__)
+    configured = {RELAY_OUTBOX.name: settings.outbox_relay_interval_seconds,
+                  RELAY_WEBHOOKS.name: settings.outbox_relay_interval_seconds}
+    for job in JOBS.values():
+        if job.every is not None:
+            interval = configured.get(job.name, int(job.every.total_seconds()))
+            scheduler.register(job_function(job.name), settings.queue_name, interval=interval,
+                               name=job.name)

@@ -9,7 +9,7 @@ import logging
 import os
 from pathlib import Path
 
-from application.ports import EmailMessage
+from application.messaging.ports import EmailMessage
 
 log = logging.getLogger(__name__)
 

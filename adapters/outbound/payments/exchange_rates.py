@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from domain.errors import RateUnavailable
-from domain.money import KNOWN_CURRENCIES
-from domain.payments import ExchangeRate
+from application.payments.errors import RateUnavailable
+from domain.payments.model import ExchangeRate
+from domain.shared.money import KNOWN_CURRENCIES
 
 # payments.rate is a String(40): a rate that does not fit could not be stored with a payment.
 _MAX_RATE_CHARS = 40

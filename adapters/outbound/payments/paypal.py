@@ -36,23 +36,18 @@ import paypalrestsdk  # type: ignore[import-untyped]
 import requests
 from paypalrestsdk import exceptions as paypal_errors
 
-from application.ports import (
-    Clock,
+from application.payments.errors import GatewayDeclined, GatewayMisconfigured, GatewayUnavailable
+from application.payments.ports import (
     PaymentNotice,
     PaymentRequest,
     PaymentSession,
     PaymentState,
     RefundReceipt,
-    WebhookEvent,
 )
-from domain.errors import (
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    InvalidSignature,
-    InvalidValue,
-)
-from domain.money import Money, currency_exponent
+from application.shared.errors import InvalidSignature
+from application.shared.ports import Clock, WebhookEvent
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Money, currency_exponent
 
 __all__ = [
     "PAYPAL_CURRENCY_EXPONENTS",

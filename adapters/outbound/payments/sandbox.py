@@ -28,18 +28,19 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.outbound.payments.headers import header_value
 from adapters.outbound.persistence import tables as t
-from application.ports import (
-    Clock,
+from application.payments.errors import GatewayDeclined
+from application.payments.ports import (
     PaymentNotice,
     PaymentRequest,
     PaymentSession,
     PaymentState,
     RefundReceipt,
-    WebhookEvent,
 )
-from domain.errors import DomainError, GatewayDeclined, InvalidSignature, NotFound
-from domain.money import KNOWN_CURRENCIES, Money
-from domain.payments import OPEN, PaymentStatus
+from application.shared.errors import InvalidSignature
+from application.shared.ports import Clock, WebhookEvent
+from domain.payments.model import OPEN, PaymentStatus
+from domain.shared.errors import DomainError, NotFound
+from domain.shared.money import KNOWN_CURRENCIES, Money
 
 log = logging.getLogger(__name__)
 
@@ -431,3 +432,11 @@ class SandboxWebhookInterpreter:
         if event.event_type == REFUND_EVENT:
             return PaymentNotice("refund", payment_id, reference)
         return PaymentNotice("ignore")
+
+
+@dataclass(frozen=True)
+class SandboxBank:
+    """What the sandbox's 3-D Secure page reaches: the sandbox gateway while it serves
+    payments, None when a real provider does (the page then answers 404)."""
+
+    gateway: SandboxPaymentGateway | None

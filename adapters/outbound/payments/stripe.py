@@ -34,23 +34,18 @@ from stripe.params.checkout import SessionCreateParams, SessionRetrieveParams
 
 from adapters.outbound.payments.headers import header_value
 from adapters.outbound.system import SystemClock
-from application.ports import (
-    Clock,
+from application.payments.errors import GatewayDeclined, GatewayMisconfigured, GatewayUnavailable
+from application.payments.ports import (
     PaymentNotice,
     PaymentRequest,
     PaymentSession,
     PaymentState,
     RefundReceipt,
-    WebhookEvent,
 )
-from domain.errors import (
-    GatewayDeclined,
-    GatewayMisconfigured,
-    GatewayUnavailable,
-    InvalidSignature,
-    InvalidValue,
-)
-from domain.money import Money, currency_exponent
+from application.shared.errors import InvalidSignature
+from application.shared.ports import Clock, WebhookEvent
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Money, currency_exponent
 
 __all__ = [
     "STRIPE_THREE_DECIMAL",
@@ -180,7 +175,8 @@ def build_stripe_client(secret: str, api_base: str,
 def _plain(obj: Any) -> JSON:
     """A StripeObject (no longer a dict since v15) as plain nested dicts and lists."""
     data = obj.to_dict(recursive=True)
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):
+        raise GatewayUnavailable("Stripe answered something that is not an object")
     return data
 
 

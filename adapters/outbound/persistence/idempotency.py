@@ -14,8 +14,9 @@ from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.outbound.persistence import tables as t
-from application.ports import Clock, StoredResponse
-from domain.errors import Conflict, IdempotencyMismatch
+from application.shared.errors import IdempotencyMismatch
+from application.shared.ports import Clock, StoredResponse
+from domain.shared.errors import Conflict
 
 IN_FLIGHT, DONE = "in_flight", "done"
 _ATTEMPTS = 5

@@ -1,21 +1,20 @@
-"""Imperative mapping: the domain's dataclasses stay unaware of SQLAlchemy."""
+"""Imperative mapping: the domain's dataclasses stay unaware of SQLAlchemy. Each area maps
+its own entities (``map_<area>`` in its persistence module)."""
 
 from __future__ import annotations
 
 import threading
 
-from sqlalchemy.orm import composite, registry, relationship
+from sqlalchemy.orm import registry
 
-from adapters.outbound.persistence import tables
-from domain.accounts import User
-from domain.catalog import Course, Lesson
-from domain.enrollment import Enrollment
-from domain.money import Money
-from domain.payments import Order, OrderLine, Payment
+from adapters.outbound.persistence.accounts import map_accounts
+from adapters.outbound.persistence.catalog import map_catalog
+from adapters.outbound.persistence.payments import map_payments
 
 mapper_registry = registry()
 _lock = threading.Lock()
 _started = False
+AREA_MAPPINGS = (map_accounts, map_catalog, map_payments)
 
 
 def start_mappers() -> None:
@@ -24,47 +23,6 @@ def start_mappers() -> None:
     with _lock:
         if _started:
             return
-        mapper_registry.map_imperatively(User, tables.users)
-        mapper_registry.map_imperatively(Lesson, tables.lessons)
-        mapper_registry.map_imperatively(
-            Course,
-            tables.courses,
-            # Optimistic locking of the aggregate: the domain counts versions (every change
-            # is one, lessons included) and the UPDATE names the version it read.
-            version_id_col=tables.courses.c.version,
-            version_id_generator=False,
-            properties={
-                "price": composite(
-                    Money, tables.courses.c.price_minor, tables.courses.c.price_currency
-                ),
-                "lessons": relationship(
-                    Lesson,
-                    order_by=tables.lessons.c.position,
-                    cascade="all, delete-orphan",
-                    lazy="selectin",
-                ),
-            },
-        )
-        mapper_registry.map_imperatively(Enrollment, tables.enrollments)
-        mapper_registry.map_imperatively(
-            OrderLine,
-            tables.order_lines,
-            properties={"price": composite(Money, tables.order_lines.c.price_minor,
-                                           tables.order_lines.c.price_currency)},
-        )
-        mapper_registry.map_imperatively(
-            Order,
-            tables.orders,
-            properties={"lines": relationship(OrderLine, order_by=tables.order_lines.c.id,
-                                              cascade="all, delete-orphan", lazy="selectin")},
-        )
-        p = tables.payments.c
-        mapper_registry.map_imperatively(
-            Payment,
-            tables.payments,
-            properties={
-                "amount": composite(Money, p.amount_minor, p.amount_currency),
-                "order_total": composite(Money, p.order_total_minor, p.order_total_currency),
-            },
-        )
+        for map_area in AREA_MAPPINGS:
+            map_area(mapper_registry)
         _started = True

@@ -1,74 +1,65 @@
-"""The SQLAlchemy unit of work: one session, rolled back unless committed, with the outbox."""
+"""The SQLAlchemy unit of work: one session, rolled back unless committed, with the outbox.
+
+Each area's unit of work is a subclass naming its own repositories in ``repositories``; a
+repository is built the first time a use case touches it, inside the transaction.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, ClassVar, Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from adapters.outbound.persistence.repositories import (
-    SqlAuditLog,
-    SqlCourseRepository,
-    SqlCourseStatistics,
-    SqlEnrollmentRepository,
-    SqlOrderRepository,
-    SqlOutbox,
-    SqlPaymentRepository,
-    SqlRefreshTokenStore,
-    SqlRefundRepository,
-    SqlUsedTokens,
-    SqlUserRepository,
-    SqlWebhookInbox,
-    Tracker,
-)
-from application.ports import Clock, IdGenerator, OutboxMessage, TaskQueue
-from application.use_cases.process_outbox_message import PROCESS_OUTBOX_JOB
-from domain.errors import Conflict, DeliveryFailed
+from adapters.outbound.persistence.shared import SqlAuditLog, SqlOutbox, SqlWebhookInbox, Tracker
+from application.shared.errors import DeliveryFailed
+from application.shared.ports import Clock, IdGenerator, OutboxMessage, TaskQueue
+from application.shared.process_outbox_message import PROCESS_OUTBOX_JOB
+from domain.shared.errors import Conflict
 
 log = logging.getLogger(__name__)
 
 
-class SqlAlchemyUnitOfWork:
+class SqlUnitOfWork:
+    repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {}
+
     def __init__(
         self, sessions: sessionmaker[Session], clock: Clock, ids: IdGenerator, queue: TaskQueue
     ) -> None:
-        self._sessions, self._clock, self._ids, self._queue = sessions, clock, ids, queue
+        self._sessions, self._clock, self.ids, self._queue = sessions, clock, ids, queue
         self._session: Session | None = None
+        self._built: dict[str, Any] = {}
+        self.tracker = Tracker()
+
+    def __getattr__(self, name: str) -> Any:
+        factory = type(self).repositories.get(name)
+        if factory is None:
+            raise AttributeError(f"{type(self).__name__} has no repository {name!r}")
+        if name not in self._built:
+            self._built[name] = factory(self)
+        return self._built[name]
 
     def __enter__(self) -> Self:
-        session = self._sessions()
-        self._session, self._tracker = session, Tracker()
-        self.users = SqlUserRepository(session, self._tracker)
-        self.courses = SqlCourseRepository(session, self._tracker)
-        self.enrollments = SqlEnrollmentRepository(session, self._tracker)
-        self.statistics = SqlCourseStatistics(session)
-        self.audit = SqlAuditLog(session)
-        self.refresh_tokens = SqlRefreshTokenStore(session)
-        self.used_tokens = SqlUsedTokens(session)
-        self.outbox = SqlOutbox(session)
-        self.orders = SqlOrderRepository(session, self._tracker)
-        self.payments = SqlPaymentRepository(session, self._tracker)
-        self.refunds = SqlRefundRepository(session)
-        self.webhooks = SqlWebhookInbox(session)
+        self._session, self.tracker, self._built = self._sessions(), Tracker(), {}
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
+        session = self.session
         try:
             # Detach first: entities handed out keep their loaded state instead of being
             # expired by the rollback, so results can be read after the block.
-            self._session.expunge_all()
-            self._session.rollback()
+            session.expunge_all()
+            session.rollback()
         finally:
-            self._session.close()
-            self._session = None
+            session.close()
+            self._session, self._built = None, {}
         if isinstance(exc, IntegrityError):
             # A uniqueness clash that surfaced before commit() (an autoflush inside a use case)
             # is the same conflict commit() would have reported, for HTTP and jobs alike.
@@ -76,7 +67,8 @@ class SqlAlchemyUnitOfWork:
 
     @property
     def session(self) -> Session:
-        assert self._session is not None, "use the unit of work inside a with block"
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside a with block")
         return self._session
 
     def commit(self) -> None:
@@ -98,12 +90,12 @@ class SqlAlchemyUnitOfWork:
 
     def _write_events_to_outbox(self) -> list[str]:
         written = []
-        now = self._clock.now()
-        for aggregate in self._tracker.seen:
+        now, outbox = self._clock.now(), SqlOutbox(self.session)
+        for aggregate in self.tracker.seen:
             while aggregate.events:
                 event = aggregate.events.pop(0)
-                message = OutboxMessage(self._ids.new_id(), event.name, event.payload(), now)
-                self.outbox.add(message)
+                message = OutboxMessage(self.ids.new_id(), event.name, event.payload(), now)
+                outbox.add(message)
                 written.append(message.id)
         return written
 
@@ -114,3 +106,16 @@ class SqlAlchemyUnitOfWork:
                 self._queue.enqueue(PROCESS_OUTBOX_JOB, message_id)
             except DeliveryFailed:
                 log.warning("outbox message %s left for the relay: queue unreachable", message_id)
+
+
+def audit_log(uow: SqlUnitOfWork) -> SqlAuditLog:
+    return SqlAuditLog(uow.session)
+
+
+class SqlKernelUnitOfWork(SqlUnitOfWork):
+    """The shared kernel's records: the outbox and the webhook inbox."""
+
+    repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
+        "outbox": lambda uow: SqlOutbox(uow.session),
+        "webhooks": lambda uow: SqlWebhookInbox(uow.session),
+    }

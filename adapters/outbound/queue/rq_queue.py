@@ -6,7 +6,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
 
-from domain.errors import DeliveryFailed
+from application.shared.errors import DeliveryFailed
 
 JOBS_MODULE = "adapters.inbound.worker.jobs"
 BACKOFF_SECONDS = [10, 30, 120, 600, 1800]

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from application.ports import Clock, IssuedAccessToken, OneTimeClaims, Principal
-from domain.errors import AuthenticationFailed, InvalidToken
+from application.accounts.ports import IssuedAccessToken, OneTimeClaims
+from application.shared.ports import Clock, Principal
+from domain.shared.errors import AuthenticationFailed, InvalidToken
 
 _ISSUER = "eduport"
 _ALGORITHMS = ["HS256"]

@@ -1,0 +1,23 @@
+"""The catalog area's wiring: its unit of work and its read-side queries."""
+
+from __future__ import annotations
+
+from injector import Binder, provider, singleton
+from sqlalchemy import Engine
+
+from adapters.outbound.persistence.catalog import SqlCatalogQueries, SqlCatalogUnitOfWork
+from adapters.outbound.persistence.database import read_only
+from adapters.wiring.area import AreaModule
+from adapters.wiring.shared import sql_unit_of_work
+from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
+
+
+class CatalogModule(AreaModule):
+    def configure(self, binder: Binder) -> None:
+        binder.bind(CatalogUnitOfWork,
+                    to=lambda: sql_unit_of_work(SqlCatalogUnitOfWork, binder.injector))
+
+    @singleton
+    @provider
+    def catalog_queries(self, engine: Engine) -> CatalogQueries:
+        return SqlCatalogQueries(read_only(engine))

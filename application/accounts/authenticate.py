@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from application.accounts.ports import AccessTokens, AccountsUnitOfWork
+from application.shared.ports import Principal
+from domain.shared.errors import AuthenticationFailed
+
+
+class Authenticate:
+    """Turns a bearer token into the caller, checked against the account as it is now: a role
+    change or a removed account takes effect at once, not when the token expires."""
+
+    def __init__(self, tokens: AccessTokens, uow: AccountsUnitOfWork) -> None:
+        self.tokens, self.uow = tokens, uow
+
+    def __call__(self, token: str) -> Principal:
+        principal = self.tokens.read(token)
+        with self.uow:
+            user = self.uow.users.get(principal.user_id)
+        if user is None or user.role.value != principal.role:
+            raise AuthenticationFailed("your account changed since you signed in; sign in again")
+        return principal

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from application.accounts.config import AccountPolicy
+from application.accounts.ports import (
+    AccessTokens,
+    AccountsUnitOfWork,
+    PasswordHasher,
+    RefreshTokenRecord,
+)
+from application.shared.audit import Auditor
+from application.shared.ports import Clock, IdGenerator
+from domain.accounts.model import EmailAddress
+from domain.shared.errors import AuthenticationFailed, InvalidValue
+
+
+@dataclass(frozen=True)
+class LogInCommand:
+    email: str
+    password: str
+
+
+@dataclass(frozen=True)
+class SessionTokens:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    user_id: str
+    role: str
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_refresh_family(uow: AccountsUnitOfWork, ids: IdGenerator, clock: Clock,
+                         policy: AccountPolicy,
+                         user_id: str, family_id: str | None = None) -> str:
+    """Stores a new refresh token (only its hash) and returns the token itself."""
+    token, now = secrets.token_urlsafe(32), clock.now()
+    uow.refresh_tokens.add(RefreshTokenRecord(
+        ids.new_id(), family_id or ids.new_id(), user_id, hash_refresh_token(token), now,
+        now + policy.refresh_token_ttl))
+    return token
+
+
+class LogIn:
+    """Checks the password in constant work whether or not the email exists."""
+
+    def __init__(self, uow: AccountsUnitOfWork, hasher: PasswordHasher, tokens: AccessTokens,
+                 clock: Clock, ids: IdGenerator, policy: AccountPolicy, auditor: Auditor) -> None:
+        self.uow, self.hasher, self.tokens, self.clock = uow, hasher, tokens, clock
+        self.ids, self.policy, self.auditor = ids, policy, auditor
+
+    def __call__(self, cmd: LogInCommand) -> SessionTokens:
+        try:
+            email = EmailAddress.parse(cmd.email).value
+        except InvalidValue:
+            email = ""
+        with self.uow:
+            user = self.uow.users.get_by_email(email) if email else None
+            if user is None:
+                self.hasher.verify_decoy(cmd.password)
+            if user is None or not self.hasher.verify(user.password_hash, cmd.password):
+                self.auditor.record(self.uow, user.id if user else None, "login.failed", "user",
+                                    user.id if user else None)
+                self.uow.commit()
+                raise AuthenticationFailed("the email or the password is wrong")
+            if self.hasher.needs_rehash(user.password_hash):
+                user.password_hash = self.hasher.hash(cmd.password)
+            refresh = start_refresh_family(self.uow, self.ids, self.clock, self.policy, user.id)
+            self.auditor.record(self.uow, user.id, "login.succeeded", "user", user.id)
+            self.uow.commit()
+        access = self.tokens.issue(user.id, user.role.value)
+        return SessionTokens(access.token, access.expires_in, refresh, user.id, user.role.value)

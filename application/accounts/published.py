@@ -1,0 +1,19 @@
+"""The accounts area's published interface: how another area learns whom to address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Contact:
+    user_id: str
+    email: str
+    full_name: str
+
+
+class AccountDirectory(Protocol):
+    def contact(self, user_id: str) -> Contact | None:
+        """The user's address and name, read in the caller's transaction; None when the
+        account is unknown."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.catalog.get_course import owned_course
+from application.catalog.open_lesson import LessonDetails, describe_lesson
+from application.catalog.ports import CatalogUnitOfWork
+from application.shared.ports import Clock, IdGenerator, Principal
+
+
+@dataclass(frozen=True)
+class AddLessonCommand:
+    actor: Principal
+    course_id: str
+    title: str
+    slug: str
+    is_free_preview: bool = False
+    video_ref: str | None = None
+
+
+class AddLesson:
+    """The course's teacher appends a lesson; lesson slugs are unique within the course."""
+
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self.uow, self.clock, self.ids = uow, clock, ids
+
+    def __call__(self, cmd: AddLessonCommand) -> LessonDetails:
+        with self.uow:
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
+            lesson = course.add_lesson(self.ids.new_id(), cmd.title, cmd.slug,
+                                       cmd.is_free_preview, cmd.video_ref or None,
+                                       self.clock.now())
+            self.uow.commit()
+            return describe_lesson(course.id, lesson)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from application.catalog.ports import CatalogQueries, CourseSummary
+from application.shared.ports import Principal
+from domain.shared.errors import PermissionDenied
+from domain.shared.roles import Role
+
+
+class ListTeacherCourses:
+    """A teacher's own courses, drafts included, newest first."""
+
+    def __init__(self, queries: CatalogQueries) -> None:
+        self.queries = queries
+
+    def __call__(self, actor: Principal) -> list[CourseSummary]:
+        if actor.role != Role.TEACHER:
+            raise PermissionDenied("only teachers have courses of their own")
+        return self.queries.by_teacher(actor.user_id)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.catalog.get_course import CourseDetails, describe_course, owned_course
+from application.catalog.ports import CatalogUnitOfWork
+from application.shared.audit import Auditor
+from application.shared.ports import Clock, Principal
+
+
+@dataclass(frozen=True)
+class PublishCourseCommand:
+    actor: Principal
+    course_id: str
+
+
+class PublishCourse:
+    """The course's teacher publishes it (it needs a lesson); publishing again is a no-op."""
+
+    def __init__(self, uow: CatalogUnitOfWork, clock: Clock, auditor: Auditor) -> None:
+        self.uow, self.clock, self.auditor = uow, clock, auditor
+
+    def __call__(self, cmd: PublishCourseCommand) -> CourseDetails:
+        with self.uow:
+            course = owned_course(self.uow, cmd.actor, cmd.course_id)
+            if not course.is_published:
+                course.publish(self.clock.now())
+                self.auditor.record(self.uow, cmd.actor.user_id, "course.published", "course",
+                                    course.id)
+                self.uow.commit()
+            return describe_course(course)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.payments.ports import PaymentsUnitOfWork, RefundRecord, RefundStatus
+from application.payments.providers import PaymentGateways
+from application.shared.audit import Auditor
+from application.shared.ports import Clock, IdGenerator, Principal
+from domain.payments.model import PaymentStatus
+from domain.shared.errors import InvalidState, InvalidValue, NotFound, PermissionDenied
+from domain.shared.money import Money
+from domain.shared.roles import Role
+
+
+@dataclass(frozen=True)
+class RefundPaymentCommand:
+    actor: Principal
+    payment_id: str
+    amount_minor: int | None = None  # None: everything still refundable
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundPaymentResult:
+    refund_id: str
+    payment_id: str
+    amount: Money
+    status: str
+
+
+class RefundPayment:
+    """A platform admin refunds all or part of a payment. The provider call is keyed by our
+    refund id; the provider's refund event settles the payment and the student's access."""
+
+    def __init__(self, uow: PaymentsUnitOfWork, gateways: PaymentGateways, clock: Clock,
+                 ids: IdGenerator, auditor: Auditor) -> None:
+        self.uow, self.gateways, self.clock, self.ids = uow, gateways, clock, ids
+        self.auditor = auditor
+
+    def __call__(self, cmd: RefundPaymentCommand) -> RefundPaymentResult:
+        if cmd.actor.role != Role.PLATFORM_ADMIN:
+            raise PermissionDenied("only platform admins refund payments")
+        with self.uow:
+            payment = self.uow.payments.get(cmd.payment_id)
+            if payment is None:
+                raise NotFound("no such payment")
+            if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
+                raise InvalidState(f"a {payment.status.value} payment cannot be refunded")
+            refunds = self.uow.refunds.for_payment(payment.id)
+            amount = _amount(cmd, payment.refundable, refunds)
+            # An earlier attempt whose outcome we never learnt: resend it.
+            refund = next((r for r in refunds
+                           if r.status == RefundStatus.REQUESTED and r.amount == amount), None)
+            if refund is None:
+                refund = RefundRecord(self.ids.new_id(), payment.id, amount, RefundStatus.REQUESTED,
+                                      cmd.actor.user_id, self.clock.now(), cmd.reason)
+                self.uow.refunds.add(refund)
+                self.auditor.record(self.uow, cmd.actor.user_id, "payment.refund_requested",
+                                    "payment", payment.id, amount_minor=amount.amount_minor)
+                self.uow.commit()
+        if payment.provider_reference is None:
+            raise InvalidState("the payment has no provider reference to refund")
+        receipt = self.gateways.get(payment.provider).refund(
+            payment.provider_reference, payment.id, amount, f"refund:{refund.id}")
+        with self.uow:
+            self.uow.refunds.update(refund.id, receipt.status, receipt.reference)
+            self.uow.commit()
+        return RefundPaymentResult(refund.id, payment.id, amount, receipt.status)
+
+
+def _amount(cmd: RefundPaymentCommand, refundable: Money, refunds: list[RefundRecord]) -> Money:
+    in_flight = sum(r.amount.amount_minor for r in refunds if r.status == RefundStatus.PENDING)
+    available = refundable.amount_minor - in_flight
+    wanted = available if cmd.amount_minor is None else cmd.amount_minor
+    if not 0 < wanted <= available:
+        left = Money(max(available, 0), refundable.currency)
+        raise InvalidValue(f"at most {left.to_decimal_string()} {left.currency} is left to "
+                           "refund")
+    return Money(wanted, refundable.currency)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from application.payments.config import PaymentPolicy
+from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from application.payments.ports import PaymentsUnitOfWork
+from application.payments.providers import PaymentGateways
+from application.shared.jobs import Job
+from application.shared.ports import Clock
+from domain.payments.model import OPEN, PaymentStatus
+from domain.shared.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    checked: int
+    expired: int
+    settled: int
+
+
+class SweepPayments:
+    """Runs on the cron schedule. Open payments past their expiry are asked for their live
+    state first (paid means settle, not expire), then closed at the provider and expired;
+    open payments untouched for hours are reconciled, so "paid but not enrolled" cannot last."""
+
+    def __init__(self, uow: PaymentsUnitOfWork, gateways: PaymentGateways, confirm: ConfirmPayment,
+                 clock: Clock, policy: PaymentPolicy) -> None:
+        self.uow, self.gateways, self.confirm = uow, gateways, confirm
+        self.clock, self.policy = clock, policy
+
+    def __call__(self, limit: int = 100) -> SweepResult:
+        now = self.clock.now()
+        with self.uow:
+            due = self.uow.payments.expired(now, limit)
+            stale = self.uow.payments.open_before(now - self.policy.reconcile_after, limit)
+        expired = settled = 0
+        for payment_id in dict.fromkeys([*due, *stale]):
+            try:
+                status = self._check(payment_id, expire=payment_id in due)
+            except DomainError as error:  # one provider failing must not stop the sweep
+                log.warning("sweeping payment %s failed: %s", payment_id, error.message)
+                continue
+            expired += status == PaymentStatus.EXPIRED
+            settled += status == PaymentStatus.SUCCEEDED
+        return SweepResult(len(set(due) | set(stale)), expired, settled)
+
+    def _check(self, payment_id: str, expire: bool) -> str:
+        with self.uow:
+            payment = self.uow.payments.get(payment_id)
+        if payment is None:
+            return "gone"
+        if payment.provider_reference is not None:
+            view = self.confirm(ConfirmPaymentCommand(payment_id, capture=False))
+            if view.status not in OPEN or not expire:
+                return view.status
+        with self.uow:
+            locked = self.uow.payments.get(payment_id, for_update=True)
+            if locked is None or not locked.is_open or not expire:
+                return locked.status.value if locked else "gone"
+            locked.expire(self.clock.now())
+            self.uow.commit()
+        # Expired first, so the provider's "canceled" event finds nothing left to change;
+        # should the provider capture it anyway, the money is still honoured.
+        if payment.provider_reference is not None:
+            self.gateways.get(payment.provider).cancel(payment.provider_reference,
+                                                       f"payment:{payment_id}:cancel")
+        return "expired"
+
+
+SWEEP_PAYMENTS = Job("sweep_payments", SweepPayments, every=timedelta(minutes=5))

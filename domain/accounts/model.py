@@ -1,0 +1,89 @@
+"""Accounts: who may use the platform and as what."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.accounts.events import EmailVerified, PasswordChanged, RoleChanged, UserRegistered
+from domain.shared.errors import InvalidValue, PermissionDenied
+from domain.shared.model import Aggregate
+from domain.shared.roles import Role
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+SELF_SERVICE_ROLES = frozenset({Role.STUDENT, Role.TEACHER, Role.COMPANY})
+
+
+@dataclass(frozen=True, slots=True)
+class EmailAddress:
+    """A syntactically valid address, normalised to lower case so lookups are exact."""
+
+    value: str
+
+    def __post_init__(self) -> None:
+        if len(self.value) > 254 or not _EMAIL.match(self.value):
+            raise InvalidValue("not a valid email address")
+
+    @classmethod
+    def parse(cls, raw: str) -> EmailAddress:
+        return cls(raw.strip().lower())
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(eq=False)
+class User(Aggregate):
+    id: str
+    email: str
+    full_name: str
+    role: Role
+    password_hash: str
+    created_at: datetime
+    email_verified_at: datetime | None = None
+    password_changed_at: datetime | None = None
+
+    @classmethod
+    def register(
+        cls,
+        id: str,
+        email: EmailAddress,
+        full_name: str,
+        role: Role,
+        password_hash: str,
+        now: datetime,
+        self_service: bool = True,
+    ) -> User:
+        if self_service and role not in SELF_SERVICE_ROLES:
+            raise PermissionDenied(f"the role {role.value} cannot be chosen at registration")
+        name = full_name.strip()
+        if not name:
+            raise InvalidValue("a full name is required")
+        user = cls(id, email.value, name, role, password_hash, now)
+        user.events.append(UserRegistered(user_id=id, email=email.value, role=role.value))
+        return user
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def verify_email(self, now: datetime) -> None:
+        if self.email_verified_at is None:
+            self.email_verified_at = now
+            self.events.append(EmailVerified(user_id=self.id))
+
+    def change_password(self, password_hash: str, now: datetime) -> None:
+        self.password_hash = password_hash
+        self.password_changed_at = now
+        self.events.append(PasswordChanged(user_id=self.id))
+
+    def change_role(self, new_role: Role) -> None:
+        if new_role == self.role:
+            return
+        old, self.role = self.role, new_role
+        self.events.append(
+            RoleChanged(user_id=self.id, old_role=old.value, new_role=new_role.value)
+        )
