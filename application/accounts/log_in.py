@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 from application.accounts.config import AccountPolicy
@@ -9,8 +7,8 @@ from application.accounts.ports import (
     AccessTokens,
     AccountsUnitOfWork,
     PasswordHasher,
-    RefreshTokenRecord,
 )
+from application.accounts.sessions import SessionTokens, start_refresh_family
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, IdGenerator
 from domain.accounts.model import EmailAddress
@@ -21,30 +19,6 @@ from domain.shared.errors import AuthenticationFailed, InvalidValue
 class LogInCommand:
     email: str
     password: str
-
-
-@dataclass(frozen=True)
-class SessionTokens:
-    access_token: str
-    expires_in: int
-    refresh_token: str
-    user_id: str
-    role: str
-
-
-def hash_refresh_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_refresh_family(uow: AccountsUnitOfWork, ids: IdGenerator, clock: Clock,
-                         policy: AccountPolicy,
-                         user_id: str, family_id: str | None = None) -> str:
-    """Stores a new refresh token (only its hash) and returns the token itself."""
-    token, now = secrets.token_urlsafe(32), clock.now()
-    uow.refresh_tokens.add(RefreshTokenRecord(
-        ids.new_id(), family_id or ids.new_id(), user_id, hash_refresh_token(token), now,
-        now + policy.refresh_token_ttl))
-    return token
 
 
 class LogIn:

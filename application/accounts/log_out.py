@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.accounts.log_in import hash_refresh_token
 from application.accounts.ports import AccountsUnitOfWork
+from application.accounts.sessions import hash_refresh_token
 from application.shared.ports import Clock
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.accounts.config import AccountPolicy
-from application.accounts.log_in import SessionTokens, hash_refresh_token, start_refresh_family
 from application.accounts.ports import AccessTokens, AccountsUnitOfWork
+from application.accounts.sessions import SessionTokens, hash_refresh_token, start_refresh_family
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, IdGenerator
 from domain.shared.errors import AuthenticationFailed

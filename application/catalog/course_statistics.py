@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.catalog.get_course import manages
+from application.catalog.course_views import manages
 from application.catalog.ports import CatalogQueries, CatalogUnitOfWork, CourseStats
 from application.shared.ports import Principal
 from domain.shared.errors import NotFound, PermissionDenied

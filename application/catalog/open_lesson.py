@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.catalog.get_course import visible_course
+from application.catalog.course_views import visible_course
 from application.catalog.ports import CatalogUnitOfWork
 from application.shared.ports import Principal
 from domain.catalog.enrollment import ensure_can_open_lesson

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.catalog.get_course import CourseDetails, describe_course, owned_course
+from application.catalog.course_views import CourseDetails, describe_course, owned_course
 from application.catalog.ports import CatalogUnitOfWork
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, Principal

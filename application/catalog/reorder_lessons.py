@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.catalog.get_course import LessonOutline, describe_course, owned_course
+from application.catalog.course_views import LessonOutline, describe_course, owned_course
 from application.catalog.ports import CatalogUnitOfWork
 from application.shared.ports import Clock, Principal
 

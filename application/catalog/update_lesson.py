@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.catalog.get_course import owned_course
+from application.catalog.course_views import owned_course
 from application.catalog.open_lesson import LessonDetails, describe_lesson
 from application.catalog.ports import CatalogUnitOfWork
 from application.shared.ports import Clock, Principal

@@ -8,8 +8,9 @@ import pytest
 
 from application.catalog.add_lesson import AddLesson, AddLessonCommand
 from application.catalog.course_statistics import CourseStatisticsQuery, GetCourseStatistics
+from application.catalog.course_views import CourseDetails
 from application.catalog.create_course import CreateCourse, CreateCourseCommand
-from application.catalog.get_course import CourseDetails, GetCourse, GetCourseQuery
+from application.catalog.get_course import GetCourse, GetCourseQuery
 from application.catalog.list_courses import ListCourses, ListCoursesQuery
 from application.catalog.list_teacher_courses import ListTeacherCourses
 from application.catalog.open_lesson import OpenLesson, OpenLessonQuery

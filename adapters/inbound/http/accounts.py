@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import problem_response
 from application.accounts.get_profile import GetProfile, Profile
-from application.accounts.log_in import LogIn, LogInCommand, SessionTokens
+from application.accounts.log_in import LogIn, LogInCommand
 from application.accounts.log_out import LogOut, LogOutCommand
 from application.accounts.refresh_session import RefreshSession, RefreshSessionCommand
 from application.accounts.register_user import RegisterUser, RegisterUserCommand, RegisterUserResult
@@ -22,6 +22,7 @@ from application.accounts.request_password_reset import (
     RequestPasswordResetCommand,
 )
 from application.accounts.reset_password import ResetPassword, ResetPasswordCommand
+from application.accounts.sessions import SessionTokens
 from application.accounts.verify_email import VerifyEmail, VerifyEmailCommand
 from domain.accounts.model import SELF_SERVICE_ROLES
 

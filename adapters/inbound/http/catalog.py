@@ -18,8 +18,9 @@ from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import MoneySchema, PageArgsSchema, problem_response
 from application.catalog.add_lesson import AddLesson, AddLessonCommand
 from application.catalog.course_statistics import CourseStatisticsQuery, GetCourseStatistics
+from application.catalog.course_views import CourseDetails, LessonOutline
 from application.catalog.create_course import CreateCourse, CreateCourseCommand
-from application.catalog.get_course import CourseDetails, GetCourse, GetCourseQuery, LessonOutline
+from application.catalog.get_course import GetCourse, GetCourseQuery
 from application.catalog.list_courses import ListCourses, ListCoursesQuery
 from application.catalog.list_teacher_courses import ListTeacherCourses
 from application.catalog.open_lesson import LessonDetails, OpenLesson, OpenLessonQuery

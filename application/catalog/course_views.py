@@ -1,0 +1,72 @@
+"""How the catalog's use cases see a course: who may manage or see it, and its details."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.catalog.ports import CatalogUnitOfWork
+from application.shared.ports import Principal
+from domain.catalog.model import Course
+from domain.shared.errors import NotFound
+from domain.shared.money import Money
+from domain.shared.roles import Role
+
+
+@dataclass(frozen=True)
+class LessonOutline:
+    """A lesson as the course page lists it: never its video."""
+
+    id: str
+    title: str
+    slug: str
+    position: int
+    is_free_preview: bool
+
+
+@dataclass(frozen=True)
+class CourseDetails:
+    id: str
+    teacher_id: str
+    title: str
+    slug: str
+    description: str
+    price: Money
+    thumbnail_key: str | None
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    lessons: tuple[LessonOutline, ...]
+
+
+def describe_course(course: Course) -> CourseDetails:
+    lessons = tuple(LessonOutline(lesson.id, lesson.title, lesson.slug, lesson.position,
+                                  lesson.is_free_preview) for lesson in course.lessons)
+    return CourseDetails(course.id, course.teacher_id, course.title, course.slug,
+                         course.description, course.price, course.thumbnail_key,
+                         course.status.value, course.created_at, course.updated_at,
+                         course.published_at, lessons)
+
+
+def manages(actor: Principal | None, course: Course) -> bool:
+    """The course's teacher and platform admins see drafts and statistics."""
+    return actor is not None and (actor.user_id == course.teacher_id
+                                  or actor.role == Role.PLATFORM_ADMIN)
+
+
+def owned_course(uow: CatalogUnitOfWork, actor: Principal, course_id: str) -> Course:
+    """The course its teacher is changing; anyone else is refused (PermissionDenied)."""
+    course = uow.courses.get(course_id)
+    if course is None:
+        raise NotFound("no such course")
+    course.ensure_owner(actor.user_id)
+    return course
+
+
+def visible_course(uow: CatalogUnitOfWork, actor: Principal | None, course_id: str) -> Course:
+    """The course if the actor may see it; a draft is NotFound to everyone else."""
+    course = uow.courses.get(course_id)
+    if course is None or not (course.is_published or manages(actor, course)):
+        raise NotFound("no such course")
+    return course
