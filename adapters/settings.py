@@ -23,7 +23,6 @@ class ConfigurationError(Exception):
 
 @dataclass(frozen=True)
 class StripeSettings:
-    key: str | None = None  # STRIPE_KEY, the publishable key handed to Stripe.js
     secret: str | None = None  # STRIPE_SECRET
     webhook_secret: str | None = None
     webhook_tolerance: int = 300
@@ -48,51 +47,6 @@ class PayPalSettings:
 class MailSettings:
     mail_from: str = "eduport <no-reply@eduport.local>"
     outbox_dir: str = "var/mail"
-    mailgun_api_key: str | None = None
-    mailgun_domain: str | None = None
-    mailgun_endpoint: str = "https://api.mailgun.net"
-    mailgun_webhook_signing_key: str | None = None
-    sendgrid_api_key: str | None = None
-    sendgrid_host: str = "https://api.sendgrid.com"
-    smtp_host: str | None = None
-    smtp_port: int = 587
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_use_tls: bool = True
-
-
-@dataclass(frozen=True)
-class VendorSettings:
-    """Vendors served by later capabilities; read and validated now so the template is whole."""
-
-    didit_api_key: str | None = None
-    didit_webhook_secret: str | None = None
-    didit_workflow_id: str | None = None
-    didit_api_base: str = "https://verification.didit.me"
-    gemini_api_key: str | None = None
-    gemini_model: str = "gemini-2.5-flash"
-    gemini_base_url: str | None = None
-    jsearch_api_key: str | None = None
-    jsearch_api_base: str = "https://jsearch.p.rapidapi.com"
-    agora_app_id: str | None = None
-    agora_app_certificate: str | None = None
-    jitsi_domain: str = "meet.jit.si"
-    jitsi_app_id: str | None = None
-    jitsi_app_secret: str | None = None
-    pusher_app_id: str | None = None
-    pusher_app_key: str | None = None
-    pusher_app_secret: str | None = None
-    pusher_app_cluster: str | None = None
-    pusher_host: str | None = None
-    pusher_port: int | None = None
-    pusher_scheme: str = "https"
-    vdocipher_api_secret: str | None = None
-    vdocipher_api_base: str = "https://dev.vdocipher.com"
-    s3_endpoint_url: str | None = None
-    s3_bucket: str | None = None
-    s3_access_key_id: str | None = None
-    s3_secret_access_key: str | None = None
-    s3_region: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -114,7 +68,6 @@ class Settings:
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_days: int = 30
     frontend_url: str = "http://localhost:3000"
-    public_api_url: str = "http://localhost:8000"
     cors_allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     listing_cache_seconds: int = 5
@@ -127,7 +80,6 @@ class Settings:
     stripe: StripeSettings = field(default_factory=StripeSettings)
     paypal: PayPalSettings = field(default_factory=PayPalSettings)
     mail: MailSettings = field(default_factory=MailSettings)
-    vendors: VendorSettings = field(default_factory=VendorSettings)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True) -> Settings:
@@ -135,7 +87,8 @@ class Settings:
             if dotenv:
                 from dotenv import load_dotenv
 
-                load_dotenv(override=False)
+                # The working directory's .env, never one found by searching upwards.
+                load_dotenv(Path.cwd() / ".env", override=False)
             environ = os.environ
         return _Reader(environ).settings()
 
@@ -171,15 +124,6 @@ class _Reader:
 
         return self.parse(name, default, convert, f"a whole number of at least {minimum}")
 
-    def boolean(self, name: str, default: bool) -> bool:
-        table = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-
-        def convert(raw: str) -> bool:
-            if raw.lower() not in table:
-                raise ValueError
-            return table[raw.lower()]
-
-        return self.parse(name, default, convert, "true or false")
 
     def url(self, name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:
         value = self.text(name, default)
@@ -228,8 +172,6 @@ class _Reader:
             refresh_token_ttl_days=self.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1),
             frontend_url=self.url("FRONTEND_URL", "http://localhost:3000", ("http", "https"))
             or "",
-            public_api_url=self.url("PUBLIC_API_URL", "http://localhost:8000", ("http", "https"))
-            or "",
             cors_allowed_origins=origins,
             max_request_bytes=self.integer("MAX_REQUEST_BYTES", 1_048_576, 1024),
             listing_cache_seconds=self.integer("LISTING_CACHE_SECONDS", 5, 0),
@@ -242,7 +184,6 @@ class _Reader:
             stripe=self._stripe(),
             paypal=self._paypal(),
             mail=self._mail(data_dir),
-            vendors=self._vendors(),
         )
         if self.problems:
             raise ConfigurationError(self.problems)
@@ -290,7 +231,6 @@ class _Reader:
 
     def _stripe(self) -> StripeSettings:
         return StripeSettings(
-            key=self.text("STRIPE_KEY"),
             secret=self.text("STRIPE_SECRET"),
             webhook_secret=self.text("STRIPE_WEBHOOK_SECRET"),
             webhook_tolerance=self.integer("STRIPE_WEBHOOK_TOLERANCE", 300, 1),
@@ -316,53 +256,5 @@ class _Reader:
         return MailSettings(
             mail_from=self.required("MAIL_FROM", "eduport <no-reply@eduport.local>"),
             outbox_dir=self.required("MAIL_OUTBOX_DIR", f"{data_dir}/mail"),
-            mailgun_api_key=self.text("MAILGUN_API_KEY"),
-            mailgun_domain=self.text("MAILGUN_DOMAIN"),
-            mailgun_endpoint=self.url("MAILGUN_ENDPOINT", "https://api.mailgun.net",
-                                      ("http", "https")) or "",
-            mailgun_webhook_signing_key=self.text("MAILGUN_WEBHOOK_SIGNING_KEY"),
-            sendgrid_api_key=self.text("SENDGRID_API_KEY"),
-            sendgrid_host=self.url("SENDGRID_HOST", "https://api.sendgrid.com",
-                                   ("http", "https")) or "",
-            smtp_host=self.text("SMTP_HOST"),
-            smtp_port=self.integer("SMTP_PORT", 587, 1),
-            smtp_username=self.text("SMTP_USERNAME"),
-            smtp_password=self.text("SMTP_PASSWORD"),
-            smtp_use_tls=self.boolean("SMTP_USE_TLS", True),
         )
 
-    def _vendors(self) -> VendorSettings:
-        http = ("http", "https")
-        return VendorSettings(
-            didit_api_key=self.text("DIDIT_API_KEY"),
-            didit_webhook_secret=self.text("DIDIT_WEBHOOK_SECRET"),
-            didit_workflow_id=self.text("DIDIT_WORKFLOW_ID"),
-            didit_api_base=self.url("DIDIT_API_BASE", "https://verification.didit.me", http)
-            or "",
-            gemini_api_key=self.text("GEMINI_API_KEY"),
-            gemini_model=self.required("GEMINI_MODEL", "gemini-2.5-flash"),
-            gemini_base_url=self.url("GEMINI_BASE_URL", None, http),
-            jsearch_api_key=self.text("JSEARCH_API_KEY"),
-            jsearch_api_base=self.url("JSEARCH_API_BASE", "https://jsearch.p.rapidapi.com", http)
-            or "",
-            agora_app_id=self.text("AGORA_APP_ID"),
-            agora_app_certificate=self.text("AGORA_APP_CERTIFICATE"),
-            jitsi_domain=self.required("JITSI_DOMAIN", "meet.jit.si"),
-            jitsi_app_id=self.text("JITSI_APP_ID"),
-            jitsi_app_secret=self.text("JITSI_APP_SECRET"),
-            pusher_app_id=self.text("PUSHER_APP_ID"),
-            pusher_app_key=self.text("PUSHER_APP_KEY"),
-            pusher_app_secret=self.text("PUSHER_APP_SECRET"),
-            pusher_app_cluster=self.text("PUSHER_APP_CLUSTER"),
-            pusher_host=self.text("PUSHER_HOST"),
-            pusher_port=self.integer("PUSHER_PORT", 0, 0) or None,
-            pusher_scheme=self.choice("PUSHER_SCHEME", "https", ("http", "https")),
-            vdocipher_api_secret=self.text("VDOCIPHER_API_SECRET"),
-            vdocipher_api_base=self.url("VDOCIPHER_API_BASE", "https://dev.vdocipher.com", http)
-            or "",
-            s3_endpoint_url=self.url("S3_ENDPOINT_URL", None, http),
-            s3_bucket=self.text("S3_BUCKET"),
-            s3_access_key_id=self.text("S3_ACCESS_KEY_ID"),
-            s3_secret_access_key=self.text("S3_SECRET_ACCESS_KEY"),
-            s3_region=self.required("S3_REGION", "auto"),
-        )

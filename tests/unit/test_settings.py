@@ -31,7 +31,7 @@ def test_every_problem_names_its_variable(tmp_path: Path) -> None:
                 "REDIS_URL": "http://nope",
                 "PAYPAL_MODE": "test",
                 "CORS_ALLOWED_ORIGINS": "example.com",
-                "SMTP_USE_TLS": "perhaps",
+                "STRIPE_WEBHOOK_TOLERANCE": "perhaps",
             }
         )
     text = str(error.value)
@@ -41,7 +41,7 @@ def test_every_problem_names_its_variable(tmp_path: Path) -> None:
         "REDIS_URL",
         "PAYPAL_MODE",
         "CORS_ALLOWED_ORIGINS",
-        "SMTP_USE_TLS",
+        "STRIPE_WEBHOOK_TOLERANCE",
     ):
         assert name in text
     assert "short" not in text.replace("JWT_SECRET must be at least", "")
