@@ -6,17 +6,15 @@ nothing else of theirs. Nothing here runs at import time.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import logging
-import pkgutil
 from typing import Any
 
 from flask import Flask
 from injector import Injector, Module
 from sqlalchemy import Engine
 
-import application
+from adapters.discovery import application_modules
 from adapters.logging import configure_logging
 from adapters.settings import Settings
 from adapters.wiring.accounts import AccountsModule
@@ -25,6 +23,8 @@ from adapters.wiring.catalog import CatalogModule
 from adapters.wiring.messaging import MessagingModule
 from adapters.wiring.payments import PaymentsModule
 from adapters.wiring.shared import SharedModule, UseCasesModule
+from application.payments.providers import PaymentGateways
+from application.shared.webhooks import WebhookProviders
 
 log = logging.getLogger("eduport.bootstrap")
 
@@ -36,8 +36,7 @@ AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsMo
 def use_case_classes() -> list[type[Any]]:
     """Every class with a ``__call__`` defined in a module of an area's application package."""
     found = []
-    for info in pkgutil.walk_packages(application.__path__, "application."):
-        module = importlib.import_module(info.name)
+    for module in application_modules():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if (cls.__module__ == module.__name__ and "__call__" in vars(cls)
                     and not cls.__name__.startswith("_")):
@@ -58,9 +57,6 @@ def build_injector(settings: Settings, *overrides: Module) -> Injector:
 def describe_adapters(injector: Injector) -> dict[str, str]:
     """Which adapter serves each port, read from the bindings: every bound type declared in
     an area's ``ports`` module, plus the payment providers and webhook providers."""
-    from application.payments.providers import PaymentGateways
-    from application.shared.webhooks import WebhookProviders
-
     described = {}
     for key in list(injector.binder._bindings):  # the injector has no public listing
         if isinstance(key, type) and key.__module__.startswith("application.") \

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from injector import Binder, provider, singleton
+from injector import provider, singleton
 
 from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
 from adapters.outbound.security.passwords import Argon2PasswordHasher
 from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
 from adapters.settings import Settings
 from adapters.wiring.area import AreaModule
-from adapters.wiring.shared import sql_unit_of_work
 from application.accounts.config import AccountPolicy
 from application.accounts.ports import (
     AccessTokens,
@@ -33,6 +32,7 @@ from domain.accounts.events import (
 
 
 class AccountsModule(AreaModule):
+    unit_of_work = (AccountsUnitOfWork, SqlAccountsUnitOfWork)
     handlers = {
         UserRegistered: (("welcome_email", SendWelcomeEmail),
                          ("verification_email", SendVerificationEmail)),
@@ -40,9 +40,6 @@ class AccountsModule(AreaModule):
         PasswordResetRequested: (("password_reset_email", SendPasswordResetEmail),),
     }
 
-    def configure(self, binder: Binder) -> None:
-        binder.bind(AccountsUnitOfWork,
-                    to=lambda: sql_unit_of_work(SqlAccountsUnitOfWork, binder.injector))
 
     @singleton
     @provider

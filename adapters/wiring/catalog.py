@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from injector import Binder, provider, singleton
+from injector import provider, singleton
 from sqlalchemy import Engine
 
 from adapters.outbound.persistence.catalog import SqlCatalogQueries, SqlCatalogUnitOfWork
 from adapters.outbound.persistence.database import read_only
 from adapters.wiring.area import AreaModule
-from adapters.wiring.shared import sql_unit_of_work
 from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
 
 
 class CatalogModule(AreaModule):
-    def configure(self, binder: Binder) -> None:
-        binder.bind(CatalogUnitOfWork,
-                    to=lambda: sql_unit_of_work(SqlCatalogUnitOfWork, binder.injector))
+    unit_of_work = (CatalogUnitOfWork, SqlCatalogUnitOfWork)
 
     @singleton
     @provider

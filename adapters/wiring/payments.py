@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from injector import Binder, Injector, provider, singleton
+from injector import Injector, provider, singleton
 from sqlalchemy import Engine
 
 from adapters.outbound.payments.exchange_rates import ConfiguredExchangeRates
@@ -24,7 +24,6 @@ from adapters.outbound.persistence.payments import SqlPaymentsUnitOfWork
 from adapters.settings import Settings
 from adapters.wiring.area import AreaModule
 from adapters.wiring.choice import vendors_or_default
-from adapters.wiring.shared import sql_unit_of_work
 from application.payments.config import PaymentPolicy
 from application.payments.handle_payment_event import HandlePaymentEvent, PaymentEventCommand
 from application.payments.ports import (
@@ -38,7 +37,7 @@ from application.payments.providers import PaymentGateways
 from application.payments.send_payment_emails import SendPaymentReceipt, SendRefundNotice
 from application.payments.settlement import Settlement
 from application.shared.audit import Auditor
-from application.shared.ports import Clock, IdGenerator, WebhookAuthenticator, WebhookEvent
+from application.shared.ports import Clock, WebhookAuthenticator, WebhookEvent
 from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
 from application.shared.webhooks import WebhookProvider
 from domain.payments.events import PaymentRefunded, PaymentSucceeded
@@ -65,6 +64,7 @@ def sandbox_secret(settings: Settings) -> str:
 
 
 class PaymentsModule(AreaModule):
+    unit_of_work = (PaymentsUnitOfWork, SqlPaymentsUnitOfWork)
     handlers = {
         PaymentSucceeded: (("payment_receipt", SendPaymentReceipt),),
         PaymentRefunded: (("refund_notice", SendRefundNotice),),
@@ -72,9 +72,6 @@ class PaymentsModule(AreaModule):
 
     webhook_names = tuple(Provider)
 
-    def configure(self, binder: Binder) -> None:
-        binder.bind(PaymentsUnitOfWork,
-                    to=lambda: sql_unit_of_work(SqlPaymentsUnitOfWork, binder.injector))
 
     @singleton
     @provider
@@ -154,8 +151,8 @@ class PaymentsModule(AreaModule):
 
     @singleton
     @provider
-    def settlement(self, clock: Clock, ids: IdGenerator, auditor: Auditor) -> Settlement:
-        return Settlement(clock, ids, auditor)
+    def settlement(self, clock: Clock, auditor: Auditor) -> Settlement:
+        return Settlement(clock, auditor)
 
     @singleton
     @provider

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_type_hints
 
 from injector import Binder, Injector, Module, provider, singleton
 from redis import Redis
@@ -24,7 +24,7 @@ from adapters.outbound.queue.inline import InlineTaskQueue
 from adapters.outbound.queue.rq_queue import RqTaskQueue
 from adapters.outbound.system import SystemClock, UuidGenerator
 from adapters.settings import Settings
-from adapters.wiring.area import AreaModule
+from adapters.wiring.area import AreaModule, bind_units_of_work
 from adapters.wiring.choice import vendor_or_default
 from application.shared.audit import Auditor
 from application.shared.config import LeasePolicy, Links, RetentionPolicy
@@ -52,20 +52,16 @@ class RedisConnection:
     client: Redis | None
 
 
-def sql_unit_of_work(cls: type[Any], injector: Injector) -> Any:
-    """A new unit of work of an area's class, over the one session factory."""
-    return cls(injector.get(sessionmaker[Session]), injector.get(Clock),
-               injector.get(IdGenerator), injector.get(TaskQueue))
+class SharedModule(Module):
+    """The kernel's bindings; it gathers the areas' event handlers and webhook providers."""
 
-
-class SharedModule(AreaModule):
     def __init__(self, settings: Settings, areas: Sequence[AreaModule]) -> None:
         self.settings, self.areas = settings, areas
 
     def configure(self, binder: Binder) -> None:
         binder.bind(Settings, to=self.settings)
-        for port in (KernelUnitOfWork, OutboxUnitOfWork, InboxUnitOfWork):
-            binder.bind(port, to=lambda: sql_unit_of_work(SqlKernelUnitOfWork, binder.injector))
+        bind_units_of_work(binder, (KernelUnitOfWork, OutboxUnitOfWork, InboxUnitOfWork),
+                           SqlKernelUnitOfWork)
 
     @singleton
     @provider
@@ -177,8 +173,6 @@ class UseCasesModule(Module):
         self.use_cases = use_cases
 
     def configure(self, binder: Binder) -> None:
-        from typing import get_type_hints
-
         for cls in self.use_cases:
             hints = get_type_hints(cls.__init__)
             hints.pop("return", None)

@@ -7,7 +7,7 @@ import logging
 
 from application.payments.ports import PaymentState, PaymentsUnitOfWork
 from application.shared.audit import Auditor
-from application.shared.ports import Clock, IdGenerator
+from application.shared.ports import Clock
 from domain.payments.model import Order, Payment, PaymentStatus
 from domain.shared.errors import InvalidState, InvalidValue, NotFound
 from domain.shared.money import Money
@@ -29,8 +29,8 @@ def allocate(total: int, weights: list[int]) -> list[int]:
 
 
 class Settlement:
-    def __init__(self, clock: Clock, ids: IdGenerator, auditor: Auditor) -> None:
-        self.clock, self.ids, self.auditor = clock, ids, auditor
+    def __init__(self, clock: Clock, auditor: Auditor) -> None:
+        self.clock, self.auditor = clock, auditor
 
     def apply(self, uow: PaymentsUnitOfWork, payment: Payment, state: PaymentState) -> str:
         """Moves the payment to the provider's state; returns a short outcome."""

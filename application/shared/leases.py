@@ -84,17 +84,14 @@ class Leases:
         try:
             outcome = work(record)
         except Exception as error:
-            self.fail(uow, kind, record_id, describe(error))
+            with uow:
+                kind.records(uow).release(record_id, describe(error))
+                uow.commit()
             raise
         with uow:
             kind.records(uow).mark_processed(record_id, self.clock.now(), outcome)
             uow.commit()
         return Processed(record, outcome)
-
-    def fail(self, uow: U, kind: LeasedKind[U, R], record_id: str, error: str) -> None:
-        with uow:
-            kind.records(uow).release(record_id, error)
-            uow.commit()
 
     def relay(self, uow: U, kind: LeasedKind[U, R], queue: TaskQueue, grace: timedelta,
               limit: int = 500) -> list[str]:

@@ -29,7 +29,7 @@ class ProcessWebhookEvent:
     def __call__(self, delivery_id: str) -> ProcessWebhookEventResult:
         done = self.leases.process(self.uow, INBOX, delivery_id, self.policy.webhook_lease,
                                    self._handle)
-        if done.outcome is None:
+        if done.outcome is None:  # skipped: processed already, or in progress elsewhere
             return ProcessWebhookEventResult("already processed or in progress", skipped=True)
         return ProcessWebhookEventResult(done.outcome)
 

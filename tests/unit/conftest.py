@@ -108,7 +108,7 @@ class World:
             PaymentGateways: self.gateways, ExchangeRates: self.rates,
             PaymentPolicy: self.payment_policy, WebhookProviders: self.webhook_providers,
             Leases: self.leases,
-            Settlement: Settlement(self.clock, self.ids, self.auditor),
+            Settlement: Settlement(self.clock, self.auditor),
         })
         hints = get_type_hints(cls.__init__)
         hints.pop("return", None)

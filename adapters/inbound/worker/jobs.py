@@ -1,6 +1,6 @@
 """RQ job functions: thin, they take ids and resolve a use case from the process's injector.
 
-The table of jobs is read from the ``Job`` declarations beside the use cases
+The table of jobs (``declared_jobs``) is read from the ``Job`` declarations beside the use cases
 (``application.shared.jobs``); each job is reachable by RQ as
 ``adapters.inbound.worker.jobs.<job name>``. The injector is installed once per process
 (``install``) by the worker command, or handed over directly by the inline queue (``run_job``).
@@ -8,31 +8,28 @@ The table of jobs is read from the ``Job`` declarations beside the use cases
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from injector import Injector
 
-import application
+from adapters.discovery import application_modules
 from application.shared.jobs import Job
 
 
+@cache
 def declared_jobs() -> dict[str, Job]:
     """Every ``Job`` declared at module level in the application layer, by name."""
     found: dict[str, Job] = {}
-    for info in pkgutil.walk_packages(application.__path__, "application."):
-        for value in vars(importlib.import_module(info.name)).values():
+    for module in application_modules():
+        for value in vars(module).values():
             if isinstance(value, Job):
                 if found.get(value.name, value) is not value:
                     raise RuntimeError(f"two jobs are named {value.name!r}")
                 found[value.name] = value
     return found
 
-
-JOBS = declared_jobs()
-USE_CASES: dict[str, type[Any]] = {name: job.use_case for name, job in JOBS.items()}
 
 _injector: Injector | None = None
 
@@ -47,20 +44,20 @@ def warm_up(injector: Injector) -> None:
     first job does not pay for it."""
     from sqlalchemy import Engine, text
 
-    for use_case in USE_CASES.values():
-        injector.get(use_case)
+    for job in declared_jobs().values():
+        injector.get(job.use_case)
     with injector.get(Engine).connect() as connection:
         connection.execute(text("SELECT 1"))
 
 
 def run_job(injector: Injector, job: str, *args: str) -> object:
     """Runs a job in this process with the given injector (the inline queue's path)."""
-    return injector.get(USE_CASES[job])(*args)
+    return injector.get(declared_jobs()[job].use_case)(*args)
 
 
 def job_function(name: str) -> Callable[..., None]:
     """The function RQ imports by name for a job."""
-    if name not in JOBS:
+    if name not in declared_jobs():
         raise AttributeError(name)
 
     def run(*args: str) -> None:
@@ -74,5 +71,8 @@ def job_function(name: str) -> Callable[..., None]:
     return run
 
 
-def __getattr__(name: str) -> Callable[..., None]:
+def __getattr__(name: str) -> Any:
+    # Read when first asked for, not at import: importing this module runs nothing.
+    if name == "USE_CASES":
+        return {job_name: job.use_case for job_name, job in declared_jobs().items()}
     return job_function(name)
