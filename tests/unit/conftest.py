@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, get_type_hints
 
 import pytest
+from injector import Binder, Injector, Module
 
+from adapters.settings import Settings
 from application.accounts.config import AccountPolicy
-from application.shared.audit import Auditor
+from application.accounts.ports import (
+    AccessTokens,
+    AccountsUnitOfWork,
+    OneTimeTokens,
+    PasswordHasher,
+)
+from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
+from application.messaging.ports import Mailer
+from application.payments.config import PaymentPolicy
+from application.payments.ports import ExchangeRates, PaymentsUnitOfWork
+from application.payments.providers import PaymentGateways
 from application.shared.config import LeasePolicy, Links
-from application.shared.leases import Leases
-from tests.fakes import (
+from application.shared.ports import (
+    Clock,
+    IdGenerator,
+    InboxUnitOfWork,
+    KernelUnitOfWork,
+    OutboxUnitOfWork,
+    TaskQueue,
+)
+from application.shared.webhooks import WebhookProviders
+from tests.conftest import JWT_SECRET
+from tests.unit.accounts.fakes import (
     FakeAccessTokens,
-    FakeCatalogQueries,
-    FakeClock,
-    FakeDatabase,
-    FakeExchangeRates,
-    FakeIdGenerator,
-    FakeMailer,
+    FakeAccountsUnitOfWork,
     FakeOneTimeTokens,
     FakePasswordHasher,
-    FakePaymentGateway,
+)
+from tests.unit.all_areas import FakeUnitOfWork
+from tests.unit.catalog.fakes import FakeCatalogQueries, FakeCatalogUnitOfWork
+from tests.unit.messaging.fakes import FakeMailer
+from tests.unit.payments.fakes import FakeExchangeRates, FakePaymentGateway, FakePaymentsUnitOfWork
+from tests.unit.shared.fakes import (
+    FakeClock,
+    FakeDatabase,
+    FakeIdGenerator,
+    FakeKernelUnitOfWork,
     FakeTaskQueue,
-    FakeUnitOfWork,
 )
 
 
@@ -40,87 +66,70 @@ class World:
     links: Links = field(default_factory=lambda: Links("https://app.example.test"))
 
     def __post_init__(self) -> None:
-        from application.payments.config import PaymentPolicy
-        from application.payments.providers import PaymentGateways
-        from application.shared.webhooks import WebhookProviders
-
         self.gateway = FakePaymentGateway("fakepay")
         self.gateways = PaymentGateways({"fakepay": self.gateway}, {"fakepay": ("fake",)})
         self.rates = FakeExchangeRates()
         self.payment_policy = PaymentPolicy(fallback_currency=(("fakepay", "USD"),))
         self.webhook_providers = WebhookProviders({})
-        self.leases = Leases(self.clock)
         self.access_tokens = FakeAccessTokens(self.clock)
         self.one_time_tokens = FakeOneTimeTokens(self.clock)
-        self.auditor = Auditor(self.clock, self.ids)
         self.queries = FakeCatalogQueries(self.db)
 
     def uow(self) -> FakeUnitOfWork:
+        """A unit of work over every area, for a test to look at or prepare the database."""
         return FakeUnitOfWork(self.db, self.clock, self.ids, self.queue)
 
+    @cached_property
+    def injector(self) -> Injector:
+        """The application's real injector, with the vendors and the database replaced by
+        this world's fakes (``FakesModule``)."""
+        from bootstrap import build_injector
+
+        settings = Settings.from_env({"EDUPORT_ENV": "test", "JWT_SECRET": JWT_SECRET,
+                                      "EDUPORT_DATA_DIR": "var/unit-tests"}, dotenv=False)
+        return build_injector(settings, FakesModule(self))
+
     def build(self, cls: type[Any], **given: Any) -> Any:
-        """Constructs a use case from its constructor's type hints, like the composition root."""
-        from typing import get_type_hints
-
-        from application.accounts.ports import (
-            AccessTokens,
-            AccountsUnitOfWork,
-            OneTimeTokens,
-            PasswordHasher,
-        )
-        from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
-        from application.messaging.ports import Mailer
-        from application.payments.ports import PaymentsUnitOfWork
-        from application.shared.ports import (
-            Clock,
-            IdGenerator,
-            InboxUnitOfWork,
-            KernelUnitOfWork,
-            OutboxUnitOfWork,
-            TaskQueue,
-        )
-
-        # The fake unit of work serves every area's protocol, as one database would.
-        uow = self.uow()
-        by_type: dict[Any, Any] = {
-            AccountsUnitOfWork: uow, CatalogUnitOfWork: uow, PaymentsUnitOfWork: uow,
-            KernelUnitOfWork: uow, OutboxUnitOfWork: uow, InboxUnitOfWork: uow,
-            Clock: self.clock,
-            IdGenerator: self.ids,
-            PasswordHasher: self.hasher,
-            AccessTokens: self.access_tokens,
-            OneTimeTokens: self.one_time_tokens,
-            Mailer: self.mailer,
-            TaskQueue: self.queue,
-            CatalogQueries: self.queries,
-            AccountPolicy: self.policy,
-            LeasePolicy: self.outbox_policy,
-            Links: self.links,
-            Auditor: self.auditor,
-        }
-        from application.payments.config import PaymentPolicy
-        from application.payments.ports import ExchangeRates
-        from application.payments.providers import PaymentGateways
-        from application.payments.settlement import Settlement
-        from application.shared.webhooks import WebhookProviders
-
-        by_type.update({
-            PaymentGateways: self.gateways, ExchangeRates: self.rates,
-            PaymentPolicy: self.payment_policy, WebhookProviders: self.webhook_providers,
-            Leases: self.leases,
-            Settlement: Settlement(self.clock, self.auditor),
-        })
+        """A use case from the injector; ``given`` replaces some of its constructor's
+        arguments (by name), the others come from the injector as in production."""
+        if not given:
+            return self.injector.get(cls)
         hints = get_type_hints(cls.__init__)
         hints.pop("return", None)
-        args = {}
-        for name, kind in hints.items():
-            if name in given:
-                args[name] = given[name]
-            elif kind in by_type:
-                args[name] = by_type[kind]
-            else:  # another use case, built the same way
-                args[name] = self.build(kind)
-        return cls(**args)
+        return cls(**{name: given[name] if name in given else self.injector.get(kind)
+                      for name, kind in hints.items()})
+
+
+class FakesModule(Module):
+    """Overrides the production bindings with a World's fakes. Bindings read the world when
+    resolved, so a test may swap one of its fakes (``world.gateways = ...``) before building;
+    each unit of work is a new fake of its own area, so a use case that reaches into another
+    area's repositories fails here as it would on the database."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def configure(self, binder: Binder) -> None:
+        w = self.world
+        for port, uow in ((AccountsUnitOfWork, FakeAccountsUnitOfWork),
+                          (CatalogUnitOfWork, FakeCatalogUnitOfWork),
+                          (PaymentsUnitOfWork, FakePaymentsUnitOfWork),
+                          (KernelUnitOfWork, FakeKernelUnitOfWork),
+                          (OutboxUnitOfWork, FakeKernelUnitOfWork),
+                          (InboxUnitOfWork, FakeKernelUnitOfWork)):
+            binder.bind(port, to=lambda uow=uow: uow(w.db, w.clock, w.ids, w.queue))
+        fakes: dict[Any, Callable[[], Any]] = {
+            Clock: lambda: w.clock, IdGenerator: lambda: w.ids, TaskQueue: lambda: w.queue,
+            PasswordHasher: lambda: w.hasher, AccessTokens: lambda: w.access_tokens,
+            OneTimeTokens: lambda: w.one_time_tokens, Mailer: lambda: w.mailer,
+            CatalogQueries: lambda: w.queries, AccountPolicy: lambda: w.policy,
+            LeasePolicy: lambda: w.outbox_policy, Links: lambda: w.links,
+            PaymentGateways: lambda: w.gateways, ExchangeRates: lambda: w.rates,
+            PaymentPolicy: lambda: w.payment_policy,
+            WebhookProviders: lambda: w.webhook_providers,
+        }
+        for port, fake in fakes.items():
+            binder.bind(port, to=fake)
 
 
 @pytest.fixture

@@ -29,8 +29,8 @@ from domain.catalog.model import Course, CourseStatus
 from domain.shared.errors import Conflict, InvalidValue, PermissionDenied
 from domain.shared.money import Money
 from domain.shared.roles import Role
-from tests.fakes import FakePaymentGateway
 from tests.unit.conftest import World
+from tests.unit.payments.fakes import FakePaymentGateway
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 STUDENT = Principal("student-1", "student")

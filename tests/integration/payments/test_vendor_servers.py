@@ -1244,7 +1244,7 @@ def test_default_specs_dir_is_found_beside_the_repo(tmp_path: Path) -> None:
     found = default_specs_dir()
     assert found.parts[-3:] == ("shared", "specs", "paypal")
     assert (found / "checkout_orders_v2.json").is_file()
-    repo_root = Path(__file__).resolve().parents[2]
+    repo_root = Path(__file__).resolve().parents[3]
     assert found == repo_root.parent / "shared" / "specs" / "paypal"
     # Walking up from deep inside another tree finds that tree's own shared/ first.
     specs = tmp_path / "ci" / "shared" / "specs" / "paypal"

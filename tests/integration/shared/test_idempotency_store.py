@@ -13,7 +13,7 @@ from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
 from application.shared.errors import IdempotencyMismatch
 from application.shared.ports import StoredResponse
 from domain.shared.errors import Conflict
-from tests.fakes import FakeClock
+from tests.unit.shared.fakes import FakeClock
 
 HASH, OTHER_HASH = "a" * 64, "b" * 64
 CREATED = StoredResponse(201, '{"id":"pay-1"}')

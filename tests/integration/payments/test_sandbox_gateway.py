@@ -26,8 +26,8 @@ from application.shared.errors import InvalidSignature
 from application.shared.ports import WebhookEvent
 from domain.shared.errors import NotFound
 from domain.shared.money import Money
-from tests.fakes import FakeClock
 from tests.integration.helpers import count
+from tests.unit.shared.fakes import FakeClock
 
 SECRET = "whsec_sandbox_test_secret"
 

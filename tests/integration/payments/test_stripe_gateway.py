@@ -26,7 +26,7 @@ from application.payments.ports import CheckoutLine, PaymentNotice, PaymentReque
 from application.shared.errors import InvalidSignature
 from application.shared.ports import WebhookEvent
 from domain.shared.money import Money
-from tests.fakes import FakeClock
+from tests.unit.shared.fakes import FakeClock
 from tests.vendor_servers.base import RecordedRequest
 from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload
 

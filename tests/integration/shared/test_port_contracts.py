@@ -17,7 +17,10 @@ from application.messaging.ports import EmailMessage
 from application.payments.ports import PaymentRequest
 from domain.shared.money import Money
 from tests.conftest import fresh_database, mapped_engine
-from tests.fakes import FakeClock, FakeMailer, FakePaymentGateway
+from tests.unit.all_areas import FakeUnitOfWork
+from tests.unit.messaging.fakes import FakeMailer
+from tests.unit.payments.fakes import FakePaymentGateway
+from tests.unit.shared.fakes import FakeClock
 
 # --- PaymentGateway --------------------------------------------------------------------------
 
@@ -167,8 +170,7 @@ def test_cache_contract(cache: Any) -> None:
 
 @pytest.fixture(params=["fake", "sqlalchemy"])
 def unit_of_work(request: pytest.FixtureRequest) -> Callable[[], Any]:
-    from tests.fakes import FakeDatabase, FakeTaskQueue, FakeUnitOfWork
-
+    from tests.unit.shared.fakes import FakeDatabase, FakeTaskQueue
     if request.param == "fake":
         db = FakeDatabase()
         return lambda: FakeUnitOfWork(db, queue=FakeTaskQueue())

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.settings import ConfigurationError, Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_defaults_need_nothing_but_a_data_folder(tmp_path: Path) -> None:

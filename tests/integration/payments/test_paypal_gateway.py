@@ -29,7 +29,7 @@ from application.payments.ports import CheckoutLine, PaymentRequest
 from application.shared.errors import InvalidSignature
 from application.shared.ports import WebhookEvent
 from domain.shared.money import Money
-from tests.fakes import FakeClock
+from tests.unit.shared.fakes import FakeClock
 from tests.vendor_servers.base import LocalServer, RecordedRequest
 from tests.vendor_servers.paypal_server import FakePayPal
 

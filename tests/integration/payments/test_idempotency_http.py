@@ -31,8 +31,8 @@ from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
 from application.payments.errors import GatewayDeclined, GatewayUnavailable
 from application.shared.ports import Principal
 from domain.shared.errors import AuthenticationFailed, DomainError
-from tests.fakes import FakeClock
 from tests.integration.helpers import assert_problem
+from tests.unit.shared.fakes import FakeClock
 
 ANN = {"Authorization": "Bearer token-ann"}
 BOB = {"Authorization": "Bearer token-bob"}

@@ -14,7 +14,7 @@ from adapters.outbound.persistence import tables as t
 from bootstrap import build_injector, create_app
 from tests.conftest import JWT_SECRET, make_settings
 from tests.integration.helpers import bearer, login, paid_course, register
-from tests.integration.test_payments_http import _pay_silently, buy, sandbox_event
+from tests.integration.payments.test_payments_http import _pay_silently, buy, sandbox_event
 
 
 def eduport(tmp_path: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,8 @@ from application.shared.config import RetentionPolicy
 from application.shared.ports import InboxDelivery, OutboxMessage
 from application.shared.purge_processed_records import PurgeProcessedRecords, PurgeResult
 from tests.conftest import fresh_database, mapped_engine
-from tests.fakes import FakeClock, FakeDatabase, FakeTaskQueue, FakeUnitOfWork
+from tests.unit.all_areas import FakeUnitOfWork
+from tests.unit.shared.fakes import FakeClock, FakeDatabase, FakeTaskQueue
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 POLICY = RetentionPolicy(outbox=timedelta(days=7), webhooks=timedelta(days=30), batch=2)

@@ -12,7 +12,7 @@ from domain.catalog.model import Course
 from domain.shared.errors import NotFound, PermissionDenied
 from domain.shared.money import Money
 from domain.shared.roles import Role
-from tests.fakes import FakeUnitOfWork
+from tests.unit.all_areas import FakeUnitOfWork
 from tests.unit.conftest import World
 
 STUDENT = Principal("student-1", Role.STUDENT)
@@ -67,8 +67,8 @@ class RacedUnitOfWork(FakeUnitOfWork):
     """Another request enrolls the same student between our read and our commit."""
 
     def commit(self) -> None:
-        if self.staged_enrollments and not self.db.enrollments:
-            mine = next(iter(self.staged_enrollments.values()))
+        if self.staging(Enrollment) and not self.db.enrollments:
+            mine = next(iter(self.staging(Enrollment).values()))
             theirs = Enrollment("theirs", mine.student_id, mine.course_id, self.clock.now())
             self.db.enrollments[theirs.id] = theirs
             self.db.students_count[mine.course_id] = 1

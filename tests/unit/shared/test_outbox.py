@@ -42,7 +42,7 @@ def registered(world: World) -> str:
 
 def processor(world: World, journal: Journal) -> ProcessOutboxMessage:
     handlers = EventHandlers({UserRegistered: (journal.handler("a"), journal.handler("b"))})
-    return ProcessOutboxMessage(world.uow(), world.leases, handlers)
+    return world.build(ProcessOutboxMessage, handlers=handlers)
 
 
 def test_events_are_committed_with_the_change_and_dispatched_after(world: World) -> None:
@@ -126,5 +126,5 @@ def test_a_dispatch_arriving_while_the_handlers_run_is_skipped(world: World) -> 
         during.append(processor(world, Journal())(message_id).skipped)
 
     handlers = EventHandlers({UserRegistered: (EventHandler("slow", concurrent_dispatch),)})
-    assert ProcessOutboxMessage(world.uow(), world.leases, handlers)(message_id).ran == ("slow",)
+    assert world.build(ProcessOutboxMessage, handlers=handlers)(message_id).ran == ("slow",)
     assert during == [True]

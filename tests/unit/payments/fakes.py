@@ -1,0 +1,186 @@
+"""Fakes of the payments area: a payment provider, exchange rates and payment records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from application.accounts.directory import UserDirectory
+from application.payments.ports import (
+    PaymentRequest,
+    PaymentSession,
+    PaymentState,
+    RefundReceipt,
+    RefundRecord,
+)
+from domain.accounts.model import User
+from domain.payments.model import ExchangeRate, Order, Payment
+from domain.shared.errors import Conflict
+from domain.shared.money import Money
+from tests.unit.accounts.fakes import FakeUserRepository
+from tests.unit.catalog.fakes import CATALOG_TABLES, CATALOG_UNIQUE, course_access
+from tests.unit.shared.fakes import FakeAuditLog, FakeDatabase, FakeUnitOfWorkBase, _Repo
+
+
+class FakeOrderRepository(_Repo):
+    def add(self, order: Order) -> None:
+        self.uow.staged_ops.append(lambda db: db.orders.__setitem__(order.id, order))
+        self._track(order)
+
+    def get(self, order_id: str) -> Order | None:
+        order = self.uow.db.orders.get(order_id)
+        return self._take(order)
+
+
+class FakePaymentRepository(_Repo):
+    def add(self, payment: Payment) -> None:
+        def insert(db: FakeDatabase) -> None:
+            if payment.is_open and any(
+                    p.is_open and p.student_id == payment.student_id
+                    and p.course_set == payment.course_set for p in db.payments.values()):
+                raise Conflict("one open attempt per student and course set")
+            db.payments[payment.id] = payment
+        self.uow.staged_ops.insert(0, insert)
+        self._track(payment)
+
+    def get(self, payment_id: str, for_update: bool = False) -> Payment | None:
+        payment = self.uow.db.payments.get(payment_id)
+        return self._take(payment)
+
+    def by_reference(self, provider: str, reference: str) -> Payment | None:
+        found = next((p for p in self.uow.db.payments.values() if p.provider == provider
+                      and reference in (p.provider_reference, p.provider_payment_id)), None)
+        return self._take(found)
+
+    def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
+        found = next((p for p in self.uow.db.payments.values() if p.is_open
+                      and p.student_id == student_id and p.course_set == course_set), None)
+        return self._take(found)
+
+    def open_before(self, moment: datetime, limit: int) -> list[str]:
+        return [p.id for p in self.uow.db.payments.values()
+                if p.is_open and p.updated_at < moment][:limit]
+
+    def expired(self, now: datetime, limit: int) -> list[str]:
+        return [p.id for p in self.uow.db.payments.values()
+                if p.is_open and p.expires_at is not None and p.expires_at < now][:limit]
+
+
+class FakeRefundRepository(_Repo):
+    def add(self, refund: RefundRecord) -> None:
+        self.uow.staged_ops.append(lambda db: db.refunds.__setitem__(refund.id, refund))
+
+    def update(self, refund_id: str, status: str, provider_reference: str | None) -> None:
+        def change(db: FakeDatabase) -> None:
+            db.refunds[refund_id].status = status
+            db.refunds[refund_id].provider_reference = provider_reference
+        self.uow.staged_ops.append(change)
+
+    def for_payment(self, payment_id: str) -> list[RefundRecord]:
+        return [replace(r) for r in self.uow.db.refunds.values() if r.payment_id == payment_id]
+
+
+@dataclass
+class FakeProviderPayment:
+    request: PaymentRequest
+    status: str = "pending"
+    refunded_minor: int = 0
+    received: Money | None = None
+    failure_reason: str | None = None
+
+
+class FakePaymentGateway:
+    """A provider in memory. Tests move payments with ``succeed``/``fail``/``require_action``
+    and make it unavailable with ``down``; what it was asked is kept in ``calls``."""
+
+    def __init__(self, provider: str = "fakepay", currencies: frozenset[str] | None = None,
+                 received_override: Money | None = None) -> None:
+        self.provider, self.currencies = provider, currencies
+        self.payments: dict[str, FakeProviderPayment] = {}
+        self.by_key: dict[str, str] = {}
+        self.refund_keys: dict[str, RefundReceipt] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.down = False
+        self.received_override = received_override
+
+    def _available(self, call: str, key: str) -> None:
+        self.calls.append((call, key))
+        if self.down:
+            from application.payments.errors import GatewayUnavailable
+
+            raise GatewayUnavailable(f"{self.provider} is down")
+
+    def supports(self, currency: str) -> bool:
+        return self.currencies is None or currency in self.currencies
+
+    def start(self, request: PaymentRequest) -> PaymentSession:
+        self._available("start", request.idempotency_key)
+        reference = self.by_key.setdefault(request.idempotency_key, f"ref-{len(self.by_key) + 1}")
+        self.payments.setdefault(reference, FakeProviderPayment(request))
+        return PaymentSession(self.provider, reference, f"{reference}_secret",
+                              f"https://pay.example.test/{reference}", request.expires_at)
+
+    def succeed(self, reference: str) -> None:
+        payment = self.payments[reference]
+        payment.status = "succeeded"
+        payment.received = self.received_override or payment.request.amount
+
+    def fail(self, reference: str, reason: str = "card_declined") -> None:
+        self.payments[reference].status, self.payments[reference].failure_reason = "failed", reason
+
+    def require_action(self, reference: str) -> None:
+        self.payments[reference].status = "requires_action"
+
+    def fetch(self, reference: str) -> PaymentState:
+        self._available("fetch", reference)
+        p = self.payments[reference]
+        return PaymentState(reference, p.status, p.received, f"pay-{reference}",
+                            p.refunded_minor, p.failure_reason,
+                            {"type": "3ds"} if p.status == "requires_action" else None)
+
+    def complete(self, reference: str, idempotency_key: str) -> PaymentState:
+        return self.fetch(reference)
+
+    def cancel(self, reference: str, idempotency_key: str) -> None:
+        self._available("cancel", idempotency_key)
+        if self.payments[reference].status in ("pending", "requires_action", "failed"):
+            self.payments[reference].status = "canceled"
+
+    def refund(self, reference: str, payment_id: str | None, amount: Money,
+               idempotency_key: str) -> RefundReceipt:
+        self._available("refund", idempotency_key)
+        if idempotency_key not in self.refund_keys:
+            self.payments[reference].refunded_minor += amount.amount_minor
+            self.refund_keys[idempotency_key] = RefundReceipt(
+                f"re-{len(self.refund_keys) + 1}", "succeeded", amount)
+        return self.refund_keys[idempotency_key]
+
+
+class FakeExchangeRates:
+    def __init__(self, rates: dict[tuple[str, str], str] | None = None) -> None:
+        self.rates = rates or {}
+
+    def rate(self, source: str, target: str) -> ExchangeRate:
+        if (source, target) not in self.rates:
+            from application.payments.errors import RateUnavailable
+
+            raise RateUnavailable(f"no exchange rate from {source} to {target}")
+        return ExchangeRate(source, target, self.rates[(source, target)], "test",
+                            datetime(2026, 1, 1, tzinfo=UTC))
+
+
+class FakePaymentsUnitOfWork(FakeUnitOfWorkBase):
+    repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "orders": FakeOrderRepository,
+        "payments": FakePaymentRepository,
+        "refunds": FakeRefundRepository,
+        "audit": FakeAuditLog,
+        "course_access": course_access,
+        "accounts": lambda uow: UserDirectory(FakeUserRepository(uow)),
+    }
+    # Settlement writes enrollments and users are read through the published seams.
+    tables: ClassVar[Mapping[type[Any], str]] = {
+        Order: "orders", Payment: "payments", User: "users", **CATALOG_TABLES}
+    unique = CATALOG_UNIQUE

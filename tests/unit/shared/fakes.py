@@ -1,0 +1,313 @@
+"""Fakes of the shared kernel: clock, ids, the job queue, the in-memory database and the
+unit-of-work base that stages changes until commit, the outbox and the webhook inbox."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, ClassVar, Self, TypeVar
+
+from application.accounts.ports import RefreshTokenRecord
+from application.payments.ports import (
+    RefundRecord,
+)
+from application.shared.ports import InboxDelivery, OutboxMessage
+from domain.accounts.model import User
+from domain.catalog.enrollment import Enrollment
+from domain.catalog.model import Course
+from domain.payments.model import Order, Payment
+from domain.shared.audit import AuditRecord
+from domain.shared.errors import Conflict
+from domain.shared.model import Aggregate
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class FakeIdGenerator:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"id-{next(self._counter):04d}"
+
+
+class FakeTaskQueue:
+    """Records jobs; ``run_with`` makes it execute them at once like the inline queue."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, tuple[str, ...]]] = []
+        self.runner: Callable[..., object] | None = None
+
+    def enqueue(self, job: str, *args: str) -> None:
+        self.jobs.append((job, args))
+        if self.runner is not None:
+            self.runner(job, *args)
+
+
+@dataclass
+class FakeDatabase:
+    """The state a FakeUnitOfWork commits into; shared by all units of work of one test."""
+
+    users: dict[str, User] = field(default_factory=dict)
+    courses: dict[str, Course] = field(default_factory=dict)
+    enrollments: dict[str, Enrollment] = field(default_factory=dict)
+    students_count: dict[str, int] = field(default_factory=dict)
+    revenue: dict[tuple[str, str], int] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+    refresh_tokens: dict[str, RefreshTokenRecord] = field(default_factory=dict)
+    used_tokens: set[str] = field(default_factory=set)
+    outbox: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    payments: dict[str, Payment] = field(default_factory=dict)
+    refunds: dict[str, RefundRecord] = field(default_factory=dict)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class _Repo:
+    def __init__(self, uow: FakeUnitOfWorkBase) -> None:
+        self.uow = uow
+
+    def _track(self, aggregate: Aggregate) -> None:
+        """A new aggregate joins this transaction's identity map as it is."""
+        self.uow.identity[(type(aggregate), aggregate.id)] = aggregate
+
+    def _take(self, stored: A | None) -> A | None:
+        """A stored aggregate as this transaction sees it: a working copy, the same one on
+        every read, written back only by commit() (a use case that forgets to commit loses
+        its changes, as it would on the database)."""
+        if stored is None:
+            return None
+        key = (type(stored), stored.id)
+        if key not in self.uow.identity:
+            self.uow.identity[key] = copy.deepcopy(stored)
+        taken: A = self.uow.identity[key]  # type: ignore[assignment]
+        return taken
+
+
+class FakeAuditLog(_Repo):
+    def append(self, record: AuditRecord) -> None:
+        self.uow.staged_ops.append(lambda db: db.audit.append(record))
+
+    def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]:
+        records = [r for r in self.uow.db.audit if before is None or r.occurred_at < before]
+        return sorted(records, key=lambda r: r.occurred_at, reverse=True)[:limit]
+
+
+class FakeOutbox(_Repo):
+    def add(self, message: OutboxMessage) -> None:
+        self.uow.staged_ops.append(lambda db: db.outbox.__setitem__(message.id, {
+            "message": message, "processed_at": None, "locked_until": None, "handled": set(),
+            "attempts": 0, "last_error": None}))
+
+    def claim(self, message_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
+        row = self.uow.db.outbox.get(message_id)
+        if row is None or row["processed_at"] is not None:
+            return None
+        if row["locked_until"] is not None and row["locked_until"] >= now:
+            return None
+        if not self.uow.claim(f"outbox:{message_id}", row, now + lease):
+            return None
+        return replace(row["message"], handled_by=frozenset(row["handled"]))
+
+    def mark_handled(self, message_id: str, handler: str) -> None:
+        self.uow.staged_ops.append(lambda db: db.outbox[message_id]["handled"].add(handler))
+
+    def mark_processed(self, message_id: str, now: datetime, outcome: str) -> None:
+        def done(db: FakeDatabase) -> None:
+            db.outbox[message_id].update(processed_at=now, locked_until=None)
+        self.uow.staged_ops.append(done)
+
+    def release(self, message_id: str, error: str) -> None:
+        def release(db: FakeDatabase) -> None:
+            db.outbox[message_id].update(locked_until=None, last_error=error)
+        self.uow.staged_ops.append(release)
+
+    def stranded(self, older_than: datetime, now: datetime, limit: int) -> list[str]:
+        return [mid for mid, row in self.uow.db.outbox.items()
+                if row["processed_at"] is None and row["message"].occurred_at < older_than
+                and (row["locked_until"] is None or row["locked_until"] < now)][:limit]
+
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        return _purge_processed(self.uow, "outbox", processed_before, limit)
+
+
+class FakeUnitOfWorkBase:
+    """Stages changes and applies them to the FakeDatabase only on commit, like a transaction.
+
+    Aggregates read are working copies kept in an identity map for the transaction; commit()
+    writes them (and new ones) back, rollback drops them. Like the SQL unit of work, each
+    area's subclass names its repositories in ``repositories`` (built on first use), the
+    database tables its aggregates live in (``tables``) and its uniqueness rules (``unique``).
+    """
+
+    repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
+    tables: ClassVar[Mapping[type[Any], str]] = {}
+    unique: ClassVar[Mapping[type[Any], Callable[[Any], tuple[str, ...]]]] = {}
+
+    def __init__(self, db: FakeDatabase | None = None, clock: FakeClock | None = None,
+                 ids: FakeIdGenerator | None = None, queue: FakeTaskQueue | None = None) -> None:
+        self.db = db or FakeDatabase()
+        self.clock, self.ids = clock or FakeClock(), ids or FakeIdGenerator()
+        self.queue = queue or FakeTaskQueue()
+        self._built: dict[str, Any] = {}
+        self._reset()
+
+    def __getattr__(self, name: str) -> Any:
+        factory = type(self).repositories.get(name)
+        if factory is None:
+            raise AttributeError(f"{type(self).__name__} has no repository {name!r}")
+        if name not in self._built:
+            self._built[name] = factory(self)
+        return self._built[name]
+
+    def _reset(self) -> None:
+        self.identity: dict[tuple[type[Any], str], Aggregate] = {}
+        self.claimed: set[str] = set()
+        self.staged: dict[type[Any], dict[str, Aggregate]] = {}
+        self.staged_ops: list[Callable[[FakeDatabase], None]] = []
+
+    def staging(self, kind: type[A]) -> dict[str, A]:
+        """The aggregates of ``kind`` added in this transaction, by id."""
+        return self.staged.setdefault(kind, {})  # type: ignore[return-value]
+
+    def __enter__(self) -> Self:
+        self._reset()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        for kind, key_of in type(self).unique.items():
+            stored = getattr(self.db, type(self).tables[kind]).values()
+            for new in self.staging(kind).values():
+                if any(key_of(old) == key_of(new) and old.id != new.id for old in stored):
+                    raise Conflict("the change collides with one made at the same time")
+        written = []
+        for aggregate in self.identity.values():
+            while aggregate.events:
+                event = aggregate.events.pop(0)
+                message = OutboxMessage(self.ids.new_id(), event.name, event.payload(),
+                                        self.clock.now())
+                FakeOutbox(self).add(message)
+                written.append(message.id)
+        for op in self.staged_ops:  # the ones that can collide are staged first
+            op(self.db)
+        for (kind, key), aggregate in self.identity.items():
+            getattr(self.db, type(self).tables[kind])[key] = aggregate
+        self._reset()
+        for message_id in written:
+            self.queue.enqueue("process_outbox_message", message_id)
+
+    def rollback(self) -> None:
+        self._reset()
+
+    def claim(self, key: str, row: dict[str, Any], locked_until: datetime) -> bool:
+        """A lease taken by this transaction, like the conditional UPDATE: visible to itself at
+        once (a second claim fails), to others only after commit, undone by rollback."""
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+
+        def lease(db: FakeDatabase) -> None:
+            row.update(locked_until=locked_until, attempts=row["attempts"] + 1)
+        self.staged_ops.append(lease)
+        return True
+
+
+class FakeKernelUnitOfWork(FakeUnitOfWorkBase):
+    repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "outbox": lambda uow: FakeOutbox(uow),
+        "webhooks": lambda uow: FakeWebhookInbox(uow),
+    }
+
+class FakeWebhookInbox(_Repo):
+    def add(self, delivery: InboxDelivery) -> bool:
+        if any((d["delivery"].provider, d["delivery"].event_id)
+               == (delivery.provider, delivery.event_id) for d in self.uow.db.webhooks.values()):
+            return False
+        self.uow.staged_ops.append(lambda db: db.webhooks.__setitem__(delivery.id, {
+            "delivery": delivery, "processed_at": None, "locked_until": None, "attempts": 0,
+            "last_error": None, "outcome": None}))
+        return True
+
+    def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
+        row = self.uow.db.webhooks.get(delivery_id)
+        if row is None or row["processed_at"] is not None or (
+                row["locked_until"] is not None and row["locked_until"] >= now):
+            return None
+        if not self.uow.claim(f"webhook:{delivery_id}", row, now + lease):
+            return None
+        delivery = self.get(delivery_id)
+        return replace(delivery, attempts=row["attempts"] + 1) if delivery else None
+
+    def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None:
+        def done(db: FakeDatabase) -> None:
+            db.webhooks[delivery_id].update(processed_at=now, locked_until=None, outcome=outcome,
+                                            last_error=None)
+        self.uow.staged_ops.append(done)
+
+    def release(self, delivery_id: str, error: str) -> None:
+        def release(db: FakeDatabase) -> None:
+            db.webhooks[delivery_id].update(locked_until=None, last_error=error)
+        self.uow.staged_ops.append(release)
+
+    def get(self, delivery_id: str) -> InboxDelivery | None:
+        row = self.uow.db.webhooks.get(delivery_id)
+        if row is None:
+            return None
+        return replace(row["delivery"], processed_at=row["processed_at"],
+                       attempts=row["attempts"], last_error=row["last_error"],
+                       outcome=row["outcome"])
+
+    def reopen(self, delivery_id: str) -> bool:
+        if delivery_id not in self.uow.db.webhooks:
+            return False
+        def reopen(db: FakeDatabase) -> None:
+            db.webhooks[delivery_id].update(processed_at=None, locked_until=None)
+        self.uow.staged_ops.append(reopen)
+        return True
+
+    def stranded(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
+        def abandoned(r: dict[str, Any]) -> bool:
+            return r["last_error"] is None and r["locked_until"] is not None \
+                and r["locked_until"] < now
+        return [i for i, r in self.uow.db.webhooks.items() if r["processed_at"] is None
+                and (r["attempts"] == 0 or abandoned(r))
+                and r["delivery"].received_at < received_before][:limit]
+
+    def failed(self, limit: int) -> list[str]:
+        return [i for i, r in self.uow.db.webhooks.items()
+                if r["processed_at"] is None and r["last_error"]][:limit]
+
+    def purge_processed(self, processed_before: datetime, limit: int) -> int:
+        return _purge_processed(self.uow, "webhooks", processed_before, limit)
+
+
+def _purge_processed(uow: FakeUnitOfWorkBase, table: str, processed_before: datetime,
+                     limit: int) -> int:
+    rows: dict[str, dict[str, Any]] = getattr(uow.db, table)
+    old = sorted((row["processed_at"], key) for key, row in rows.items()
+                 if row["processed_at"] is not None and row["processed_at"] < processed_before)
+    doomed = [key for _, key in old[:limit]]
+    def purge(db: FakeDatabase) -> None:
+        for key in doomed:
+            del getattr(db, table)[key]
+    uow.staged_ops.append(purge)
+    return len(doomed)
