@@ -35,6 +35,7 @@ from application.payments.providers import PaymentGateways
 from domain.shared.money import Money, currency_exponent
 from features.steps.conftest import NAME, REFUSED, Platform
 from tests.conftest import make_settings
+from tests.driver import deliver
 from tests.vendor_servers.paypal_server import FakePayPal
 from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload
 
@@ -241,21 +242,17 @@ class Payments:
         """One delivery of a sandbox notification, signed now, as the sandbox signs."""
         now = int(time.time())
         signature = sign(_sandbox_secret(self.settings), now, body)
-        return self._deliver("/webhooks/sandbox", body, {SIGNATURE_HEADER: signature})
+        return self._deliver("sandbox", body, {SIGNATURE_HEADER: signature})
 
     def deliver_stripe(self, event: dict[str, Any]) -> Any:
         body = json.dumps(event).encode()
         signature = sign_stripe_payload(body, STRIPE_WEBHOOK_SECRET, int(time.time()))
-        return self._deliver("/webhooks/stripe", body, {"Stripe-Signature": signature})
+        return self._deliver("stripe", body, {"Stripe-Signature": signature})
 
-    def _deliver(self, path: str, body: bytes, headers: dict[str, str]) -> Any:
-        """The provider's request: the signed bytes as they are, nobody signed in."""
-        platform = self.platform
-        platform.answer = platform.client.post(
-            path, data=body, headers={**headers, "Content-Type": "application/json"})
-        platform.answers.append(platform.answer)
-        self.deliveries.append(platform.answer)
-        return platform.answer
+    def _deliver(self, provider: str, body: bytes, headers: dict[str, str]) -> Any:
+        answer = self.platform._answered(deliver(self.platform.client, provider, body, headers))
+        self.deliveries.append(answer)
+        return answer
 
 
 @pytest.fixture

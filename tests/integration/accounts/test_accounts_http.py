@@ -13,7 +13,7 @@ import pytest
 
 from adapters.settings import Settings
 from tests.conftest import JWT_SECRET, make_settings
-from tests.integration.helpers import PASSWORD, assert_problem, bearer, login, register
+from tests.driver import PASSWORD, assert_problem, bearer, login, register
 from tests.integration.mail import link_token, messages
 
 

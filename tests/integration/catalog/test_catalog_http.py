@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.helpers import (
+from tests.driver import (
     assert_problem,
     bearer,
     new_course,

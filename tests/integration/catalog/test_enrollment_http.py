@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from tests.integration.helpers import (
+from tests.driver import (
     assert_problem,
     new_course,
     new_lesson,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, update
 from adapters.outbound.persistence import tables as t
 from bootstrap import build_injector, create_app
 from tests.conftest import make_settings
-from tests.integration.helpers import bearer, login, register
+from tests.driver import bearer, login, register
 
 FREE = {"amount_minor": 0, "currency": "USD"}
 

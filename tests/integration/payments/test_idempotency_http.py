@@ -31,7 +31,7 @@ from adapters.outbound.persistence.idempotency import SqlIdempotencyStore
 from application.payments.errors import GatewayDeclined, GatewayUnavailable
 from application.shared.ports import Principal
 from domain.shared.errors import AuthenticationFailed, DomainError
-from tests.integration.helpers import assert_problem
+from tests.driver import assert_problem
 from tests.unit.shared.fakes import FakeClock
 
 ANN = {"Authorization": "Bearer token-ann"}

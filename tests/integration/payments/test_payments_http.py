@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.payments.sandbox import sign
 from adapters.outbound.persistence import tables as t
 from adapters.wiring.payments import sandbox_secret as _sandbox_secret
-from tests.integration.helpers import assert_problem, cast, count, paid_course
+from tests.driver import assert_problem, cast, count, deliver, paid_course
 from tests.integration.mail import body, messages
 
 
@@ -165,21 +165,21 @@ def sandbox_event(settings: Any, reference: str, payment_id: str, event_id: str)
 def test_forged_stale_and_unknown_deliveries(client: Any, settings: Any, engine: Engine) -> None:
     body, headers = sandbox_event(settings, "sbx_x", "nope", "evt_1")
     before = count(engine, t.webhook_events)
-    assert_problem(client.post("/webhooks/sandbox", data=body), 400)
+    assert_problem(deliver(client, "sandbox", body), 400)
     forged = {**headers, "Sandbox-Signature": headers["Sandbox-Signature"][:-4] + "0000"}
-    assert_problem(client.post("/webhooks/sandbox", data=body, headers=forged), 400)
+    assert_problem(deliver(client, "sandbox", body, forged), 400)
     old = int(time.time()) - 301
     stale = {"Sandbox-Signature": sign(_sandbox_secret(settings), old, body)}
-    assert_problem(client.post("/webhooks/sandbox", data=body, headers=stale), 400)
+    assert_problem(deliver(client, "sandbox", body, stale), 400)
     assert count(engine, t.webhook_events) == before  # nothing stored
-    accepted = client.post("/webhooks/sandbox", data=body, headers=headers)
+    accepted = deliver(client, "sandbox", body, headers)
     assert accepted.status_code == 200 and accepted.get_json()["duplicate"] is False
-    again = client.post("/webhooks/sandbox", data=body, headers=headers)
+    again = deliver(client, "sandbox", body, headers)
     assert again.get_json()["duplicate"] is True
     with engine.connect() as connection:
         (outcome,) = connection.execute(select(t.webhook_events.c.outcome)).scalars()
     assert "not one of ours" in outcome
-    assert_problem(client.post("/webhooks/stripe", data=b"{}"), 404)  # not configured here
+    assert_problem(deliver(client, "stripe", b"{}"), 404)  # not configured here
 
 
 def test_concurrent_deliveries_and_confirms_enroll_exactly_once(
@@ -196,10 +196,9 @@ def test_concurrent_deliveries_and_confirms_enroll_exactly_once(
     distinct = [sandbox_event(settings, reference, pid, f"evt_{n}") for n in range(5)]
     start = threading.Barrier(30)
 
-    def deliver(event: tuple[bytes, dict[str, str]]) -> int:
+    def delivered(event: tuple[bytes, dict[str, str]]) -> int:
         start.wait()
-        return int(app.test_client().post("/webhooks/sandbox", data=event[0],
-                                          headers=event[1]).status_code)
+        return int(deliver(app.test_client(), "sandbox", *event).status_code)
 
     def confirm() -> int:
         start.wait()
@@ -207,8 +206,8 @@ def test_concurrent_deliveries_and_confirms_enroll_exactly_once(
                                           headers=people["alan"]).status_code)
 
     with ThreadPoolExecutor(max_workers=30) as pool:
-        jobs = [pool.submit(deliver, same) for _ in range(20)]
-        jobs += [pool.submit(deliver, event) for event in distinct]
+        jobs = [pool.submit(delivered, same) for _ in range(20)]
+        jobs += [pool.submit(delivered, event) for event in distinct]
         jobs += [pool.submit(confirm) for _ in range(5)]
         codes = [job.result(timeout=120) for job in jobs]
     assert codes == [200] * 30

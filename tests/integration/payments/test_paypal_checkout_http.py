@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 
 from adapters.outbound.persistence import tables as t
 from tests.conftest import make_settings
-from tests.integration.helpers import assert_problem, open_shop
+from tests.driver import assert_problem, deliver, open_shop
 from tests.vendor_servers.paypal_server import FakePayPal
 
 EGP_PRICE = {"amount_minor": 250000, "currency": "EGP"}  # 2,500.00 EGP
@@ -40,10 +40,9 @@ def checkout(shop: dict[str, Any]) -> Any:
         "course_ids": [shop["course"]], "provider": "paypal"})
 
 
-def deliver(shop: dict[str, Any], paypal: FakePayPal, event: dict[str, Any]) -> Any:
-    return shop["client"].post("/webhooks/paypal", data=json.dumps(event).encode(),
-                               headers={**paypal.transmission_headers(event),
-                                        "Content-Type": "application/json"})
+def deliver_event(shop: dict[str, Any], paypal: FakePayPal, event: dict[str, Any]) -> Any:
+    return deliver(shop["client"], "paypal", json.dumps(event).encode(),
+                   paypal.transmission_headers(event))
 
 
 def test_pay_with_paypal_in_another_currency(
@@ -109,10 +108,9 @@ def test_a_declined_capture_is_not_success_and_webhooks_are_verified_by_paypal(
     event = paypal.webhook_event("PAYMENT.CAPTURE.DENIED", capture)
     forged = {**event, "summary": "tampered"}
     headers = paypal.transmission_headers(event)
-    refused = client.post("/webhooks/paypal", data=json.dumps(forged).encode(),
-                          headers={**headers, "Content-Type": "application/json"})
+    refused = deliver(client, "paypal", json.dumps(forged).encode(), headers)
     assert_problem(refused, 400)
-    accepted = deliver(shop, paypal, event)
+    accepted = deliver_event(shop, paypal, event)
     assert accepted.status_code == 200 and accepted.get_json()["duplicate"] is False
     with engine.connect() as connection:
         (outcome,) = connection.execute(select(t.webhook_events.c.outcome)).scalars()

@@ -26,7 +26,7 @@ from application.shared.errors import InvalidSignature
 from application.shared.ports import WebhookEvent
 from domain.shared.errors import NotFound
 from domain.shared.money import Money
-from tests.integration.helpers import count
+from tests.driver import count
 from tests.unit.shared.fakes import FakeClock
 
 SECRET = "whsec_sandbox_test_secret"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 
 from adapters.outbound.persistence import tables as t
 from tests.conftest import make_settings
-from tests.integration.helpers import assert_problem, open_shop
+from tests.driver import assert_problem, deliver, open_shop
 from tests.vendor_servers.stripe_server import FakeStripe, sign_stripe_payload
 
 SECRET, WEBHOOK_SECRET = "sk_test_eduport", "whsec_eduport_test"
@@ -42,12 +42,10 @@ def checkout(shop: dict[str, Any], key: str, flow: str = "payment_intent") -> An
                                      "flow": flow})
 
 
-def deliver(shop: dict[str, Any], event: dict[str, Any], at: int | None = None) -> Any:
+def deliver_event(shop: dict[str, Any], event: dict[str, Any], at: int | None = None) -> Any:
     body = json.dumps(event).encode()
     signature = sign_stripe_payload(body, WEBHOOK_SECRET, at or int(time.time()))
-    return shop["client"].post("/webhooks/stripe", data=body,
-                               headers={"Stripe-Signature": signature,
-                                        "Content-Type": "application/json"})
+    return deliver(shop["client"], "stripe", body, {"Stripe-Signature": signature})
 
 
 def enrollments(shop: dict[str, Any]) -> list[dict[str, Any]]:
@@ -107,12 +105,12 @@ def test_signed_events_settle_duplicates_do_nothing_stale_ones_are_refused(
     (pi_id,) = stripe.payment_intents
     stripe.succeed_payment_intent(pi_id)
     event = stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id))
-    assert_problem(deliver(shop, event, at=int(time.time()) - 301), 400)
-    assert_problem(client.post("/webhooks/stripe", data=json.dumps(event)), 400)
-    first = deliver(shop, event)
+    assert_problem(deliver_event(shop, event, at=int(time.time()) - 301), 400)
+    assert_problem(deliver(client, "stripe", json.dumps(event).encode()), 400)
+    first = deliver_event(shop, event)
     assert first.status_code == 200 and first.get_json() == {"received": True,
                                                              "duplicate": False}
-    assert deliver(shop, event).get_json()["duplicate"] is True
+    assert deliver_event(shop, event).get_json()["duplicate"] is True
     assert [e["status"] for e in enrollments(shop)] == ["active"]
     seen = client.get(f"/payments/{payment['payment_id']}", headers=shop["people"]["alan"])
     assert seen.get_json()["status"] == "succeeded"
@@ -121,7 +119,7 @@ def test_signed_events_settle_duplicates_do_nothing_stale_ones_are_refused(
     assert stored == 1
     stranger = stripe.event("payment_intent.succeeded", {**stripe.payment_intent(pi_id),
                                                          "id": "pi_unknown", "metadata": {}})
-    assert deliver(shop, stranger).status_code == 200  # acknowledged and recorded
+    assert deliver_event(shop, stranger).status_code == 200  # acknowledged and recorded
 
 
 def test_refund_then_dispute_events_from_stripe(shop: dict[str, Any]) -> None:
@@ -129,18 +127,18 @@ def test_refund_then_dispute_events_from_stripe(shop: dict[str, Any]) -> None:
     payment = checkout(shop, "buy-4").get_json()
     (pi_id,) = stripe.payment_intents
     stripe.succeed_payment_intent(pi_id)
-    deliver(shop, stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id)))
+    deliver_event(shop, stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id)))
     refund = client.post(f"/admin/payments/{payment['payment_id']}/refunds",
                          headers=people["root"], json={"amount_minor": 999})
     assert refund.status_code == 202
     charge = stripe.charge(stripe.payment_intent(pi_id)["latest_charge"])
-    deliver(shop, stripe.event("charge.refunded", charge))
+    deliver_event(shop, stripe.event("charge.refunded", charge))
     seen = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
     assert seen["status"] == "partially_refunded" and seen["refunded"]["amount_minor"] == 999
     dispute = stripe.dispute(charge["id"])
-    deliver(shop, stripe.event("charge.dispute.created", dispute))
+    deliver_event(shop, stripe.event("charge.dispute.created", dispute))
     assert [e["status"] for e in enrollments(shop)] == ["suspended"]
-    deliver(shop, stripe.event("charge.dispute.closed", {**dispute, "status": "lost"}))
+    deliver_event(shop, stripe.event("charge.dispute.closed", {**dispute, "status": "lost"}))
     assert [e["status"] for e in enrollments(shop)] == ["revoked"]
 
 
@@ -153,5 +151,6 @@ def test_the_checkout_session_flow(shop: dict[str, Any]) -> None:
     assert session["success_url"].startswith("https://app.example.test/checkout/success")
     assert session["metadata"]["payment_id"] == opened["payment_id"]
     stripe.complete_checkout_session(session_id, paid=True)
-    deliver(shop, stripe.event("checkout.session.completed", stripe.checkout_session(session_id)))
+    deliver_event(shop, stripe.event("checkout.session.completed",
+                                     stripe.checkout_session(session_id)))
     assert [e["status"] for e in enrollments(shop)] == ["active"]

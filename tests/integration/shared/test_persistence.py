@@ -27,7 +27,7 @@ from domain.shared.errors import Conflict
 from domain.shared.money import Money
 from domain.shared.roles import Role
 from tests.conftest import all_areas_unit_of_work, fresh_database, mapped_engine
-from tests.integration.helpers import count
+from tests.driver import count
 from tests.unit.shared.fakes import FakeClock, FakeTaskQueue
 
 

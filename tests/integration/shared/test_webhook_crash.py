@@ -17,7 +17,7 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.persistence import tables as t
 from bootstrap import build_injector, create_app
 from tests.conftest import JWT_SECRET, make_settings
-from tests.integration.helpers import bearer, login, paid_course, register
+from tests.driver import bearer, deliver, login, paid_course, register
 from tests.integration.payments.test_payments_http import _pay_silently, buy, sandbox_event
 
 pytestmark = pytest.mark.redis
@@ -52,7 +52,7 @@ def test_a_worker_killed_mid_processing_leaves_the_event_to_be_processed_once(
         reference = connection.execute(select(t.payments.c.provider_reference)).scalar_one()
     _pay_silently(engine, reference)
     body, headers = sandbox_event(settings, reference, payment["payment_id"], "evt_crash")
-    assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    assert deliver(client, "sandbox", body, headers).status_code == 200
 
     env = {**os.environ, "DATABASE_URL": database_url, "JWT_SECRET": JWT_SECRET,
            "EDUPORT_DATA_DIR": str(tmp_path), "LOG_LEVEL": "WARNING", "LOG_FORMAT": "text",

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, insert, select
 from adapters.outbound.persistence import tables as t
 from bootstrap import build_injector, create_app
 from tests.conftest import JWT_SECRET, make_settings
-from tests.integration.helpers import bearer, login, paid_course, register
+from tests.driver import bearer, deliver, login, paid_course, register
 from tests.integration.payments.test_payments_http import _pay_silently, buy, sandbox_event
 
 
@@ -44,7 +44,7 @@ def test_a_failed_delivery_is_replayed_from_the_command_line(
         # The provider cannot find the payment for a while: processing fails.
         connection.execute(delete(t.sandbox_payments))
     body, headers = sandbox_event(settings, reference, payment["payment_id"], "evt_replay")
-    assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    assert deliver(client, "sandbox", body, headers).status_code == 200
     with engine.connect() as connection:
         failed = connection.execute(select(t.webhook_events)).mappings().one()
     assert failed["processed_at"] is None and "GatewayDeclined" in failed["last_error"]

@@ -1,4 +1,6 @@
-"""HTTP helpers for the integration tests: users, tokens, courses, problems."""
+"""The one HTTP test driver: how the integration tests and the Gherkin steps speak to the
+public API (users, sessions, courses, problems). The features' ``Platform`` keeps a
+scenario's names and state on top of it; every request it makes goes through here."""
 
 from __future__ import annotations
 
@@ -21,10 +23,11 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def register(client: Any, email: str, role: str = "student", name: str = "Ann Lee") -> Any:
+def register(client: Any, email: str, role: str = "student", name: str = "Ann Lee",
+             password: str = PASSWORD) -> Any:
     """POST /auth/register; the raw answer, for tests about registration itself."""
     return client.post("/auth/register", json={
-        "email": email, "password": PASSWORD, "full_name": name, "role": role})
+        "email": email, "password": password, "full_name": name, "role": role})
 
 
 def login(client: Any, email: str, password: str = PASSWORD) -> Any:
@@ -35,18 +38,36 @@ def login(client: Any, email: str, password: str = PASSWORD) -> Any:
 def sign_up(client: Any, role: str, name: str = "Ann Lee") -> dict[str, str]:
     """Registers a fresh user of ``role`` and returns the Authorization header of a session."""
     email = f"{role}-{next(_numbers)}@example.test"
-    registered = client.post("/auth/register", json={
-        "email": email, "password": PASSWORD, "full_name": name, "role": role})
+    registered = register(client, email, role, name)
     assert registered.status_code == 201, registered.get_data(as_text=True)
     return log_in(client, email)
 
 
-def sign_up_admin(client: Any, injector: Any) -> dict[str, str]:
-    """Platform admins are made by operators, not by sign-up: use the app's use case."""
+def request(client: Any, method: str, path: str, headers: dict[str, str] | None = None,
+            json: Any = None, query: dict[str, Any] | None = None) -> Any:
+    return client.open(path, method=method, json=json, query_string=query,
+                       headers=headers or {})
+
+
+def deliver(client: Any, provider: str, body: bytes,
+            headers: dict[str, str] | None = None) -> Any:
+    """A provider's webhook delivery: the signed bytes as they are, nobody signed in."""
+    return client.post(f"/webhooks/{provider}", data=body,
+                       headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def create_admin(injector: Any, email: str, name: str, password: str = PASSWORD) -> str:
+    """Platform admins are made by operators (`eduport users create-admin`), not by sign-up:
+    the app's own use case; returns the new user's id."""
     from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
+    created = injector.get(CreateAdmin)(CreateAdminCommand(email, password, name))
+    return str(created.user_id)
+
+
+def sign_up_admin(client: Any, injector: Any) -> dict[str, str]:
     email = f"admin-{next(_numbers)}@example.test"
-    injector.get(CreateAdmin)(CreateAdminCommand(email, PASSWORD, "Ada Admin"))
+    create_admin(injector, email, "Ada Admin")
     return log_in(client, email)
 
 
@@ -54,9 +75,7 @@ def cast(client: Any, injector: Any, students: tuple[str, ...] = ("alan",)
          ) -> dict[str, dict[str, str]]:
     """The payment tests' people, each signed in: root (platform admin), grace (teacher) and
     the given students, as ``{name: Authorization header}``."""
-    from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
-
-    injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", PASSWORD, "Root"))
+    create_admin(injector, "root@example.test", "Root")
     register(client, "grace@example.test", "teacher")
     for student in students:
         register(client, f"{student}@example.test", "student")
@@ -89,7 +108,7 @@ def open_shop(settings: Any, price: dict[str, Any]) -> dict[str, Any]:
 
 
 def log_in(client: Any, email: str) -> dict[str, str]:
-    session = client.post("/auth/login", json={"email": email, "password": PASSWORD})
+    session = login(client, email)
     assert session.status_code == 200, session.get_data(as_text=True)
     return bearer(session.get_json()["access_token"])
 
