@@ -141,38 +141,38 @@ class SqlOutbox:
             id=message.id, event_type=message.event_type, payload=message.payload,
             occurred_at=message.occurred_at, attempts=0))
 
-    def claim(self, message_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
+    def claim(self, record_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
         c = outbox.c
         # A conditional UPDATE is the lock: exactly one claimant sees rowcount 1, on any database.
         taken = self.session.execute(
             update(outbox)
-            .where(c.id == message_id, c.processed_at.is_(None),
+            .where(c.id == record_id, c.processed_at.is_(None),
                    or_(c.locked_until.is_(None), c.locked_until < now))
             .values(locked_until=now + lease, attempts=c.attempts + 1)
         )
         if not taken.rowcount:  # type: ignore[attr-defined]
             return None
-        row = self.session.execute(select(outbox).where(c.id == message_id)).mappings().one()
+        row = self.session.execute(select(outbox).where(c.id == record_id)).mappings().one()
         handled = self.session.scalars(
-            select(outbox_handled.c.handler).where(outbox_handled.c.outbox_id == message_id))
+            select(outbox_handled.c.handler).where(outbox_handled.c.outbox_id == record_id))
         return _message(row, frozenset(handled))
 
     def mark_handled(self, message_id: str, handler: str) -> None:
         self.session.execute(insert(outbox_handled).values(outbox_id=message_id, handler=handler))
 
-    def mark_processed(self, message_id: str, now: datetime, outcome: str) -> None:
-        self.session.execute(update(outbox).where(outbox.c.id == message_id).values(
+    def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
+        self.session.execute(update(outbox).where(outbox.c.id == record_id).values(
             processed_at=now, locked_until=None, last_error=None))
 
-    def release(self, message_id: str, error: str) -> None:
-        self.session.execute(update(outbox).where(outbox.c.id == message_id).values(
+    def release(self, record_id: str, error: str) -> None:
+        self.session.execute(update(outbox).where(outbox.c.id == record_id).values(
             locked_until=None, last_error=error[:2000]))
 
-    def stranded(self, older_than: datetime, now: datetime, limit: int) -> list[str]:
+    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
         c = outbox.c
         query = (
             select(c.id)
-            .where(and_(c.processed_at.is_(None), c.occurred_at < older_than,
+            .where(and_(c.processed_at.is_(None), c.occurred_at < before,
                         or_(c.locked_until.is_(None), c.locked_until < now)))
             .order_by(c.occurred_at)
             .limit(limit)
@@ -237,24 +237,24 @@ class SqlWebhookInbox:
         # RETURNING, not rowcount: drivers may report -1 for an INSERT ... ON CONFLICT.
         return stored.first() is not None
 
-    def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
+    def claim(self, record_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
         c = webhook_events.c
         taken = self.session.execute(
             update(webhook_events)
-            .where(c.id == delivery_id, c.processed_at.is_(None),
+            .where(c.id == record_id, c.processed_at.is_(None),
                    or_(c.locked_until.is_(None), c.locked_until < now))
             .values(locked_until=now + lease, attempts=c.attempts + 1))
         if not taken.rowcount:  # type: ignore[attr-defined]
             return None
-        return self.get(delivery_id)
+        return self.get(record_id)
 
-    def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None:
-        self.session.execute(update(webhook_events).where(webhook_events.c.id == delivery_id)
+    def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
+        self.session.execute(update(webhook_events).where(webhook_events.c.id == record_id)
                              .values(processed_at=now, locked_until=None, last_error=None,
                                      outcome=outcome[:200]))
 
-    def release(self, delivery_id: str, error: str) -> None:
-        self.session.execute(update(webhook_events).where(webhook_events.c.id == delivery_id)
+    def release(self, record_id: str, error: str) -> None:
+        self.session.execute(update(webhook_events).where(webhook_events.c.id == record_id)
                              .values(locked_until=None, last_error=error[:2000]))
 
     def get(self, delivery_id: str) -> InboxDelivery | None:
@@ -272,11 +272,11 @@ class SqlWebhookInbox:
                                     .values(processed_at=None, locked_until=None))
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
-    def stranded(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
+    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
         c = webhook_events.c
         abandoned = and_(c.last_error.is_(None), c.locked_until < now)
         return list(self.session.scalars(
-            select(c.id).where(c.processed_at.is_(None), c.received_at < received_before,
+            select(c.id).where(c.processed_at.is_(None), c.received_at < before,
                                or_(c.attempts == 0, abandoned))
             .order_by(c.received_at).limit(limit)))
 

@@ -114,32 +114,32 @@ class FakeOutbox(_Repo):
             "message": message, "processed_at": None, "locked_until": None, "handled": set(),
             "attempts": 0, "last_error": None}))
 
-    def claim(self, message_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
-        row = self.uow.db.outbox.get(message_id)
+    def claim(self, record_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
+        row = self.uow.db.outbox.get(record_id)
         if row is None or row["processed_at"] is not None:
             return None
         if row["locked_until"] is not None and row["locked_until"] >= now:
             return None
-        if not self.uow.claim(f"outbox:{message_id}", row, now + lease):
+        if not self.uow.claim(f"outbox:{record_id}", row, now + lease):
             return None
         return replace(row["message"], handled_by=frozenset(row["handled"]))
 
     def mark_handled(self, message_id: str, handler: str) -> None:
         self.uow.staged_ops.append(lambda db: db.outbox[message_id]["handled"].add(handler))
 
-    def mark_processed(self, message_id: str, now: datetime, outcome: str) -> None:
+    def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
         def done(db: FakeDatabase) -> None:
-            db.outbox[message_id].update(processed_at=now, locked_until=None)
+            db.outbox[record_id].update(processed_at=now, locked_until=None)
         self.uow.staged_ops.append(done)
 
-    def release(self, message_id: str, error: str) -> None:
+    def release(self, record_id: str, error: str) -> None:
         def release(db: FakeDatabase) -> None:
-            db.outbox[message_id].update(locked_until=None, last_error=error)
+            db.outbox[record_id].update(locked_until=None, last_error=error)
         self.uow.staged_ops.append(release)
 
-    def stranded(self, older_than: datetime, now: datetime, limit: int) -> list[str]:
+    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
         return [mid for mid, row in self.uow.db.outbox.items()
-                if row["processed_at"] is None and row["message"].occurred_at < older_than
+                if row["processed_at"] is None and row["message"].occurred_at < before
                 and (row["locked_until"] is None or row["locked_until"] < now)][:limit]
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
@@ -247,25 +247,25 @@ class FakeWebhookInbox(_Repo):
             "last_error": None, "outcome": None}))
         return True
 
-    def claim(self, delivery_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
-        row = self.uow.db.webhooks.get(delivery_id)
+    def claim(self, record_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
+        row = self.uow.db.webhooks.get(record_id)
         if row is None or row["processed_at"] is not None or (
                 row["locked_until"] is not None and row["locked_until"] >= now):
             return None
-        if not self.uow.claim(f"webhook:{delivery_id}", row, now + lease):
+        if not self.uow.claim(f"webhook:{record_id}", row, now + lease):
             return None
-        delivery = self.get(delivery_id)
+        delivery = self.get(record_id)
         return replace(delivery, attempts=row["attempts"] + 1) if delivery else None
 
-    def mark_processed(self, delivery_id: str, now: datetime, outcome: str) -> None:
+    def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
         def done(db: FakeDatabase) -> None:
-            db.webhooks[delivery_id].update(processed_at=now, locked_until=None, outcome=outcome,
+            db.webhooks[record_id].update(processed_at=now, locked_until=None, outcome=outcome,
                                             last_error=None)
         self.uow.staged_ops.append(done)
 
-    def release(self, delivery_id: str, error: str) -> None:
+    def release(self, record_id: str, error: str) -> None:
         def release(db: FakeDatabase) -> None:
-            db.webhooks[delivery_id].update(locked_until=None, last_error=error)
+            db.webhooks[record_id].update(locked_until=None, last_error=error)
         self.uow.staged_ops.append(release)
 
     def get(self, delivery_id: str) -> InboxDelivery | None:
@@ -284,13 +284,13 @@ class FakeWebhookInbox(_Repo):
         self.uow.staged_ops.append(reopen)
         return True
 
-    def stranded(self, received_before: datetime, now: datetime, limit: int) -> list[str]:
+    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
         def abandoned(r: dict[str, Any]) -> bool:
             return r["last_error"] is None and r["locked_until"] is not None \
                 and r["locked_until"] < now
         return [i for i, r in self.uow.db.webhooks.items() if r["processed_at"] is None
                 and (r["attempts"] == 0 or abandoned(r))
-                and r["delivery"].received_at < received_before][:limit]
+                and r["delivery"].received_at < before][:limit]
 
     def failed(self, limit: int) -> list[str]:
         return [i for i, r in self.uow.db.webhooks.items()

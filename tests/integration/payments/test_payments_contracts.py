@@ -1,5 +1,5 @@
-"""One contract per port, run against the fake the unit tests use and every real adapter:
-if the fake drifts from the adapters, these fail."""
+"""The payment ports' contracts, run against the fake the unit tests use and every real
+adapter: if the fake drifts from the adapters, these fail."""
 
 from __future__ import annotations
 
@@ -7,18 +7,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from application.messaging.ports import EmailMessage
-from application.payments.ports import PaymentRequest
+from adapters.outbound.payments.paypal import PayPalPaymentGateway
+from adapters.outbound.payments.sandbox import SandboxPaymentGateway
+from adapters.outbound.payments.stripe import StripePaymentGateway
+from application.payments.ports import PaymentGateway, PaymentRequest
 from domain.shared.money import Money
-from tests.conftest import fresh_database, mapped_engine
-from tests.unit.all_areas import FakeUnitOfWork
-from tests.unit.messaging.fakes import FakeMailer
+from tests.contracts import Contract
 from tests.unit.payments.fakes import FakePaymentGateway
 from tests.unit.shared.fakes import FakeClock
 
@@ -44,17 +43,17 @@ def request(provider: Provider, key: str) -> PaymentRequest:
         EXPIRES, key, provider.method)
 
 
-@pytest.fixture
-def contract_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite database of its own (PostgreSQL is covered by the adapters' tests)."""
-    with mapped_engine(fresh_database(request, tmp_path, "sqlite")) as engine:
-        yield engine
+GATEWAY = Contract(PaymentGateway, {"fake": FakePaymentGateway, "sandbox": SandboxPaymentGateway,
+                                     "stripe": StripePaymentGateway,
+                                     "paypal": PayPalPaymentGateway})
 
 
-@pytest.fixture(params=["fake", "sandbox", "stripe", "paypal"])
+@pytest.fixture(params=GATEWAY.params())
 def provider(request: pytest.FixtureRequest) -> Iterator[Provider]:
     with ExitStack() as stack:
-        yield _provider(request.param, stack, request)
+        found = _provider(request.param, stack, request)
+        GATEWAY.build(request.param, lambda: found.gateway)
+        yield found
 
 
 def _provider(name: str, stack: ExitStack, request: pytest.FixtureRequest) -> Provider:
@@ -118,86 +117,3 @@ def test_gateway_contract_refund_keys_are_idempotent(provider: Provider) -> None
     assert gateway.fetch(opened.reference).refunded_minor == 500
 
 
-# --- Mailer ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["fake", "file"])
-def mailer(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Any, Callable[[], int]]:
-    if request.param == "fake":
-        fake = FakeMailer()
-        return fake, lambda: len(fake.sent)
-    from adapters.outbound.mail.file_mailer import FileMailer
-
-    folder = tmp_path / "mail"
-    return FileMailer(str(folder), "eduport <no-reply@example.test>"), \
-        lambda: len(list(folder.glob("*.eml")))
-
-
-def test_mailer_contract_one_delivery_per_key(mailer: tuple[Any, Callable[[], int]]) -> None:
-    sender, delivered = mailer
-    message = EmailMessage("alan@example.test", "Welcome", "Hello")
-    sender.send(message, "outbox:1:welcome")
-    sender.send(message, "outbox:1:welcome")
-    sender.send(message, "outbox:2:welcome")
-    assert delivered() == 2
-
-
-# --- Cache -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def cache(request: pytest.FixtureRequest) -> Any:
-    from adapters.outbound.cache import MemoryCache, RedisCache
-
-    if request.param == "memory":
-        return MemoryCache()
-    from redis import Redis
-
-    return RedisCache(Redis.from_url(request.getfixturevalue("redis_url")),
-                      prefix=f"test:{uuid.uuid4().hex}:")
-
-
-def test_cache_contract(cache: Any) -> None:
-    assert cache.get("missing") is None
-    cache.set("page", b"bytes", ttl_seconds=60)
-    assert cache.get("page") == b"bytes"
-    assert [cache.incr("version") for _ in range(3)] == [1, 2, 3]
-    assert cache.get("version") == b"3"
-
-
-# --- UnitOfWork ------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["fake", "sqlalchemy"])
-def unit_of_work(request: pytest.FixtureRequest) -> Callable[[], Any]:
-    from tests.unit.shared.fakes import FakeDatabase, FakeTaskQueue
-    if request.param == "fake":
-        db = FakeDatabase()
-        return lambda: FakeUnitOfWork(db, queue=FakeTaskQueue())
-    from adapters.outbound.persistence.database import session_factory
-    from adapters.outbound.system import SystemClock, UuidGenerator
-    from tests.conftest import all_areas_unit_of_work
-
-    sessions = session_factory(request.getfixturevalue("contract_engine"))
-    return lambda: all_areas_unit_of_work()(sessions, SystemClock(), UuidGenerator(),
-                                        FakeTaskQueue())
-
-
-def test_unit_of_work_contract(unit_of_work: Callable[[], Any]) -> None:
-    from domain.accounts.model import EmailAddress, User
-    from domain.shared.roles import Role
-
-    def user(email: str) -> User:
-        return User.register(str(uuid.uuid4()), EmailAddress.parse(email), "A", Role.STUDENT,
-                             "h", datetime.now(UTC))
-
-    with unit_of_work() as uow:
-        uow.users.add(user("kept@example.test"))
-        uow.commit()
-    with unit_of_work() as uow:
-        uow.users.add(user("dropped@example.test"))  # no commit: rolled back
-    with unit_of_work() as uow:
-        assert uow.users.get_by_email("kept@example.test") is not None
-        assert uow.users.get_by_email("dropped@example.test") is None
-        kept = uow.users.get_by_email("kept@example.test")
-        assert kept is not None and kept.role is Role.STUDENT
