@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
@@ -31,6 +32,12 @@ log = logging.getLogger("eduport.bootstrap")
 # Adding an area is a new package in each layer and one line here.
 AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsModule,
                                        MessagingModule)
+
+
+def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """The kernel's settings and every area's section, validated together at start-up."""
+    return Settings.from_env(environ, sections=[area.settings for area in AREAS
+                                                if area.settings is not None])
 
 
 def use_case_classes() -> list[type[Any]]:
@@ -73,7 +80,7 @@ def create_app(injector: Injector | None = None, settings: Settings | None = Non
     from adapters.inbound.http.app import create_app as create_http_app
     from adapters.outbound.persistence.migrations_runner import ensure_migrated
 
-    settings = settings or Settings.from_env()
+    settings = settings or read_settings()
     configure_logging(settings)
     injector = injector or build_injector(settings)
     ensure_migrated(injector.get(Engine))
@@ -90,5 +97,5 @@ def wsgi() -> Flask:
 def main() -> None:
     from adapters.inbound.cli import build_cli
 
-    build_cli(settings_factory=Settings.from_env, injector_factory=build_injector,
+    build_cli(settings_factory=read_settings, injector_factory=build_injector,
               app_factory=create_app, describe=describe_adapters)()

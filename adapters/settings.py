@@ -1,15 +1,19 @@
-"""One typed settings object, read from the environment (and an optional ``.env``) and
-validated at start-up. Every error names the variable to fix."""
+"""Typed settings, read from the environment (and the working directory's ``.env``) and
+validated at start-up. Every error names the variable to fix.
+
+``Settings`` holds what the shared kernel needs; each area declares its own section (a
+``Section``, beside its wiring) and reads it with the same ``SettingsReader``. Sections
+passed to ``from_env`` are validated with the rest, all problems reported at once; any other
+section is read on first use."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, Protocol, Self, TypeVar
 from urllib.parse import urlparse
 
 T = TypeVar("T")
@@ -19,34 +23,6 @@ class ConfigurationError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
         self.problems = problems
-
-
-@dataclass(frozen=True)
-class StripeSettings:
-    secret: str | None = None  # STRIPE_SECRET
-    webhook_secret: str | None = None
-    webhook_tolerance: int = 300
-    api_base: str = "https://api.stripe.com"
-    checkout_expires_minutes: int = 60
-    timeout_seconds: int = 10
-
-
-@dataclass(frozen=True)
-class PayPalSettings:
-    mode: str = "sandbox"
-    sandbox_client_id: str | None = None
-    sandbox_secret: str | None = None
-    live_client_id: str | None = None
-    live_secret: str | None = None
-    webhook_id: str | None = None
-    api_base: str | None = None
-    currency: str = "USD"  # what PayPal charges when it cannot take the course currency
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    mail_from: str = "eduport <no-reply@eduport.local>"
-    outbox_dir: str = "var/mail"
 
 
 @dataclass(frozen=True)
@@ -61,28 +37,22 @@ class Settings:
     webhook_lease_seconds: int = 300
     outbox_retention_days: int = 7
     webhook_retention_days: int = 30
-    exchange_rates: str = ""  # "EGP:USD=0.0205,EUR:USD=1.08"
-    exchange_rates_as_of: str = ""  # ISO 8601 time the rates were taken
-    sandbox_webhook_secret: str = ""
     jwt_secret: str = ""
-    access_token_ttl_seconds: int = 900
-    refresh_token_ttl_days: int = 30
     frontend_url: str = "http://localhost:3000"
     cors_allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     listing_cache_seconds: int = 5
     rate_limit_login: str = "10 per minute"
     rate_limit_register: str = "5 per minute"
-    password_hash_time_cost: int = 3
-    password_hash_memory_kib: int = 65536
     log_level: str = "INFO"
     log_format: str = "json"
-    stripe: StripeSettings = field(default_factory=StripeSettings)
-    paypal: PayPalSettings = field(default_factory=PayPalSettings)
-    mail: MailSettings = field(default_factory=MailSettings)
+
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    sections: dict[type[Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, dotenv: bool = True,
+                 sections: Iterable[type[Section]] = ()) -> Settings:
         if environ is None:
             if dotenv:
                 from dotenv import load_dotenv
@@ -90,12 +60,34 @@ class Settings:
                 # The working directory's .env, never one found by searching upwards.
                 load_dotenv(Path.cwd() / ".env", override=False)
             environ = os.environ
-        return _Reader(environ).settings()
+        return SettingsReader(dict(environ)).settings(sections)
+
+    def section(self, kind: type[S]) -> S:
+        """The area's section, read from the same environment the first time it is asked."""
+        if kind not in self.sections:
+            reader = SettingsReader(self.environ, self.data_dir)
+            found = kind.read(reader)
+            if reader.problems:
+                raise ConfigurationError(reader.problems)
+            self.sections[kind] = found
+        section: S = self.sections[kind]
+        return section
 
 
-class _Reader:
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.env = environ
+class Section(Protocol):
+    """An area's settings: a frozen dataclass with a ``read`` from a ``SettingsReader``,
+    which collects problems instead of raising, so all are reported together."""
+
+    @classmethod
+    def read(cls, reader: SettingsReader) -> Self: ...
+
+
+S = TypeVar("S", bound=Section)
+
+
+class SettingsReader:
+    def __init__(self, environ: Mapping[str, str], data_dir: str = "var") -> None:
+        self.env, self.data_dir = environ, data_dir
         self.problems: list[str] = []
 
     def text(self, name: str, default: str | None = None) -> str | None:
@@ -139,9 +131,9 @@ class _Reader:
             self.problems.append(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
-    def settings(self) -> Settings:
+    def settings(self, sections: Iterable[type[Section]] = ()) -> Settings:
         env = self.choice("EDUPORT_ENV", "development", ("development", "test", "production"))
-        data_dir = self.required("EDUPORT_DATA_DIR", "var")
+        data_dir = self.data_dir = self.required("EDUPORT_DATA_DIR", "var")
         database_url = self.url(
             "DATABASE_URL", f"sqlite:///{data_dir}/eduport.sqlite3",
             ("sqlite", "postgres", "postgresql", "postgresql+psycopg"),
@@ -164,12 +156,7 @@ class _Reader:
             outbox_retention_days=self.integer("OUTBOX_RETENTION_DAYS", 7, 1),
             # Stripe and PayPal redeliver for up to 3 days: shorter would forget duplicates.
             webhook_retention_days=self.integer("WEBHOOK_RETENTION_DAYS", 30, 4),
-            exchange_rates=self._exchange_rates(),
-            exchange_rates_as_of=self._rates_as_of(),
-            sandbox_webhook_secret=self.required("SANDBOX_WEBHOOK_SECRET", ""),
             jwt_secret=self._jwt_secret(env, data_dir),
-            access_token_ttl_seconds=self.integer("ACCESS_TOKEN_TTL_SECONDS", 900, 30),
-            refresh_token_ttl_days=self.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1),
             frontend_url=self.url("FRONTEND_URL", "http://localhost:3000", ("http", "https"))
             or "",
             cors_allowed_origins=origins,
@@ -177,13 +164,10 @@ class _Reader:
             listing_cache_seconds=self.integer("LISTING_CACHE_SECONDS", 5, 0),
             rate_limit_login=self.required("RATE_LIMIT_LOGIN", "10 per minute"),
             rate_limit_register=self.required("RATE_LIMIT_REGISTER", "5 per minute"),
-            password_hash_time_cost=self.integer("PASSWORD_HASH_TIME_COST", 3, 1),
-            password_hash_memory_kib=self.integer("PASSWORD_HASH_MEMORY_KIB", 65536, 8),
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=self.choice("LOG_FORMAT", "json", ("json", "text")),
-            stripe=self._stripe(),
-            paypal=self._paypal(),
-            mail=self._mail(data_dir),
+            environ=self.env,
+            sections={kind: kind.read(self) for kind in sections},
         )
         if self.problems:
             raise ConfigurationError(self.problems)
@@ -208,53 +192,7 @@ class _Reader:
         path.chmod(0o600)
         return generated
 
-    def _exchange_rates(self) -> str:
-        from adapters.outbound.payments.exchange_rates import parse_rates
 
-        spec = self.required("EXCHANGE_RATES", "")
-        try:
-            parse_rates(spec)
-        except ValueError as error:
-            self.problems.append(f"EXCHANGE_RATES: {error}")
-        return spec
 
-    def _rates_as_of(self) -> str:
-        value = self.required("EXCHANGE_RATES_AS_OF", "")
-        if value:
-            try:
-                if datetime.fromisoformat(value).tzinfo is None:
-                    raise ValueError
-            except ValueError:
-                self.problems.append("EXCHANGE_RATES_AS_OF must be an ISO 8601 time with a "
-                                     f"zone, e.g. 2026-11-23T00:00:00Z, got {value!r}")
-        return value
 
-    def _stripe(self) -> StripeSettings:
-        return StripeSettings(
-            secret=self.text("STRIPE_SECRET"),
-            webhook_secret=self.text("STRIPE_WEBHOOK_SECRET"),
-            webhook_tolerance=self.integer("STRIPE_WEBHOOK_TOLERANCE", 300, 1),
-            api_base=self.url("STRIPE_API_BASE", "https://api.stripe.com", ("http", "https"))
-            or "",
-            checkout_expires_minutes=self.integer("STRIPE_CHECKOUT_EXPIRES_MINUTES", 60, 30),
-            timeout_seconds=self.integer("STRIPE_TIMEOUT_SECONDS", 10, 1),
-        )
-
-    def _paypal(self) -> PayPalSettings:
-        return PayPalSettings(
-            mode=self.choice("PAYPAL_MODE", "sandbox", ("sandbox", "live")),
-            sandbox_client_id=self.text("PAYPAL_SANDBOX_CLIENT_ID"),
-            sandbox_secret=self.text("PAYPAL_SANDBOX_SECRET"),
-            live_client_id=self.text("PAYPAL_LIVE_CLIENT_ID"),
-            live_secret=self.text("PAYPAL_LIVE_SECRET"),
-            webhook_id=self.text("PAYPAL_WEBHOOK_ID"),
-            api_base=self.url("PAYPAL_API_BASE", None, ("http", "https")),
-            currency=self.required("PAYPAL_CURRENCY", "USD"),
-        )
-
-    def _mail(self, data_dir: str) -> MailSettings:
-        return MailSettings(
-            mail_from=self.required("MAIL_FROM", "eduport <no-reply@eduport.local>"),
-            outbox_dir=self.required("MAIL_OUTBOX_DIR", f"{data_dir}/mail"),
-        )
 

@@ -137,7 +137,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settin
         "EDUPORT_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
         **overrides,
     }
-    return Settings.from_env(environ)
+    from bootstrap import read_settings
+
+    return read_settings(environ)
 
 
 @pytest.fixture

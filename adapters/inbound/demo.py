@@ -24,6 +24,7 @@ from sqlalchemy import Engine, func, select
 from adapters.outbound.persistence import tables
 from adapters.outbound.persistence.migrations_runner import upgrade
 from adapters.settings import Settings
+from adapters.wiring.messaging import MessagingSettings
 from application.payments.providers import PaymentGateways
 
 PASSWORD = "demo passphrase 2026"  # noqa: S105 - the demo's throwaway accounts
@@ -220,7 +221,7 @@ def run_demo(injector_factory: Callable[..., Injector], app_factory: Callable[..
         upgrade(engine)
         echo(f"eduport demo: a fresh install in {folder} (SQLite, inline jobs, mail as .eml)")
         client = app_factory(injector, settings).test_client()
-        Demo(client, Path(settings.mail.outbox_dir), injector, echo).run()
+        Demo(client, Path(settings.section(MessagingSettings).outbox_dir), injector, echo).run()
         echo("demo finished: every step did what it should")
         return 0
     except DemoFailed as failure:

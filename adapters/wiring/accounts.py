@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from injector import provider, singleton
@@ -9,7 +10,7 @@ from injector import provider, singleton
 from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
 from adapters.outbound.security.passwords import Argon2PasswordHasher
 from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsReader
 from adapters.wiring.area import AreaModule
 from application.accounts.config import AccountPolicy
 from application.accounts.ports import (
@@ -31,7 +32,25 @@ from domain.accounts.events import (
 )
 
 
+@dataclass(frozen=True)
+class AccountsSettings:
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 30
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+
+    @classmethod
+    def read(cls, reader: SettingsReader) -> AccountsSettings:
+        return cls(
+            access_token_ttl_seconds=reader.integer("ACCESS_TOKEN_TTL_SECONDS", 900, 30),
+            refresh_token_ttl_days=reader.integer("REFRESH_TOKEN_TTL_DAYS", 30, 1),
+            password_hash_time_cost=reader.integer("PASSWORD_HASH_TIME_COST", 3, 1),
+            password_hash_memory_kib=reader.integer("PASSWORD_HASH_MEMORY_KIB", 65536, 8),
+        )
+
+
 class AccountsModule(AreaModule):
+    settings = AccountsSettings
     unit_of_work = (AccountsUnitOfWork, SqlAccountsUnitOfWork)
     handlers = {
         UserRegistered: (("welcome_email", SendWelcomeEmail),
@@ -44,18 +63,21 @@ class AccountsModule(AreaModule):
     @singleton
     @provider
     def account_policy(self, settings: Settings) -> AccountPolicy:
-        return AccountPolicy(refresh_token_ttl=timedelta(days=settings.refresh_token_ttl_days))
+        days = settings.section(AccountsSettings).refresh_token_ttl_days
+        return AccountPolicy(refresh_token_ttl=timedelta(days=days))
 
     @singleton
     @provider
     def password_hasher(self, settings: Settings) -> PasswordHasher:
-        return Argon2PasswordHasher(settings.password_hash_time_cost,
-                                    settings.password_hash_memory_kib)
+        section = settings.section(AccountsSettings)
+        return Argon2PasswordHasher(section.password_hash_time_cost,
+                                    section.password_hash_memory_kib)
 
     @singleton
     @provider
     def access_tokens(self, settings: Settings, clock: Clock) -> AccessTokens:
-        return JwtAccessTokens(settings.jwt_secret, settings.access_token_ttl_seconds, clock)
+        ttl = settings.section(AccountsSettings).access_token_ttl_seconds
+        return JwtAccessTokens(settings.jwt_secret, ttl, clock)
 
     @singleton
     @provider

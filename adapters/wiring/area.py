@@ -10,6 +10,7 @@ from typing import Any
 from injector import Binder, Injector, Module
 from sqlalchemy.orm import Session, sessionmaker
 
+from adapters.settings import Section
 from application.shared.ports import Clock, IdGenerator, TaskQueue
 from application.shared.webhooks import WebhookProvider
 from domain.shared.events import Event
@@ -32,6 +33,7 @@ class AreaModule(Module):
     its SQL class; ``handlers`` maps an event class to the (name, use case) pairs that react to
     it, the use case being called with the event and an idempotency key."""
 
+    settings: type[Section] | None = None  # the area's section of the settings
     unit_of_work: tuple[type[Any], type[Any]] | None = None
     handlers: Mapping[type[Event], Sequence[tuple[str, type[Any]]]] = {}
     # Every webhook provider the area can register, configured or not: each gets its route.

@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from injector import Injector, provider, singleton
 from sqlalchemy import Engine
 
-from adapters.outbound.payments.exchange_rates import ConfiguredExchangeRates
+from adapters.outbound.payments.exchange_rates import ConfiguredExchangeRates, parse_rates
 from adapters.outbound.payments.sandbox import (
     SandboxBank,
     SandboxPaymentGateway,
@@ -21,7 +21,7 @@ from adapters.outbound.payments.sandbox import (
     SandboxWebhookInterpreter,
 )
 from adapters.outbound.persistence.payments import SqlPaymentsUnitOfWork
-from adapters.settings import Settings
+from adapters.settings import Settings, SettingsReader
 from adapters.wiring.area import AreaModule
 from adapters.wiring.choice import vendors_or_default
 from application.payments.config import PaymentPolicy
@@ -44,6 +44,83 @@ from domain.payments.events import PaymentRefunded, PaymentSucceeded
 
 
 @dataclass(frozen=True)
+class StripeSettings:
+    secret: str | None = None  # STRIPE_SECRET
+    webhook_secret: str | None = None
+    webhook_tolerance: int = 300
+    api_base: str = "https://api.stripe.com"
+    checkout_expires_minutes: int = 60
+    timeout_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class PayPalSettings:
+    mode: str = "sandbox"
+    sandbox_client_id: str | None = None
+    sandbox_secret: str | None = None
+    live_client_id: str | None = None
+    live_secret: str | None = None
+    webhook_id: str | None = None
+    api_base: str | None = None
+    currency: str = "USD"  # what PayPal charges when it cannot take the course currency
+
+
+@dataclass(frozen=True)
+class PaymentsSettings:
+    stripe: StripeSettings = field(default_factory=StripeSettings)
+    paypal: PayPalSettings = field(default_factory=PayPalSettings)
+    exchange_rates: str = ""  # "EGP:USD=0.0205,EUR:USD=1.08"
+    exchange_rates_as_of: str = ""  # ISO 8601 time the rates were taken
+    sandbox_webhook_secret: str = ""
+
+    @classmethod
+    def read(cls, reader: SettingsReader) -> PaymentsSettings:
+        web = ("http", "https")
+        return cls(
+            stripe=StripeSettings(
+                secret=reader.text("STRIPE_SECRET"),
+                webhook_secret=reader.text("STRIPE_WEBHOOK_SECRET"),
+                webhook_tolerance=reader.integer("STRIPE_WEBHOOK_TOLERANCE", 300, 1),
+                api_base=reader.url("STRIPE_API_BASE", "https://api.stripe.com", web) or "",
+                checkout_expires_minutes=reader.integer("STRIPE_CHECKOUT_EXPIRES_MINUTES", 60,
+                                                        30),
+                timeout_seconds=reader.integer("STRIPE_TIMEOUT_SECONDS", 10, 1)),
+            paypal=PayPalSettings(
+                mode=reader.choice("PAYPAL_MODE", "sandbox", ("sandbox", "live")),
+                sandbox_client_id=reader.text("PAYPAL_SANDBOX_CLIENT_ID"),
+                sandbox_secret=reader.text("PAYPAL_SANDBOX_SECRET"),
+                live_client_id=reader.text("PAYPAL_LIVE_CLIENT_ID"),
+                live_secret=reader.text("PAYPAL_LIVE_SECRET"),
+                webhook_id=reader.text("PAYPAL_WEBHOOK_ID"),
+                api_base=reader.url("PAYPAL_API_BASE", None, web),
+                currency=reader.required("PAYPAL_CURRENCY", "USD")),
+            exchange_rates=_exchange_rates(reader),
+            exchange_rates_as_of=_rates_as_of(reader),
+            sandbox_webhook_secret=reader.required("SANDBOX_WEBHOOK_SECRET", ""))
+
+
+def _exchange_rates(reader: SettingsReader) -> str:
+    spec = reader.required("EXCHANGE_RATES", "")
+    try:
+        parse_rates(spec)
+    except ValueError as error:
+        reader.problems.append(f"EXCHANGE_RATES: {error}")
+    return spec
+
+
+def _rates_as_of(reader: SettingsReader) -> str:
+    value = reader.required("EXCHANGE_RATES_AS_OF", "")
+    if value:
+        try:
+            if datetime.fromisoformat(value).tzinfo is None:
+                raise ValueError
+        except ValueError:
+            reader.problems.append("EXCHANGE_RATES_AS_OF must be an ISO 8601 time with a "
+                                   f"zone, e.g. 2026-11-23T00:00:00Z, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
 class PayPalApi:
     """The one PayPal client (and its cached OAuth token) shared by gateway and webhooks."""
 
@@ -51,7 +128,7 @@ class PayPalApi:
 
 
 def paypal_credentials(settings: Settings) -> tuple[str, str] | None:
-    paypal = settings.paypal
+    paypal = settings.section(PaymentsSettings).paypal
     pair = ((paypal.live_client_id, paypal.live_secret) if paypal.mode == "live"
             else (paypal.sandbox_client_id, paypal.sandbox_secret))
     return (pair[0], pair[1]) if pair[0] and pair[1] else None
@@ -59,11 +136,12 @@ def paypal_credentials(settings: Settings) -> tuple[str, str] | None:
 
 def sandbox_secret(settings: Settings) -> str:
     # Stable across processes without another setting: derived from the JWT secret.
-    return settings.sandbox_webhook_secret or hmac.new(
+    return settings.section(PaymentsSettings).sandbox_webhook_secret or hmac.new(
         settings.jwt_secret.encode(), b"eduport sandbox webhooks", hashlib.sha256).hexdigest()
 
 
 class PaymentsModule(AreaModule):
+    settings = PaymentsSettings
     unit_of_work = (PaymentsUnitOfWork, SqlPaymentsUnitOfWork)
     handlers = {
         PaymentSucceeded: (("payment_receipt", SendPaymentReceipt),),
@@ -72,16 +150,23 @@ class PaymentsModule(AreaModule):
 
     webhook_names = tuple(Provider)
 
+    @singleton
+    @provider
+    def section(self, settings: Settings) -> PaymentsSettings:
+        return settings.section(PaymentsSettings)
 
     @singleton
     @provider
-    def gateways(self, settings: Settings, injector: Injector) -> PaymentGateways:
+    def gateways(self, settings: Settings, section: PaymentsSettings,
+                 injector: Injector) -> PaymentGateways:
+        stripe_settings = section.stripe
+
         def stripe() -> PaymentGateway:
             from adapters.outbound.payments.stripe import StripePaymentGateway, build_stripe_client
 
             return StripePaymentGateway(build_stripe_client(
-                settings.stripe.secret, settings.stripe.api_base,
-                timeout_seconds=settings.stripe.timeout_seconds), injector.get(Clock))
+                stripe_settings.secret, stripe_settings.api_base,
+                timeout_seconds=stripe_settings.timeout_seconds), injector.get(Clock))
 
         def paypal() -> PaymentGateway:
             from adapters.outbound.payments.paypal import PayPalPaymentGateway
@@ -89,20 +174,20 @@ class PaymentsModule(AreaModule):
             return PayPalPaymentGateway(injector.get(PayPalApi).api)
 
         return PaymentGateways(vendors_or_default(
-            {Provider.STRIPE: stripe if settings.stripe.secret else None,
+            {Provider.STRIPE: stripe if stripe_settings.secret else None,
              Provider.PAYPAL: paypal if paypal_credentials(settings) else None},
             (Provider.SANDBOX, lambda: injector.get(SandboxPaymentGateway))))
 
     @singleton
     @provider
-    def paypal_api(self, settings: Settings) -> PayPalApi:
+    def paypal_api(self, settings: Settings, section: PaymentsSettings) -> PayPalApi:
         from adapters.outbound.payments.paypal import build_paypal_api
 
         credentials = paypal_credentials(settings)
         if credentials is None:
             raise RuntimeError("PayPal is not configured")
-        return PayPalApi(build_paypal_api(settings.paypal.mode, *credentials,
-                                          api_base=settings.paypal.api_base))
+        return PayPalApi(build_paypal_api(section.paypal.mode, *credentials,
+                                          api_base=section.paypal.api_base))
 
     @singleton
     @provider
@@ -122,27 +207,27 @@ class PaymentsModule(AreaModule):
 
     def webhook_providers(self, injector: Injector) -> Sequence[WebhookProvider]:
         settings, clock = injector.get(Settings), injector.get(Clock)
-        gateways = injector.get(PaymentGateways).by_provider
+        section, gateways = injector.get(PaymentsSettings), injector.get(PaymentGateways)
         found: list[tuple[str, WebhookAuthenticator, WebhookInterpreter]] = []
-        if settings.stripe.webhook_secret:
+        if section.stripe.webhook_secret:
             from adapters.outbound.payments.stripe import (
                 StripeWebhookAuthenticator,
                 StripeWebhookInterpreter,
             )
 
             found.append((Provider.STRIPE, StripeWebhookAuthenticator(
-                settings.stripe.webhook_secret, settings.stripe.webhook_tolerance, clock),
+                section.stripe.webhook_secret, section.stripe.webhook_tolerance, clock),
                 StripeWebhookInterpreter()))
-        if Provider.PAYPAL in gateways and settings.paypal.webhook_id:
+        if Provider.PAYPAL in gateways.by_provider and section.paypal.webhook_id:
             from adapters.outbound.payments.paypal import (
                 PayPalWebhookAuthenticator,
                 PayPalWebhookInterpreter,
             )
 
             found.append((Provider.PAYPAL, PayPalWebhookAuthenticator(
-                injector.get(PayPalApi).api, settings.paypal.webhook_id, clock),
+                injector.get(PayPalApi).api, section.paypal.webhook_id, clock),
                 PayPalWebhookInterpreter()))
-        if Provider.SANDBOX in gateways:
+        if Provider.SANDBOX in gateways.by_provider:
             found.append((Provider.SANDBOX,
                           SandboxWebhookAuthenticator(sandbox_secret(settings), clock),
                           SandboxWebhookInterpreter()))
@@ -156,17 +241,17 @@ class PaymentsModule(AreaModule):
 
     @singleton
     @provider
-    def policy(self, settings: Settings) -> PaymentPolicy:
+    def policy(self, section: PaymentsSettings) -> PaymentPolicy:
         return PaymentPolicy(
-            checkout_ttl=timedelta(minutes=settings.stripe.checkout_expires_minutes),
-            fallback_currency=((Provider.PAYPAL, settings.paypal.currency),))
+            checkout_ttl=timedelta(minutes=section.stripe.checkout_expires_minutes),
+            fallback_currency=((Provider.PAYPAL, section.paypal.currency),))
 
     @singleton
     @provider
-    def exchange_rates(self, settings: Settings, clock: Clock) -> ExchangeRates:
-        as_of = (datetime.fromisoformat(settings.exchange_rates_as_of)
-                 if settings.exchange_rates_as_of else clock.now())
-        return ConfiguredExchangeRates(settings.exchange_rates, as_of)
+    def exchange_rates(self, section: PaymentsSettings, clock: Clock) -> ExchangeRates:
+        as_of = (datetime.fromisoformat(section.exchange_rates_as_of)
+                 if section.exchange_rates_as_of else clock.now())
+        return ConfiguredExchangeRates(section.exchange_rates, as_of)
 
 
 def _payment_handler(injector: Injector, provider_name: str,

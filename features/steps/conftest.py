@@ -20,6 +20,7 @@ import pytest
 from pytest_bdd import given, parsers, then
 
 from adapters.settings import Settings
+from adapters.wiring.messaging import MessagingSettings
 from tests.conftest import make_settings
 from tests.driver import (
     PASSWORD,
@@ -307,7 +308,7 @@ def platform(settings: Settings) -> Iterator[Platform]:
 
     injector = build_injector(settings)
     client = create_app(injector, settings).test_client()
-    yield Platform(client, Path(settings.mail.outbox_dir), injector)
+    yield Platform(client, Path(settings.section(MessagingSettings).outbox_dir), injector)
     injector.get(Engine).dispose()
 
 

@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from adapters.settings import Settings
+from adapters.wiring.messaging import MessagingSettings
 from tests.conftest import JWT_SECRET, make_settings
 from tests.driver import PASSWORD, assert_problem, bearer, login, register
 from tests.integration.mail import link_token, messages
@@ -19,7 +20,7 @@ from tests.integration.mail import link_token, messages
 
 def test_register_verify_login_refresh_and_me(client: Any, settings: Settings) -> None:
     assert register(client, "Ann@Example.test").status_code == 201
-    mail = Path(settings.mail.outbox_dir)
+    mail = Path(settings.section(MessagingSettings).outbox_dir)
     subjects = sorted(m["Subject"] for m in messages(mail))
     assert subjects == ["Confirm your email address", "Welcome to eduport"]
 
@@ -53,7 +54,8 @@ def test_password_reset_flow_ends_old_sessions(client: Any, settings: Settings) 
     for address in ("ann@example.test", "ghost@example.test"):
         answer = client.post("/auth/password-reset", json={"email": address})
         assert answer.status_code == 202 and answer.get_json() == {"status": "accepted"}
-    token = link_token(Path(settings.mail.outbox_dir), "ann@example.test", "Reset your password")
+    mail = Path(settings.section(MessagingSettings).outbox_dir)
+    token = link_token(mail, "ann@example.test", "Reset your password")
     done = client.post("/auth/password-reset/confirm",
                        json={"token": token, "new_password": "an entirely new secret"})
     assert done.status_code == 204

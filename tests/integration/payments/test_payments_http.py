@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select
 
 from adapters.outbound.payments.sandbox import sign
 from adapters.outbound.persistence import tables as t
+from adapters.wiring.messaging import MessagingSettings
 from adapters.wiring.payments import sandbox_secret as _sandbox_secret
 from tests.driver import assert_problem, cast, count, deliver, paid_course
 from tests.integration.mail import body, messages
@@ -52,7 +53,7 @@ def test_pay_by_card_enrolls_and_counts_revenue_once(
     assert stats(client, people["grace"], course)["students_count"] == 1
     assert stats(client, people["grace"], course)["revenue"][0]["amount_minor"] == 4900
     assert_problem(buy(client, people["alan"], course), 409)  # already enrolled
-    (receipt,) = [m for m in messages(Path(settings.mail.outbox_dir))
+    (receipt,) = [m for m in messages(Path(settings.section(MessagingSettings).outbox_dir))
                   if m["Subject"] == "Your receipt from eduport"]
     assert receipt["To"] == "alan@example.test" and "49.00 EUR" in body(receipt)
 

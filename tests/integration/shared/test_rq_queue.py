@@ -11,6 +11,7 @@ from rq import Queue
 from sqlalchemy import Engine, select
 
 from adapters.outbound.persistence import tables as t
+from adapters.wiring.messaging import MessagingSettings
 from tests.conftest import make_settings
 from tests.integration.mail import messages
 
@@ -34,10 +35,11 @@ def test_commits_enqueue_rq_jobs_that_a_worker_runs(
     (job,) = queue.get_jobs()
     assert job.func_name == "adapters.inbound.worker.jobs.process_outbox_message"
     assert job.retries_left == 5  # transient failures are retried with backoff
-    assert messages(Path(settings.mail.outbox_dir)) == []  # nothing sent inside the request
+    mail = Path(settings.section(MessagingSettings).outbox_dir)
+    assert messages(mail) == []  # nothing sent inside the request
 
     run_worker(settings, injector, burst=True, with_cron=False)
-    assert sorted(m["Subject"] for m in messages(Path(settings.mail.outbox_dir))) == [
+    assert sorted(m["Subject"] for m in messages(mail)) == [
         "Confirm your email address", "Welcome to eduport"]
     with engine.connect() as connection:
         assert connection.execute(select(t.outbox.c.processed_at)).scalar_one() is not None

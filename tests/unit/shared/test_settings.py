@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.settings import ConfigurationError, Settings
+from bootstrap import read_settings
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,7 +24,7 @@ def test_defaults_need_nothing_but_a_data_folder(tmp_path: Path) -> None:
 
 def test_every_problem_names_its_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as error:
-        Settings.from_env(
+        read_settings(
             {
                 "EDUPORT_DATA_DIR": str(tmp_path),
                 "JWT_SECRET": "short",
@@ -58,8 +59,11 @@ def test_postgres_urls_are_accepted_in_the_forms_hosts_give(tmp_path: Path) -> N
 
 
 def test_env_example_documents_every_variable_the_settings_read() -> None:
-    source = (ROOT / "adapters" / "settings.py").read_text()
-    read = set(re.findall(r'self\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    # The kernel's settings and every area's section (beside its wiring).
+    source = "".join(path.read_text() for path in [ROOT / "adapters" / "settings.py",
+                                                   *(ROOT / "adapters" / "wiring").glob("*.py")])
+    read = set(re.findall(r'(?:self|reader)\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    assert {"JWT_SECRET", "STRIPE_SECRET", "MAIL_FROM", "ACCESS_TOKEN_TTL_SECONDS"} <= read
     example = (ROOT / ".env.example").read_text().splitlines()
     documented = {line.split("=", 1)[0] for line in example if re.match(r"^[A-Z][A-Z0-9_]*=", line)}
     assert read - documented == set()
@@ -91,6 +95,6 @@ def test_logged_tracebacks_keep_only_the_exception_type() -> None:
 
 def test_exchange_rates_are_checked_at_start_up(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as error:
-        Settings.from_env({"EDUPORT_DATA_DIR": str(tmp_path), "EXCHANGE_RATES": "EGP:USD=cheap",
-                           "EXCHANGE_RATES_AS_OF": "yesterday"})
+        read_settings({"EDUPORT_DATA_DIR": str(tmp_path), "EXCHANGE_RATES": "EGP:USD=cheap",
+                       "EXCHANGE_RATES_AS_OF": "yesterday"})
     assert "EXCHANGE_RATES:" in str(error.value) and "EXCHANGE_RATES_AS_OF" in str(error.value)
