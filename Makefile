@@ -11,8 +11,15 @@ $(BIN)/eduport: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-.PHONY: install run test lint unit
+# The test peers that come from npm (soketi and pusher-js, for the Pusher adapter's tests).
+PEERS := tests/peers/node_modules/.package-lock.json
+$(PEERS): tests/peers/package.json tests/peers/package-lock.json
+	npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: install peers run test lint unit
 install: $(BIN)/eduport
+peers: $(PEERS)
 
 ## Start the API on the embedded default: SQLite file in var/, inline jobs, no vendor accounts.
 run: install
@@ -20,7 +27,7 @@ run: install
 	$(BIN)/eduport serve --host $(HOST) --port $(PORT)
 
 ## Lint, type-check, check the dependency rule, then run every test.
-test: install lint
+test: install peers lint
 	bash .ci/pytest
 
 lint: install

@@ -16,7 +16,28 @@ from werkzeug.wrappers import Request, Response
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["FakeVendorServer", "InjectedFailure", "LocalServer", "RecordedRequest"]
+__all__ = ["FakeVendorServer", "InjectedFailure", "LocalServer", "RecordedRequest", "Started"]
+
+
+class Started:
+    """A test peer used as a context manager: ``start()`` on entry, ``stop()`` on exit."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -51,7 +72,7 @@ class RecordedRequest:
         return self.headers.get(name)
 
 
-class LocalServer:
+class LocalServer(Started):
     """A threaded werkzeug server on ``127.0.0.1`` with an OS-assigned free port.
 
     Use as a context manager or call :meth:`start` / :meth:`stop`. ``url`` is
@@ -98,17 +119,6 @@ class LocalServer:
         if thread is not None:
             thread.join(timeout=5)
         server.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @dataclass(frozen=True)
