@@ -36,8 +36,8 @@ AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsMo
 
 def read_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The kernel's settings and every area's section, validated together at start-up."""
-    return Settings.from_env(environ, sections=[area.settings for area in AREAS
-                                                if area.settings is not None])
+    return Settings.from_env(environ, sections=[section for area in AREAS
+                                                for section in area.sections])
 
 
 def use_case_classes() -> list[type[Any]]:
@@ -45,8 +45,8 @@ def use_case_classes() -> list[type[Any]]:
     found = []
     for module in application_modules():
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if (cls.__module__ == module.__name__ and "__call__" in vars(cls)
-                    and not cls.__name__.startswith("_")):
+            if (cls.__module__ == module.__name__ and not cls.__name__.startswith("_")
+                    and any("__call__" in vars(base) for base in cls.__mro__[:-1])):
                 found.append(cls)
     return found
 
@@ -67,7 +67,7 @@ def describe_adapters(injector: Injector) -> dict[str, str]:
     described = {}
     for key in list(injector.binder._bindings):  # the injector has no public listing
         if isinstance(key, type) and key.__module__.startswith("application.") \
-                and key.__module__.endswith(".ports"):
+                and key.__module__.endswith((".ports", ".published")):
             described[key.__name__] = type(injector.get(key)).__name__
     gateways = injector.get(PaymentGateways).by_provider
     described["PaymentGateway"] = ", ".join(f"{name}={type(g).__name__}"

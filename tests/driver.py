@@ -24,10 +24,11 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def register(client: Any, email: str, role: str = "student", name: str = "Ann Lee",
-             password: str = PASSWORD) -> Any:
+             password: str = PASSWORD, locale: str | None = None) -> Any:
     """POST /auth/register; the raw answer, for tests about registration itself."""
     return client.post("/auth/register", json={
-        "email": email, "password": password, "full_name": name, "role": role})
+        "email": email, "password": password, "full_name": name, "role": role,
+        **({"locale": locale} if locale else {})})
 
 
 def login(client: Any, email: str, password: str = PASSWORD) -> Any:

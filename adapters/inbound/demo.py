@@ -8,11 +8,12 @@ step and checking its answer. Exit status 0 means every step did what the platfo
 from __future__ import annotations
 
 import email
+import email.policy
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from email.message import Message
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,15 @@ class Demo:
         self.echo(f"      {method} {path} -> {response.status_code}")
         return response.get_json(silent=True)
 
-    def mails(self) -> list[Message]:
-        return [email.message_from_bytes(p.read_bytes()) for p in self.mail_dir.glob("*.eml")]
+    def mails(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in self.mail_dir.glob("*.eml")]
 
     def token_mailed_to(self, address: str, subject: str) -> str:
         for message in self.mails():
             if message["To"] == address and message["Subject"] == subject:
-                body = message.get_payload(decode=True)
-                text = body.decode() if isinstance(body, bytes) else str(body)
+                part = message.get_body(preferencelist=("plain",))
+                text = part.get_content() if part is not None else ""
                 found = re.search(r"token=([A-Za-z0-9._-]+)", text)
                 if found:
                     return found.group(1)

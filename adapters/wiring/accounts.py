@@ -50,7 +50,7 @@ class AccountsSettings:
 
 
 class AccountsModule(AreaModule):
-    settings = AccountsSettings
+    sections = (AccountsSettings,)
     unit_of_work = (AccountsUnitOfWork, SqlAccountsUnitOfWork)
     handlers = {
         UserRegistered: (("welcome_email", SendWelcomeEmail),

@@ -33,7 +33,7 @@ class AreaModule(Module):
     its SQL class; ``handlers`` maps an event class to the (name, use case) pairs that react to
     it, the use case being called with the event and an idempotency key."""
 
-    settings: type[Section] | None = None  # the area's section of the settings
+    sections: Sequence[type[Section]] = ()  # the area's sections of the settings
     unit_of_work: tuple[type[Any], type[Any]] | None = None
     handlers: Mapping[type[Event], Sequence[tuple[str, type[Any]]]] = {}
     # Every webhook provider the area can register, configured or not: each gets its route.

@@ -141,7 +141,7 @@ def sandbox_secret(settings: Settings) -> str:
 
 
 class PaymentsModule(AreaModule):
-    settings = PaymentsSettings
+    sections = (PaymentsSettings,)
     unit_of_work = (PaymentsUnitOfWork, SqlPaymentsUnitOfWork)
     handlers = {
         PaymentSucceeded: (("payment_receipt", SendPaymentReceipt),),

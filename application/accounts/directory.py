@@ -12,4 +12,5 @@ class UserDirectory:
 
     def contact(self, user_id: str) -> Contact | None:
         user = self.users.get(user_id)
-        return None if user is None else Contact(user.id, user.email, user.full_name)
+        return None if user is None else Contact(user.id, user.email, user.full_name,
+                                                 user.locale.value)

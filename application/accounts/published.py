@@ -11,6 +11,7 @@ class Contact:
     user_id: str
     email: str
     full_name: str
+    locale: str = "en"
 
 
 class AccountDirectory(Protocol):

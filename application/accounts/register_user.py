@@ -9,6 +9,7 @@ from application.shared.audit import Auditor
 from application.shared.ports import Clock, IdGenerator
 from domain.accounts.model import EmailAddress, User
 from domain.shared.errors import Conflict
+from domain.shared.locale import Locale
 from domain.shared.roles import Role
 
 
@@ -18,6 +19,7 @@ class RegisterUserCommand:
     password: str
     full_name: str
     role: str
+    locale: str = "en"  # the language messages are written in
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class RegisterUser:
             if self.uow.users.get_by_email(email.value) is not None:
                 raise Conflict("an account with this email already exists")
             user = User.register(self.ids.new_id(), email, cmd.full_name, Role(cmd.role),
-                                 password_hash, self.clock.now())
+                                 password_hash, self.clock.now(),
+                                 locale=Locale.parse(cmd.locale))
             self.uow.users.add(user)
             self.auditor.record(self.uow, user.id, "user.registered", "user", user.id,
                                 role=user.role.value)

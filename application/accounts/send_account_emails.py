@@ -1,64 +1,69 @@
-"""Event handlers that email account holders; each sends under the outbox row's key."""
+"""Event handlers that tell account holders about their account, through messaging; each
+notice goes under the outbox row's key."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from application.accounts.config import AccountPolicy
 from application.accounts.ports import AccountsUnitOfWork, OneTimeTokens
 from application.accounts.reset_password import RESET_PASSWORD
 from application.accounts.verify_email import VERIFY_EMAIL
-from application.messaging.ports import EmailMessage, Mailer
+from application.messaging.published import Notice, Notifier, Recipient
 from application.shared.config import Links
 from domain.accounts.model import User
 from domain.shared.events import Event
 
 
-class _AccountMail:
-    def __init__(self, uow: AccountsUnitOfWork, mailer: Mailer, tokens: OneTimeTokens, links: Links,
-                 policy: AccountPolicy) -> None:
-        self.uow, self.mailer, self.tokens = uow, mailer, tokens
+class _AccountNotice:
+    kind = ""
+
+    def __init__(self, uow: AccountsUnitOfWork, notifier: Notifier, tokens: OneTimeTokens,
+                 links: Links, policy: AccountPolicy) -> None:
+        self.uow, self.notifier, self.tokens = uow, notifier, tokens
         self.links, self.policy = links, policy
 
-    def _user(self, event: Event) -> User | None:
+    def __call__(self, event: Event, idempotency_key: str) -> None:
         with self.uow:
-            return self.uow.users.get(str(event.payload()["user_id"]))
-
-
-class SendWelcomeEmail(_AccountMail):
-    def __call__(self, event: Event, idempotency_key: str) -> None:
-        user = self._user(event)
-        if user is None:
+            user = self.uow.users.get(str(event.payload()["user_id"]))
+        if user is None or not self.wanted(user):
             return
-        self.mailer.send(EmailMessage(
-            to=user.email, subject="Welcome to eduport",
-            text=f"Hello {user.full_name},\n\nyour {user.role.value} account is ready.\n"
-                 f"Sign in at {self.links.to('login')}\n",
-            tags=("welcome",)), idempotency_key)
+        self.notifier.notify(Notice(
+            Recipient(user.id, user.email, user.full_name, user.locale.value), self.kind,
+            idempotency_key, context=self.context(user)))
+
+    def wanted(self, user: User) -> bool:
+        return True
+
+    def context(self, user: User) -> dict[str, Any]:
+        raise NotImplementedError
 
 
-class SendVerificationEmail(_AccountMail):
-    def __call__(self, event: Event, idempotency_key: str) -> None:
-        user = self._user(event)
-        if user is None or user.is_email_verified:
-            return
-        token = self.tokens.issue(VERIFY_EMAIL, user.id, self.policy.email_verification_ttl)
-        hours = int(self.policy.email_verification_ttl.total_seconds() // 3600)
-        self.mailer.send(EmailMessage(
-            to=user.email, subject="Confirm your email address",
-            text=f"Hello {user.full_name},\n\nconfirm your email address by opening this link "
-                 f"within {hours} hours:\n{self.links.to('verify-email', token=token)}\n",
-            tags=("verify-email",)), idempotency_key)
+class SendWelcomeEmail(_AccountNotice):
+    kind = "welcome"
+
+    def context(self, user: User) -> dict[str, Any]:
+        return {"role": user.role.value, "link": self.links.to("login")}
 
 
-class SendPasswordResetEmail(_AccountMail):
-    def __call__(self, event: Event, idempotency_key: str) -> None:
-        user = self._user(event)
-        if user is None:
-            return
-        token = self.tokens.issue(RESET_PASSWORD, user.id, self.policy.password_reset_ttl)
-        minutes = int(self.policy.password_reset_ttl.total_seconds() // 60)
-        self.mailer.send(EmailMessage(
-            to=user.email, subject="Reset your password",
-            text=f"Hello {user.full_name},\n\nset a new password within {minutes} minutes:\n"
-                 f"{self.links.to('reset-password', token=token)}\n\n"
-                 "If you did not ask for this, ignore this message.\n",
-            tags=("password-reset",)), idempotency_key)
+class SendVerificationEmail(_AccountNotice):
+    kind = "verify_email"
+
+    def wanted(self, user: User) -> bool:
+        return not user.is_email_verified
+
+    def context(self, user: User) -> dict[str, Any]:
+        ttl = self.policy.email_verification_ttl
+        token = self.tokens.issue(VERIFY_EMAIL, user.id, ttl)
+        return {"hours": int(ttl.total_seconds() // 3600),
+                "link": self.links.to("verify-email", token=token)}
+
+
+class SendPasswordResetEmail(_AccountNotice):
+    kind = "password_reset"
+
+    def context(self, user: User) -> dict[str, Any]:
+        ttl = self.policy.password_reset_ttl
+        token = self.tokens.issue(RESET_PASSWORD, user.id, ttl)
+        return {"minutes": int(ttl.total_seconds() // 60),
+                "link": self.links.to("reset-password", token=token)}

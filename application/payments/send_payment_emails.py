@@ -1,62 +1,49 @@
-"""Event handlers that email students about their money; each sends under the outbox key."""
+"""Event handlers that tell students about their money, through messaging; each notice goes
+under the outbox row's key."""
 
 from __future__ import annotations
 
-from application.messaging.ports import EmailMessage, Mailer
+from typing import Any
+
+from application.messaging.published import Notice, Notifier, Recipient
 from application.payments.ports import PaymentsUnitOfWork
 from application.shared.config import Links
 from domain.shared.events import Event
 from domain.shared.money import Money
 
 
-class _PaymentMail:
-    def __init__(self, uow: PaymentsUnitOfWork, mailer: Mailer, links: Links) -> None:
-        self.uow, self.mailer, self.links = uow, mailer, links
+class _PaymentNotice:
+    kind = ""
 
-    def _facts(self, event: Event) -> tuple[str, str, list[str], Money, Money] | None:
-        """(email, name, course titles, amount charged, amount refunded) of the payment."""
+    def __init__(self, uow: PaymentsUnitOfWork, notifier: Notifier, links: Links) -> None:
+        self.uow, self.notifier, self.links = uow, notifier, links
+
+    def __call__(self, event: Event, idempotency_key: str) -> None:
+        payment_id = str(event.payload()["payment_id"])
         with self.uow:
-            payment = self.uow.payments.get(str(event.payload()["payment_id"]))
-            if payment is None:
-                return None
-            order = self.uow.orders.get(payment.order_id)
-            student = self.uow.accounts.contact(payment.student_id)
-            if order is None or student is None:
-                return None
-            refunded = Money(payment.refunded_minor, payment.amount.currency)
-            return (student.email, student.full_name, [line.title for line in order.lines],
-                    payment.amount, refunded)
-
-
-def _money(amount: Money) -> str:
-    return f"{amount.to_decimal_string()} {amount.currency}"
-
-
-class SendPaymentReceipt(_PaymentMail):
-    def __call__(self, event: Event, idempotency_key: str) -> None:
-        facts = self._facts(event)
-        if facts is None:
+            payment = self.uow.payments.get(payment_id)
+            order = self.uow.orders.get(payment.order_id) if payment else None
+            student = self.uow.accounts.contact(payment.student_id) if payment else None
+        if payment is None or order is None or student is None:
             return
-        email, name, titles, amount, _ = facts
-        courses = "\n".join(f"  - {title}" for title in titles)
-        self.mailer.send(EmailMessage(
-            to=email, subject="Your receipt from eduport",
-            text=f"Hello {name},\n\nwe received {_money(amount)} for:\n{courses}\n\n"
-                 f"Your courses are ready at {self.links.to('me/enrollments')}\n"
-                 f"Payment reference: {event.payload()['payment_id']}\n",
-            tags=("receipt",)), idempotency_key)
+        context = {"courses": [line.title for line in order.lines], "payment_id": payment_id,
+                   "amount": payment.amount, "link": self.links.to("me/enrollments"),
+                   "refunded": Money(payment.refunded_minor, payment.amount.currency),
+                   **self.details(event)}
+        self.notifier.notify(Notice(
+            Recipient(student.user_id, student.email, student.full_name, student.locale),
+            self.kind, idempotency_key, context=context, data={"payment_id": payment_id}))
+
+    def details(self, event: Event) -> dict[str, Any]:
+        return {}
 
 
-class SendRefundNotice(_PaymentMail):
-    def __call__(self, event: Event, idempotency_key: str) -> None:
-        facts = self._facts(event)
-        if facts is None:
-            return
-        email, name, titles, _, refunded = facts
-        access = ("You no longer have access to these courses." if event.payload()["full"]
-                  else "You keep access to your courses.")
-        self.mailer.send(EmailMessage(
-            to=email, subject="Your refund from eduport",
-            text=f"Hello {name},\n\n{_money(refunded)} has been refunded for: "
-                 f"{', '.join(titles)}.\n{access}\n",
-            tags=("refund",)), idempotency_key)
+class SendPaymentReceipt(_PaymentNotice):
+    kind = "receipt"
+
+
+class SendRefundNotice(_PaymentNotice):
+    kind = "refund"
+
+    def details(self, event: Event) -> dict[str, Any]:
+        return {"full": bool(event.payload()["full"])}

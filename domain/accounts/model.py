@@ -8,6 +8,7 @@ from datetime import datetime
 
 from domain.accounts.events import EmailVerified, PasswordChanged, RoleChanged, UserRegistered
 from domain.shared.errors import InvalidValue, PermissionDenied
+from domain.shared.locale import Locale
 from domain.shared.model import Aggregate
 from domain.shared.roles import Role
 
@@ -45,6 +46,7 @@ class User(Aggregate):
     created_at: datetime
     email_verified_at: datetime | None = None
     password_changed_at: datetime | None = None
+    locale: Locale = Locale.EN
 
     @classmethod
     def register(
@@ -56,13 +58,14 @@ class User(Aggregate):
         password_hash: str,
         now: datetime,
         self_service: bool = True,
+        locale: Locale = Locale.EN,
     ) -> User:
         if self_service and role not in SELF_SERVICE_ROLES:
             raise PermissionDenied(f"the role {role.value} cannot be chosen at registration")
         name = full_name.strip()
         if not name:
             raise InvalidValue("a full name is required")
-        user = cls(id, email.value, name, role, password_hash, now)
+        user = cls(id, email.value, name, role, password_hash, now, locale=locale)
         user.events.append(UserRegistered(user_id=id, email=email.value, role=role.value))
         return user
 
@@ -79,6 +82,9 @@ class User(Aggregate):
         self.password_hash = password_hash
         self.password_changed_at = now
         self.events.append(PasswordChanged(user_id=self.id))
+
+    def change_locale(self, locale: Locale) -> None:
+        self.locale = locale
 
     def change_role(self, new_role: Role) -> None:
         if new_role == self.role:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_bdd import given, parsers, then
+from pytest_bdd import given, parsers, then, when
 
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
@@ -37,6 +37,7 @@ VISITOR = "visitor"  # "a visitor" / "the visitor": nobody signed in
 ROLES = {"student": "student", "teacher": "teacher", "company": "company",
          "platform admin": "platform_admin"}
 CONFIRM_SUBJECT = "Confirm your email address"
+MAILGUN_WEBHOOK_SIGNING_KEY = "whsk-features-signing-key"
 WELCOME_SUBJECT = "Welcome to eduport"
 RESET_SUBJECT = "Reset your password"
 
@@ -142,11 +143,12 @@ class Platform:
 
     # --- accounts -----------------------------------------------------------------------------
 
-    def sign_up(self, name: str, role: str, email: str | None = None) -> Any:
+    def sign_up(self, name: str, role: str, email: str | None = None,
+                locale: str | None = None) -> Any:
         person = Person(name, ROLES.get(role, role), email or f"{name.lower()}@example.test")
         self.people.setdefault(name, person)
         answer = self._answered(register(self.client, person.email, person.role, name,
-                                         person.password))
+                                         person.password, locale=locale))
         if answer.status_code == 201:
             person.user_id = answer.get_json()["user_id"]
         return answer
@@ -297,7 +299,8 @@ def settings(tmp_path: Path, features_database_template: Path) -> Settings:
     """The embedded defaults: SQLite in the data folder, inline jobs, mail as .eml files."""
     path = tmp_path / "eduport.sqlite3"
     shutil.copy(features_database_template, path)
-    return make_settings(tmp_path, f"sqlite:///{path}")
+    return make_settings(tmp_path, f"sqlite:///{path}",
+                         MAILGUN_WEBHOOK_SIGNING_KEY=MAILGUN_WEBHOOK_SIGNING_KEY)
 
 
 @pytest.fixture
@@ -313,6 +316,12 @@ def platform(settings: Settings) -> Iterator[Platform]:
 
 
 # --- people -----------------------------------------------------------------------------------
+
+
+@given(parsers.re(f"{NAME} has signed up as an? {ROLE}"))
+@when(parsers.re(f"{NAME} signs up as an? {ROLE}"))
+def signs_up(platform: Platform, name: str, role: str) -> None:
+    platform.sign_up(name, role)
 
 
 @given(parsers.re(f"an? {ROLE} named {NAME}"))

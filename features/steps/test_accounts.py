@@ -27,12 +27,6 @@ OTHER = r"(?P<other>[A-Z]\w*)"
 # --- signing up -------------------------------------------------------------------------------
 
 
-@given(parsers.re(f"{NAME} has signed up as an? {ROLE}"))
-@when(parsers.re(f"{NAME} signs up as an? {ROLE}"))
-def signs_up(platform: Platform, name: str, role: str) -> None:
-    platform.sign_up(name, role)
-
-
 @when(parsers.re(f"{NAME} signs up as an? {ROLE} with the email address of {OTHER}"))
 def signs_up_with_a_taken_address(platform: Platform, name: str, role: str, other: str) -> None:
     platform.sign_up(name, role, email=platform.person(other).email.upper())

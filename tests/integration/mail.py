@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import re
 from email.message import Message
 from pathlib import Path
@@ -11,7 +12,8 @@ from pathlib import Path
 def messages(folder: Path) -> list[Message]:
     if not folder.exists():
         return []
-    found = [email.message_from_bytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]
+    found = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+             for p in sorted(folder.glob("*.eml"))]
     return sorted(found, key=lambda m: str(m["Date"]))
 
 

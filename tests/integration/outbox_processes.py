@@ -15,20 +15,23 @@ import sys
 
 from injector import Module, provider, singleton
 
-from application.messaging.ports import EmailMessage, Mailer
+from application.messaging.ports import EmailMessage, Mailer, SentMail
 from application.shared.ports import TaskQueue
 
 KILLED_AFTER_COMMIT = 17
 
 
 class JournalMailer:
+    provider = "journal"
+
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def send(self, message: EmailMessage, idempotency_key: str) -> None:
+    def send(self, message: EmailMessage, idempotency_key: str) -> SentMail:
         line = json.dumps({"key": idempotency_key, "to": message.to, "subject": message.subject})
         with open(self.path, "a", encoding="utf-8") as journal:
             journal.write(line + "\n")
+        return SentMail(self.provider, None)
 
 
 class DiesOnEnqueue:

@@ -19,7 +19,7 @@ from application.accounts.ports import (
     PasswordHasher,
 )
 from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
-from application.messaging.ports import Mailer
+from application.messaging.ports import Mailer, MessagingUnitOfWork
 from application.payments.config import PaymentPolicy
 from application.payments.ports import ExchangeRates, PaymentsUnitOfWork
 from application.payments.providers import PaymentGateways
@@ -42,7 +42,7 @@ from tests.unit.accounts.fakes import (
 )
 from tests.unit.all_areas import FakeUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogQueries, FakeCatalogUnitOfWork
-from tests.unit.messaging.fakes import FakeMailer
+from tests.unit.messaging.fakes import FakeMailer, FakeMessagingUnitOfWork
 from tests.unit.payments.fakes import FakeExchangeRates, FakePaymentGateway, FakePaymentsUnitOfWork
 from tests.unit.shared.fakes import (
     FakeClock,
@@ -116,7 +116,8 @@ class FakesModule(Module):
                           (PaymentsUnitOfWork, FakePaymentsUnitOfWork),
                           (KernelUnitOfWork, FakeKernelUnitOfWork),
                           (OutboxUnitOfWork, FakeKernelUnitOfWork),
-                          (InboxUnitOfWork, FakeKernelUnitOfWork)):
+                          (InboxUnitOfWork, FakeKernelUnitOfWork),
+                          (MessagingUnitOfWork, FakeMessagingUnitOfWork)):
             binder.bind(port, to=lambda uow=uow: uow(w.db, w.clock, w.ids, w.queue))
         fakes: dict[Any, Callable[[], Any]] = {
             Clock: lambda: w.clock, IdGenerator: lambda: w.ids, TaskQueue: lambda: w.queue,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from injector import inject
@@ -11,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.schemas import problem_response
+from application.accounts.change_profile import ChangeProfile, ChangeProfileCommand
 from application.accounts.get_profile import GetProfile, Profile
 from application.accounts.log_in import LogIn, LogInCommand
 from application.accounts.log_out import LogOut, LogOutCommand
@@ -25,6 +27,7 @@ from application.accounts.reset_password import ResetPassword, ResetPasswordComm
 from application.accounts.sessions import SessionTokens
 from application.accounts.verify_email import VerifyEmail, VerifyEmailCommand
 from domain.accounts.model import SELF_SERVICE_ROLES
+from domain.shared.locale import Locale
 
 blp = Blueprint("accounts", __name__, url_prefix="/auth", description="Accounts and sessions")
 me_blp = Blueprint("me", __name__, url_prefix="/me", description="The signed-in user")
@@ -35,6 +38,9 @@ class RegistrationSchema(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(sorted(SELF_SERVICE_ROLES)))
+    locale = fields.String(validate=validate.OneOf([locale.value for locale in Locale]),
+                           metadata={"description": "the language of messages; from "
+                                                    "Accept-Language when absent"})
 
 
 class RegisteredSchema(Schema):
@@ -82,6 +88,14 @@ class ProfileSchema(Schema):
     role = fields.String()
     email_verified = fields.Boolean()
     created_at = fields.DateTime()
+    locale = fields.String()
+    email_undeliverable = fields.String(
+        allow_none=True, metadata={"description": "why mail no longer reaches the address "
+                                                  "(bounced, complained), or null"})
+
+
+class ProfileChangesSchema(Schema):
+    locale = fields.String(validate=validate.OneOf([locale.value for locale in Locale]))
 
 
 class AcceptedSchema(Schema):
@@ -100,7 +114,9 @@ class Registration(MethodView):
     @blp.alt_response(429, **problem_response("Too many registrations from this address"))
     def post(self, body: dict[str, Any]) -> RegisterUserResult:
         """Create a student, teacher or company account; a verification email follows."""
-        return self.register(RegisterUserCommand(**body))
+        locale = body.pop("locale", None) or Locale.from_accept_language(
+            request.headers.get("Accept-Language")).value
+        return self.register(RegisterUserCommand(**body, locale=locale))
 
 
 @blp.route("/login")
@@ -209,8 +225,8 @@ class PasswordResetConfirm(MethodView):
 @me_blp.route("")
 class Me(MethodView):
     @inject
-    def __init__(self, profile: GetProfile) -> None:
-        self.profile = profile
+    def __init__(self, profile: GetProfile, change: ChangeProfile) -> None:
+        self.profile, self.change = profile, change
 
     @requires()
     @me_blp.response(200, ProfileSchema)
@@ -218,3 +234,11 @@ class Me(MethodView):
     def get(self) -> Profile:
         """The signed-in user's account."""
         return self.profile(current_principal().user_id)
+
+    @requires()
+    @me_blp.arguments(ProfileChangesSchema)
+    @me_blp.response(200, ProfileSchema)
+    @me_blp.alt_response(401, **problem_response("No valid access token"))
+    def patch(self, body: dict[str, Any]) -> Profile:
+        """Change the account's settings: ``locale``, the language of its messages."""
+        return self.change(ChangeProfileCommand(current_principal(), **body))

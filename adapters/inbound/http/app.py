@@ -16,7 +16,16 @@ from flask_limiter.util import get_remote_address
 from injector import Injector
 from werkzeug.exceptions import HTTPException
 
-from adapters.inbound.http import accounts, admin, catalog, enrollment, health, payments, sandbox
+from adapters.inbound.http import (
+    accounts,
+    admin,
+    catalog,
+    enrollment,
+    health,
+    messaging,
+    payments,
+    sandbox,
+)
 from adapters.inbound.http.api import ProblemApi, bearer_security
 from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
@@ -35,7 +44,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
-    payments.blp, sandbox.blp,
+    payments.blp, sandbox.blp, messaging.blp,
 ]
 # Endpoints that guess passwords or create accounts are limited per client address.
 RATE_LIMITED = {

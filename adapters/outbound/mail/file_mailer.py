@@ -9,22 +9,24 @@ import logging
 import os
 from pathlib import Path
 
-from application.messaging.ports import EmailMessage
+from application.messaging.ports import EmailMessage, SentMail
 
 log = logging.getLogger(__name__)
 
 
 class FileMailer:
+    provider = "file"
+
     def __init__(self, folder: str, sender: str) -> None:
         self._folder, self._sender = Path(folder), sender
 
-    def send(self, message: EmailMessage, idempotency_key: str) -> None:
+    def send(self, message: EmailMessage, idempotency_key: str) -> SentMail:
         self._folder.mkdir(parents=True, exist_ok=True)
         # The file name is derived from the key: a second send of the same key is a no-op.
-        name = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32] + ".eml"
-        path = self._folder / name
+        name = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+        path = self._folder / f"{name}.eml"
         if path.exists():
-            return
+            return SentMail(self.provider, name)
         mime = email.message.EmailMessage()
         mime["From"] = self._sender
         mime["To"] = message.to
@@ -40,5 +42,5 @@ class FileMailer:
         partial = path.with_suffix(".tmp")
         partial.write_bytes(mime.as_bytes())
         os.replace(partial, path)  # atomic: a reader never sees half a message
-        log.info("mail written", extra={"to": message.to, "subject": message.subject,
-                                        "file": str(path)})
+        log.info("mail written", extra={"file": str(path)})  # no address or subject in logs
+        return SentMail(self.provider, name)

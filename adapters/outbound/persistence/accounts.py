@@ -24,6 +24,7 @@ from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.ports import RefreshTokenRecord
 from domain.accounts.model import User
+from domain.shared.locale import Locale
 from domain.shared.roles import Role
 
 users = Table(
@@ -37,6 +38,7 @@ users = Table(
     Column("created_at", utc(), nullable=False),
     Column("email_verified_at", utc()),
     Column("password_changed_at", utc()),
+    Column("locale", EnumText(Locale), nullable=False, server_default="en"),
 )
 
 

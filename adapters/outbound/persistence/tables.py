@@ -11,6 +11,12 @@ from adapters.outbound.persistence.catalog import (
     enrollments,
     lessons,
 )
+from adapters.outbound.persistence.messaging import (
+    message_deliveries,
+    notification_preferences,
+    notifications,
+    suppressions,
+)
 from adapters.outbound.persistence.payments import (
     order_lines,
     orders,
@@ -36,7 +42,10 @@ __all__ = [
     "enrollments",
     "idempotency_keys",
     "lessons",
+    "message_deliveries",
     "metadata",
+    "notification_preferences",
+    "notifications",
     "order_lines",
     "orders",
     "outbox",
@@ -46,6 +55,7 @@ __all__ = [
     "refunds",
     "sandbox_events",
     "sandbox_payments",
+    "suppressions",
     "used_tokens",
     "users",
     "webhook_events",

@@ -76,6 +76,10 @@ class FakeDatabase:
     payments: dict[str, Payment] = field(default_factory=dict)
     refunds: dict[str, RefundRecord] = field(default_factory=dict)
     webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deliveries: dict[str, Any] = field(default_factory=dict)
+    notifications: dict[str, Any] = field(default_factory=dict)
+    suppressions: dict[str, Any] = field(default_factory=dict)
+    preferences: dict[str, Any] = field(default_factory=dict)
 
 
 class _Repo:
@@ -239,9 +243,13 @@ class FakeKernelUnitOfWork(FakeUnitOfWorkBase):
 
 class FakeWebhookInbox(_Repo):
     def add(self, delivery: InboxDelivery) -> bool:
-        if any((d["delivery"].provider, d["delivery"].event_id)
-               == (delivery.provider, delivery.event_id) for d in self.uow.db.webhooks.values()):
+        # The unique index sees this transaction's own deliveries too.
+        added: dict[str, Any] = self.uow.staged.setdefault(InboxDelivery, {})
+        stored = [row["delivery"] for row in self.uow.db.webhooks.values()]
+        if any((d.provider, d.event_id) == (delivery.provider, delivery.event_id)
+               for d in (*stored, *added.values())):
             return False
+        added[delivery.id] = delivery
         self.uow.staged_ops.append(lambda db: db.webhooks.__setitem__(delivery.id, {
             "delivery": delivery, "processed_at": None, "locked_until": None, "attempts": 0,
             "last_error": None, "outcome": None}))
