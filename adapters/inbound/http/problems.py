@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
+from adapters.i18n import translations
 from application.payments.errors import GatewayDeclined, GatewayMisconfigured, RateUnavailable
 from application.shared.errors import DeliveryFailed, IdempotencyMismatch, InvalidSignature
 from domain.catalog.enrollment import CheckoutRequired
@@ -21,6 +22,7 @@ from domain.shared.errors import (
     NotFound,
     PermissionDenied,
 )
+from domain.shared.locale import Locale
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +60,23 @@ _HTTP_TITLES = {
 
 def problem(status: int, kind: str, title: str, detail: str | None = None,
             **extra: Any) -> Response:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + kind, "title": title, "status": status}
+    """A problem response whose title and detail follow the request's Accept-Language (a
+    detail with variable parts stays in English); ``type`` never changes with the language."""
+    locale = Locale.from_accept_language(request.headers.get("Accept-Language"))
+    speak = translations(locale.value, "problems").gettext
+    body: dict[str, Any] = {"type": PROBLEM_BASE + kind, "title": speak(title),
+                            "status": status}
     if detail:
-        body["detail"] = detail
+        body["detail"] = speak(detail)
     body["instance"] = request.path
     rid = g.get("request_id")
     if rid:
         body["request_id"] = rid
     body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                        mimetype="application/problem+json")
+    response.headers["Content-Language"] = locale.value
+    response.vary.add("Accept-Language")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="eduport"'
     return response

@@ -2,25 +2,21 @@
 
 Each kind of message is a template pair in ``messages/``: ``<kind>.txt`` (its first line is
 the subject, then a blank line, then the plain-text body) and ``<kind>.html``. English is the
-templates' own text; other languages are catalogues in ``locales/<lang>/LC_MESSAGES/``, read
-(and compiled in memory) at start-up. Right-to-left languages get ``dir="rtl"`` and every
+templates' own text; other languages are catalogues (``adapters/locales``, see
+``adapters.i18n``), read at start-up. Right-to-left languages get ``dir="rtl"`` and every
 embedded value (a name, an amount, a reference) is isolated for the bidi algorithm: ``<bdi>``
 in HTML, FSI...PDI in plain text. Amounts are formatted for the reader's locale.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -32,6 +28,7 @@ from jinja2 import (
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from adapters.i18n import translations
 from application.messaging.ports import RenderedMessage
 from domain.shared.errors import InvalidValue
 from domain.shared.money import Money, currency_exponent
@@ -41,19 +38,6 @@ LOCALES = ("en", "ar")
 RIGHT_TO_LEFT = frozenset({"ar"})
 _ISOLATE = ("\u2068", "\u2069")  # FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE
 BILINGUAL_SEPARATOR = "\n\n----------------------------------------\n\n"
-
-
-@cache
-def _translations(locale: str) -> NullTranslations:
-    path = HERE / "locales" / locale / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return NullTranslations()  # English: the templates' own text
-    with path.open("rb") as source:
-        catalog = read_po(source, locale=locale)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
 
 
 @pass_context
@@ -79,7 +63,7 @@ def _environment(locale: str) -> Environment:
         loader=FileSystemLoader(HERE / "messages"), extensions=["jinja2.ext.i18n"],
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined, keep_trailing_newline=True)
-    environment.install_gettext_translations(_translations(locale), newstyle=True)
+    environment.install_gettext_translations(translations(locale, "messages"), newstyle=True)
     environment.filters.update(iso=_isolate, money=_money)
     return environment
 

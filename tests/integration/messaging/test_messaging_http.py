@@ -172,3 +172,16 @@ def test_unconfigured_mail_webhooks_answer_404(tmp_path: Path, database_url: str
     client = create_app(build_injector(settings), settings).test_client()
     assert_problem(deliver(client, "mailgun", mailgun_bounce("a@example.test")), 404)
     assert_problem(deliver(client, "sendgrid", b"[]"), 404)
+
+
+def test_problems_speak_the_language_asked_for(client: Any) -> None:
+    arabic = client.get("/me", headers={"Accept-Language": "ar"})
+    problem = assert_problem(arabic, 401)
+    assert problem["title"] == "يلزم تسجيل الدخول" and arabic.headers["Content-Language"] == "ar"
+    assert problem["type"].endswith("/unauthenticated")  # the type never changes
+    assert "Accept-Language" in arabic.headers["Vary"]
+    english = assert_problem(client.get("/me", headers={"Accept-Language": "de, en;q=0.5"}), 401)
+    assert english["title"] == "Authentication is required"
+    unknown = client.post("/auth/login", headers={"Accept-Language": "ar"},
+                          json={"email": "nobody@example.test", "password": "x" * 12})
+    assert assert_problem(unknown, 401)["detail"] == "البريد الإلكتروني أو كلمة المرور غير صحيحة"
