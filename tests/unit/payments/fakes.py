@@ -24,17 +24,35 @@ from tests.unit.catalog.fakes import CATALOG_TABLES, CATALOG_UNIQUE, course_acce
 from tests.unit.shared.fakes import FakeAuditLog, FakeDatabase, FakeUnitOfWorkBase, _Repo
 
 
-class FakeOrderRepository(_Repo):
+class _TransactionView(_Repo):
+    """Reads what the transaction sees, as the database shows a transaction its own changes:
+    the committed rows, with the aggregates this transaction added or took (its working
+    copies) in their place."""
+
+    kind: ClassVar[type[Any]]
+    table: ClassVar[str]
+
+    def _visible(self) -> dict[str, Any]:
+        rows = dict(getattr(self.uow.db, self.table))
+        rows.update({key: aggregate for (kind, key), aggregate in self.uow.identity.items()
+                     if kind is self.kind})
+        return rows
+
+
+class FakeOrderRepository(_TransactionView):
+    kind, table = Order, "orders"
+
     def add(self, order: Order) -> None:
         self.uow.staged_ops.append(lambda db: db.orders.__setitem__(order.id, order))
         self._track(order)
 
     def get(self, order_id: str) -> Order | None:
-        order = self.uow.db.orders.get(order_id)
-        return self._take(order)
+        return self._take(self._visible().get(order_id))
 
 
-class FakePaymentRepository(_Repo):
+class FakePaymentRepository(_TransactionView):
+    kind, table = Payment, "payments"
+
     def add(self, payment: Payment) -> None:
         def insert(db: FakeDatabase) -> None:
             if payment.is_open and any(
@@ -46,25 +64,26 @@ class FakePaymentRepository(_Repo):
         self._track(payment)
 
     def get(self, payment_id: str, for_update: bool = False) -> Payment | None:
-        payment = self.uow.db.payments.get(payment_id)
-        return self._take(payment)
+        return self._take(self._visible().get(payment_id))
+
+    def _first(self, matches: Callable[[Payment], bool]) -> Payment | None:
+        return self._take(next((p for p in self._visible().values() if matches(p)), None))
 
     def by_reference(self, provider: str, reference: str) -> Payment | None:
-        found = next((p for p in self.uow.db.payments.values() if p.provider == provider
-                      and reference in (p.provider_reference, p.provider_payment_id)), None)
-        return self._take(found)
+        return self._first(lambda p: p.provider == provider
+                           and reference in (p.provider_reference, p.provider_payment_id))
 
     def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
-        found = next((p for p in self.uow.db.payments.values() if p.is_open
-                      and p.student_id == student_id and p.course_set == course_set), None)
-        return self._take(found)
+        return self._first(lambda p: p.is_open and p.student_id == student_id
+                           and p.course_set == course_set)
 
     def open_before(self, moment: datetime, limit: int) -> list[str]:
-        return [p.id for p in self.uow.db.payments.values()
-                if p.is_open and p.updated_at < moment][:limit]
+        found = sorted((p for p in self._visible().values()
+                        if p.is_open and p.updated_at < moment), key=lambda p: p.updated_at)
+        return [p.id for p in found][:limit]  # oldest first, as the port says
 
     def expired(self, now: datetime, limit: int) -> list[str]:
-        return [p.id for p in self.uow.db.payments.values()
+        return [p.id for p in self._visible().values()
                 if p.is_open and p.expires_at is not None and p.expires_at < now][:limit]
 
 
