@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from application.accounts.ports import IssuedAccessToken, OneTimeClaims, Refresh
 from application.shared.ports import Principal
 from domain.accounts.model import User
 from domain.shared.errors import AuthenticationFailed, InvalidToken
-from tests.unit.shared.fakes import FakeAuditLog, FakeClock, FakeDatabase, FakeUnitOfWorkBase, _Repo
+from tests.unit.shared.fakes import FakeAuditLog, FakeClock, FakeUnitOfWorkBase, _Repo
 
 
 class FakePasswordHasher:
@@ -36,7 +37,7 @@ class FakeAccessTokens:
         self.issued: dict[str, tuple[Principal, datetime]] = {}
 
     def issue(self, user_id: str, role: str) -> IssuedAccessToken:
-        token = f"access-{len(self.issued) + 1}"
+        token = f"access-{uuid.uuid4().hex}"  # unguessable: another issuer's never match
         expires = self.clock.now() + timedelta(seconds=self.ttl)
         self.issued[token] = (Principal(user_id, role), expires)
         return IssuedAccessToken(token, self.ttl)
@@ -53,7 +54,7 @@ class FakeOneTimeTokens:
         self.issued: dict[str, tuple[str, OneTimeClaims]] = {}
 
     def issue(self, purpose: str, user_id: str, ttl: timedelta) -> str:
-        token = f"{purpose}-token-{len(self.issued) + 1}"
+        token = f"{purpose}-token-{uuid.uuid4().hex}"
         claims = OneTimeClaims(f"jti-{len(self.issued) + 1}", user_id, self.clock.now() + ttl)
         self.issued[token] = (purpose, claims)
         return token
@@ -82,41 +83,59 @@ class FakeUserRepository(_Repo):
         return self._take(user)
 
 
+Records = dict[str, RefreshTokenRecord]
+
+
 class FakeRefreshTokenStore(_Repo):
+    """Each change applies at once to this transaction's copy of the records and again to the
+    database on commit, as the SQL statements do: the transaction sees its own writes, the
+    others see them once it commits, a rollback drops them."""
+
+    def _records(self) -> Records:
+        # The copy lives in the unit of work's staging, which commit and rollback empty.
+        return self.uow.staging(RefreshTokenRecord) or self.uow.db.refresh_tokens
+
+    def _change(self, change: Callable[[Records], None]) -> None:
+        mine: Records = self.uow.staging(RefreshTokenRecord)
+        if not mine:
+            mine.update({key: replace(r) for key, r in self.uow.db.refresh_tokens.items()})
+        change(mine)
+        self.uow.staged_ops.append(lambda db: change(db.refresh_tokens))
+
     def add(self, record: RefreshTokenRecord) -> None:
-        self.uow.staged_ops.append(lambda db: db.refresh_tokens.__setitem__(record.id, record))
+        self._change(lambda records: records.__setitem__(record.id, replace(record)))
 
     def get_by_hash(self, token_hash: str) -> RefreshTokenRecord | None:
-        found = next((r for r in self.uow.db.refresh_tokens.values()
-                      if r.token_hash == token_hash), None)
+        found = next((r for r in self._records().values() if r.token_hash == token_hash), None)
         return replace(found) if found else None
 
     def mark_used(self, record_id: str, now: datetime) -> bool:
-        record = self.uow.db.refresh_tokens[record_id]
-        if record.used_at is not None:
+        record = self._records().get(record_id)
+        if record is None or record.used_at is not None:
             return False
-        self.uow.staged_ops.append(lambda db: setattr(db.refresh_tokens[record_id], "used_at", now))
+        self._change(lambda records: setattr(records[record_id], "used_at", now))
         return True
 
     def revoke_family(self, family_id: str, now: datetime) -> None:
-        def revoke(db: FakeDatabase) -> None:
-            for record in db.refresh_tokens.values():
-                if record.family_id == family_id and record.revoked_at is None:
-                    record.revoked_at = now
-        self.uow.staged_ops.append(revoke)
+        self._change(lambda records: _revoke(records, lambda r: r.family_id == family_id, now))
 
     def revoke_user(self, user_id: str, now: datetime) -> None:
-        def revoke(db: FakeDatabase) -> None:
-            for record in db.refresh_tokens.values():
-                if record.user_id == user_id and record.revoked_at is None:
-                    record.revoked_at = now
-        self.uow.staged_ops.append(revoke)
+        self._change(lambda records: _revoke(records, lambda r: r.user_id == user_id, now))
+
+
+def _revoke(records: Records, which: Callable[[RefreshTokenRecord], bool], now: datetime
+            ) -> None:
+    for record in records.values():
+        if which(record) and record.revoked_at is None:
+            record.revoked_at = now
 
 
 class FakeUsedTokens(_Repo):
     def consume(self, token_id: str, purpose: str, now: datetime) -> bool:
-        if token_id in self.uow.db.used_tokens:
+        seen = f"used_token:{token_id}"  # a claim: seen by this transaction at once
+        if token_id in self.uow.db.used_tokens or seen in self.uow.claimed:
             return False
+        self.uow.claimed.add(seen)
         self.uow.staged_ops.append(lambda db: db.used_tokens.add(token_id))
         return True
 
@@ -129,3 +148,6 @@ class FakeAccountsUnitOfWork(FakeUnitOfWorkBase):
         "audit": FakeAuditLog,
     }
     tables: ClassVar[Mapping[type[Any], str]] = {User: "users"}
+    # One user per email, as the database's unique index holds.
+    unique: ClassVar[Mapping[type[Any], Callable[[Any], tuple[str, ...]]]] = {
+        User: lambda u: (u.email,)}

@@ -66,7 +66,7 @@ class FakeCatalogQueries:
     def published(self, page: int, page_size: int, search: str | None) -> Page[CourseSummary]:
         found = [c for c in self.db.courses.values() if c.is_published
                  and (not search or search.lower() in c.title.lower())]
-        found.sort(key=lambda c: (c.published_at, c.id), reverse=True)
+        found.sort(key=lambda c: (-c.published_at.timestamp(), c.id))  # as SQL breaks ties
         start = (page - 1) * page_size
         return Page([self._summary(c) for c in found[start:start + page_size]], page,
                     page_size, len(found))
@@ -96,9 +96,10 @@ def course_access(uow: FakeUnitOfWorkBase) -> CatalogCourseAccess:
 
 
 CATALOG_TABLES: Mapping[type[Any], str] = {Course: "courses", Enrollment: "enrollments"}
-# One enrollment per student and course, as the database's unique index holds.
+# One course per slug and one enrollment per student and course, as the database's unique
+# indexes hold.
 CATALOG_UNIQUE: Mapping[type[Any], Callable[[Any], tuple[str, ...]]] = {
-    Enrollment: lambda e: (e.student_id, e.course_id)}
+    Course: lambda c: (c.slug,), Enrollment: lambda e: (e.student_id, e.course_id)}
 
 
 class FakeCatalogUnitOfWork(FakeUnitOfWorkBase):
