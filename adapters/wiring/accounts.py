@@ -1,4 +1,5 @@
-"""The accounts area's wiring: password hashing, tokens, its unit of work, its emails."""
+"""The accounts area's wiring: password hashing, tokens, its unit of work, its emails, who
+may subscribe to its real-time channels."""
 
 from __future__ import annotations
 
@@ -24,12 +25,22 @@ from application.accounts.send_account_emails import (
     SendVerificationEmail,
     SendWelcomeEmail,
 )
-from application.shared.ports import Clock
+from application.messaging.channels import ChannelRule
+from application.shared.ports import Clock, Principal
 from domain.accounts.events import (
     EmailVerificationRequested,
     PasswordResetRequested,
     UserRegistered,
 )
+from domain.shared.roles import Role
+
+
+def is_the_user(caller: Principal, user_id: str) -> bool:
+    return caller.user_id == user_id
+
+
+def is_platform_admin(caller: Principal, _id: str) -> bool:
+    return caller.role == Role.PLATFORM_ADMIN
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,9 @@ class AccountsModule(AreaModule):
         EmailVerificationRequested: (("verification_email", SendVerificationEmail),),
         PasswordResetRequested: (("password_reset_email", SendPasswordResetEmail),),
     }
+    # Each person's own channel (their notifications), and the platform admins' one.
+    channel_rules = (ChannelRule("private-user.{id}", is_the_user),
+                     ChannelRule("private-admin", is_platform_admin))
 
 
     @singleton

@@ -1,6 +1,6 @@
 """What an area contributes to the composition root besides its injector bindings: its
-units of work, the reactions to events (outbox handlers) and the webhook providers it
-registers on the inbox."""
+units of work, the reactions to events (outbox handlers), the webhook providers it
+registers on the inbox and the rules of its real-time channels."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from injector import Binder, Injector, Module
 from sqlalchemy.orm import Session, sessionmaker
 
 from adapters.settings import Section
+from application.messaging.channels import ChannelRule
 from application.shared.ports import Clock, IdGenerator, TaskQueue
 from application.shared.webhooks import WebhookProvider
 from domain.shared.events import Event
@@ -38,6 +39,8 @@ class AreaModule(Module):
     handlers: Mapping[type[Event], Sequence[tuple[str, type[Any]]]] = {}
     # Every webhook provider the area can register, configured or not: each gets its route.
     webhook_names: Sequence[str] = ()
+    # Who may subscribe to the area's private and presence real-time channels.
+    channel_rules: Sequence[ChannelRule] = ()
 
     def configure(self, binder: Binder) -> None:
         if self.unit_of_work is not None:

@@ -19,14 +19,17 @@ from adapters.outbound.templates.jinja import JinjaMessageTemplates
 from adapters.settings import Section, Settings, SettingsReader
 from adapters.wiring.area import AreaModule
 from adapters.wiring.messaging_mail import MailModule
+from adapters.wiring.messaging_realtime import RealtimeModule, RealtimeSettings
 from application.messaging.check_deliverability import CheckDeliverability
 from application.messaging.config import MessagingPolicy
 from application.messaging.handle_mail_event import HandleMailEvents, MailEvent
 from application.messaging.notify import Notify
 from application.messaging.ports import MessageTemplates, MessagingUnitOfWork
+from application.messaging.publish_notification import PublishNotification
 from application.messaging.published import MailDeliverability, Notifier
 from application.shared.ports import Clock, WebhookEvent
 from application.shared.webhooks import WebhookProvider
+from domain.messaging.events import NotificationCreated
 
 
 @dataclass(frozen=True)
@@ -55,13 +58,15 @@ class MessagingSettings:
 
 
 class MessagingModule(AreaModule):
-    sections: Sequence[type[Section]] = (MessagingSettings,)
+    sections: Sequence[type[Section]] = (MessagingSettings, RealtimeSettings, MailModule.section)
+    handlers = {NotificationCreated: (("realtime", PublishNotification),)}
     unit_of_work = (MessagingUnitOfWork, SqlMessagingUnitOfWork)
     webhook_names = ("mailgun", "sendgrid")  # bounces, complaints and deliveries
 
     def configure(self, binder: Binder) -> None:
         super().configure(binder)
         binder.install(MailModule())
+        binder.install(RealtimeModule())
         # Other areas tell people things through the published interface.
         binder.bind(Notifier, to=lambda: binder.injector.get(Notify))
         binder.bind(MailDeliverability, to=lambda: binder.injector.get(CheckDeliverability))

@@ -1,5 +1,6 @@
 """The shared kernel's wiring: time, ids, the database, jobs, cache, health, the outbox's
-event handlers and the webhook inbox's providers (gathered from every area)."""
+event handlers, the webhook inbox's providers and the real-time channels' rules (gathered
+from every area)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from adapters.outbound.system import SystemClock, UuidGenerator
 from adapters.settings import Settings
 from adapters.wiring.area import AreaModule, bind_units_of_work
 from adapters.wiring.choice import vendor_or_default
+from application.messaging.channels import ChannelRules
 from application.shared.audit import Auditor
 from application.shared.config import LeasePolicy, Links, RetentionPolicy
 from application.shared.health import Readiness
@@ -53,7 +55,8 @@ class RedisConnection:
 
 
 class SharedModule(Module):
-    """The kernel's bindings; it gathers the areas' event handlers and webhook providers."""
+    """The kernel's bindings; it gathers the areas' event handlers, webhook providers and
+    channel rules."""
 
     def __init__(self, settings: Settings, areas: Sequence[AreaModule]) -> None:
         self.settings, self.areas = settings, areas
@@ -164,6 +167,11 @@ class SharedModule(Module):
     def webhook_providers(self, injector: Injector) -> WebhookProviders:
         return WebhookProviders({p.name: p for area in self.areas
                                  for p in area.webhook_providers(injector)})
+
+    @singleton
+    @provider
+    def channel_rules(self) -> ChannelRules:
+        return ChannelRules(tuple(rule for area in self.areas for rule in area.channel_rules))
 
 
 class UseCasesModule(Module):

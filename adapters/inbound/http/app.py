@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from adapters.inbound.http import (
     accounts,
     admin,
+    broadcasting,
     catalog,
     enrollment,
     health,
@@ -44,7 +45,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
-    payments.blp, sandbox.blp, messaging.blp,
+    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp,
 ]
 # Endpoints that guess passwords or create accounts are limited per client address.
 RATE_LIMITED = {

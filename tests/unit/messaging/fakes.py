@@ -1,12 +1,22 @@
-"""Fakes of the messaging area: a mailer that keeps what it was given, and messaging's
-records."""
+"""Fakes of the messaging area: a mailer that keeps what it was given, messaging's
+records, and a real-time publisher that keeps what it published."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from application.messaging.channels import (
+    PRESENCE,
+    SOCKET_ID,
+    channel_name_problem,
+    encode_event,
+)
 from application.messaging.ports import EmailMessage, SentMail
 from domain.messaging.model import Delivery, Notification, Preferences, Suppression
 from tests.unit.shared.fakes import FakeAuditLog, FakeUnitOfWorkBase, _Repo
@@ -89,6 +99,9 @@ class FakeInbox(_Store):
 class FakeSuppressions(_Store):
     kind = Suppression
 
+    def get(self, item_id: str) -> Any:
+        return super().get(item_id.lower())  # addresses are kept lower case
+
     def add(self, item: Any) -> bool:
         if item.id in self._all():
             return False
@@ -114,3 +127,61 @@ class FakeMessagingUnitOfWork(FakeUnitOfWorkBase):
     tables: ClassVar[Mapping[type[Any], str]] = {
         Delivery: "deliveries", Notification: "notifications", Suppression: "suppressions",
         Preferences: "preferences"}
+
+
+# --- real-time channels ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    channels: tuple[str, ...]
+    event: str
+    data: dict[str, Any]  # as a subscriber decodes it
+
+
+class FakeRealtimePublisher:
+    """Keeps every event it publishes (after the same checks as Pusher), and signs
+    authorizations as Pusher does, with its own test key and secret: ``verify`` checks one."""
+
+    provider = "fake"
+    KEY, SECRET = "fake-key", "fake-secret"
+
+    def __init__(self, key: str = KEY, secret: str = SECRET) -> None:
+        self.key, self.secret = key, secret
+        self.published: list[PublishedEvent] = []
+        self.failures: list[Exception] = []  # raised, one per publish, after the checks
+
+    def publish(self, channels: Sequence[str], event: str, data: Mapping[str, Any]) -> None:
+        text = encode_event(channels, event, data)
+        if self.failures:
+            raise self.failures.pop(0)
+        self.published.append(PublishedEvent(tuple(channels), event, json.loads(text)))
+
+    def events(self, channel: str | None = None) -> list[PublishedEvent]:
+        return [e for e in self.published if channel is None or channel in e.channels]
+
+    def authorize(self, socket_id: str, channel: str,
+                  member: Mapping[str, Any] | None = None) -> dict[str, str]:
+        if not SOCKET_ID.match(socket_id):
+            raise ValueError("socket_id must be two numbers joined by a dot")
+        problem = channel_name_problem(channel)
+        if problem is not None:
+            raise ValueError(problem)
+        presence = channel.startswith(PRESENCE)
+        if presence and not (member and member.get("user_id")):
+            raise ValueError("a presence channel needs the member's user_id")
+        channel_data = json.dumps(dict(member)) if presence and member else None
+        answer = {"auth": f"{self.key}:{self._sign(socket_id, channel, channel_data)}"}
+        if channel_data is not None:
+            answer["channel_data"] = channel_data
+        return answer
+
+    def verify(self, socket_id: str, channel: str, answer: Mapping[str, str]) -> bool:
+        """Whether ``answer`` is this publisher's signature for the socket and channel."""
+        key, _, signature = answer.get("auth", "").partition(":")
+        expected = self._sign(socket_id, channel, answer.get("channel_data"))
+        return key == self.key and hmac.compare_digest(signature, expected)
+
+    def _sign(self, socket_id: str, channel: str, channel_data: str | None) -> str:
+        signed = f"{socket_id}:{channel}" + (f":{channel_data}" if channel_data else "")
+        return hmac.new(self.secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
