@@ -28,3 +28,11 @@ Feature: Messaging
     Then Alan's account shows that his address is undeliverable
     When Alan asks for a password reset
     Then Alan receives no password reset email
+
+  Scenario: Nobody listens on another person's private channel
+    Given Alan has signed up as a student
+    And Grace has signed up as a teacher
+    When Grace asks to listen on her own private channel
+    Then Grace may listen
+    When Grace asks to listen on Alan's private channel
+    Then Grace is refused

@@ -299,8 +299,12 @@ def settings(tmp_path: Path, features_database_template: Path) -> Settings:
     """The embedded defaults: SQLite in the data folder, inline jobs, mail as .eml files."""
     path = tmp_path / "eduport.sqlite3"
     shutil.copy(features_database_template, path)
+    # Pusher's credentials, so channel authorizations are signed (offline: nothing is sent).
     return make_settings(tmp_path, f"sqlite:///{path}",
-                         MAILGUN_WEBHOOK_SIGNING_KEY=MAILGUN_WEBHOOK_SIGNING_KEY)
+                         MAILGUN_WEBHOOK_SIGNING_KEY=MAILGUN_WEBHOOK_SIGNING_KEY,
+                         PUSHER_APP_ID="123456", PUSHER_APP_KEY="features-key",
+                         PUSHER_APP_SECRET="features-secret", PUSHER_HOST="127.0.0.1",
+                         PUSHER_PORT="9", PUSHER_SCHEME="http")
 
 
 @pytest.fixture

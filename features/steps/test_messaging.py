@@ -102,3 +102,24 @@ def asks_for_reset(platform: Platform, name: str) -> None:
 @then(parsers.re(f"{NAME} receives no password reset email"))
 def no_reset_email(platform: Platform, name: str) -> None:
     assert platform.mails_to(name, RESET_SUBJECT) == []
+
+
+SOCKET_ID = "1234.5678"  # what pusher-js gets from the channel service on connecting
+
+
+@when(parsers.re(f"{NAME} asks to listen on (?:(?P<owner>[A-Z]\\w*)'s|her own|his own) "
+                 "private channel"))
+def asks_to_listen(platform: Platform, name: str, owner: str | None) -> None:
+    holder = platform.person(owner or name)
+    if not holder.user_id:
+        holder.user_id = platform.profile(holder.name, fresh=True)["user_id"]
+    if not platform.person(name).sessions:
+        platform.sign_in(name)
+    platform._answered(platform.client.post(
+        "/broadcasting/auth", headers=platform.headers(name),
+        data={"socket_id": SOCKET_ID, "channel_name": f"private-user.{holder.user_id}"}))
+
+
+@then(parsers.re(f"{NAME} may listen"))
+def may_listen(platform: Platform, name: str) -> None:
+    assert ":" in platform.expect(200)["auth"]
