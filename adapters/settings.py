@@ -32,7 +32,7 @@ class Settings:
     database_url: str = "sqlite:///var/eduport.sqlite3"
     redis_url: str | None = None
     queue_name: str = "eduport"
-    outbox_relay_interval_seconds: int = 60
+    outbox_relay_interval_seconds: int = 10
     outbox_relay_grace_seconds: int = 30
     webhook_lease_seconds: int = 300
     outbox_retention_days: int = 7
@@ -150,7 +150,7 @@ class SettingsReader:
             database_url=database_url or "",
             redis_url=self.url("REDIS_URL", None, ("redis", "rediss", "unix")),
             queue_name=self.required("EDUPORT_QUEUE", "eduport"),
-            outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 60, 1),
+            outbox_relay_interval_seconds=self.integer("OUTBOX_RELAY_INTERVAL_SECONDS", 10, 1),
             outbox_relay_grace_seconds=self.integer("OUTBOX_RELAY_GRACE_SECONDS", 30, 0),
             webhook_lease_seconds=self.integer("WEBHOOK_PROCESSING_LEASE_SECONDS", 300, 1),
             outbox_retention_days=self.integer("OUTBOX_RETENTION_DAYS", 7, 1),

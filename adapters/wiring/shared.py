@@ -100,8 +100,8 @@ class SharedModule(Module):
 
     @singleton
     @provider
-    def leases(self, clock: Clock) -> Leases:
-        return Leases(clock)
+    def leases(self, clock: Clock, policy: LeasePolicy) -> Leases:
+        return Leases(clock, policy)
 
     @singleton
     @provider

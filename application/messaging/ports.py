@@ -38,12 +38,7 @@ class MessageRejected(DomainError):
 
 
 class MailUnavailable(DeliveryFailed):
-    """The mail service failed transiently (timeout, 5xx, 429); ``retry_after`` is the
-    service's own hint in seconds, when it gave one."""
-
-    def __init__(self, message: str, retry_after: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    """The mail service failed transiently (timeout, 5xx, 429 with its ``retry_after``)."""
 
 
 class Mailer(Protocol):

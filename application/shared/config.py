@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+# The waits before each retry: RQ's schedule before the relay took retries over, so the
+# embedded default and Redis retry alike.
+RETRY_BACKOFF = tuple(timedelta(seconds=s) for s in (10, 30, 120, 600, 1800))
 
 
 @dataclass(frozen=True)
 class LeasePolicy:
-    """How the outbox and the webhook inbox lease their records."""
+    """How the outbox and the webhook inbox lease their records, and retry failed ones."""
 
     # Younger unprocessed records are probably still on the fast path; the relay leaves them.
     relay_grace: timedelta = timedelta(seconds=30)
     # How long a worker may hold a webhook delivery; after that it is presumed dead.
     webhook_lease: timedelta = timedelta(minutes=5)
+    # The wait before the 1st, 2nd, ... retry; after the last, the record is given up.
+    retry_backoff: tuple[timedelta, ...] = RETRY_BACKOFF
+    # A service's own Retry-After is honoured up to this (a wrong header cannot park a
+    # record for weeks).
+    max_retry_after: timedelta = timedelta(hours=6)
+
+    def next_attempt(self, attempts: int, now: datetime,
+                     retry_after: timedelta | None = None) -> datetime | None:
+        """When a record that failed on its ``attempts``-th try is tried again: the backoff
+        step, or the service's ``retry_after`` when longer; None once every retry is spent."""
+        if attempts > len(self.retry_backoff):
+            return None
+        wait = self.retry_backoff[max(attempts, 1) - 1]
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.max_retry_after))
+        return now + wait
 
 
 @dataclass(frozen=True)

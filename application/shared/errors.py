@@ -7,9 +7,15 @@ from domain.shared.errors import DomainError
 
 
 class DeliveryFailed(DomainError):
-    """An outside service could not be reached or failed transiently; retry later."""
+    """An outside service could not be reached or failed transiently; retry later.
+    ``retry_after`` is the service's own hint in seconds (a 429's ``Retry-After``), when it
+    gave one: the retry of a leased record waits at least that long."""
 
     code = "unavailable"
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InvalidSignature(DomainError):

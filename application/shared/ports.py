@@ -55,7 +55,13 @@ class AuditLog(Protocol):
     def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]: ...
 
 
-R_co = TypeVar("R_co", covariant=True)
+class LeasedRecord(Protocol):
+    @property
+    def attempts(self) -> int:
+        """How many times the record was claimed, the current claim included."""
+
+
+R_co = TypeVar("R_co", bound=LeasedRecord, covariant=True)
 
 
 class LeasedRecords(Protocol[R_co]):
@@ -63,18 +69,22 @@ class LeasedRecords(Protocol[R_co]):
     webhook deliveries. Times are aware UTC; a lease is a ``timedelta``."""
 
     def claim(self, record_id: str, now: datetime, lease: timedelta) -> R_co | None:
-        """Takes an unprocessed record for ``lease``; None when it is processed, unknown or
-        leased elsewhere. The lease holds once the claiming transaction commits."""
+        """Takes an unprocessed record for ``lease``, counting the attempt; None when it is
+        processed, unknown, leased elsewhere, given up, or failed and not due for its retry
+        before ``now``. The lease holds once the claiming transaction commits."""
 
-    def release(self, record_id: str, error: str) -> None:
-        """Gives up the lease after a failure and records ``error``."""
+    def release(self, record_id: str, error: str, now: datetime,
+                retry_at: datetime | None) -> None:
+        """Gives up the lease after a failure and records ``error``; the record is due again
+        at ``retry_at``, or, when None, given up (at ``now``) until an operator reopens it."""
 
     def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
         """The work is done; the record is never claimed again (unless reopened)."""
 
-    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
-        """Ids of records from before ``before`` that nobody is working on: never tried,
-        or abandoned by a worker whose lease ran out with no result."""
+    def due(self, before: datetime, now: datetime, limit: int) -> list[str]:
+        """Ids of records nobody is working on that are due at ``now``, oldest first: never
+        tried and from before ``before``, abandoned by a worker whose lease ran out with no
+        result, or failed with their retry due. Given-up records are not."""
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
         """Deletes up to ``limit`` records processed before ``processed_before``, oldest
@@ -88,6 +98,7 @@ class OutboxMessage:
     payload: dict[str, Any]
     occurred_at: datetime
     handled_by: frozenset[str] = frozenset()
+    attempts: int = 0
 
 
 class Outbox(LeasedRecords[OutboxMessage], Protocol):
@@ -200,6 +211,8 @@ class InboxDelivery:
     attempts: int = 0
     last_error: str | None = None
     outcome: str | None = None
+    retry_at: datetime | None = None  # when a failed delivery is tried again
+    gave_up_at: datetime | None = None  # every retry spent: waits for an operator
 
 
 class WebhookInbox(LeasedRecords[InboxDelivery], Protocol):
@@ -214,10 +227,12 @@ class WebhookInbox(LeasedRecords[InboxDelivery], Protocol):
 
     def get(self, delivery_id: str) -> InboxDelivery | None: ...
     def reopen(self, delivery_id: str) -> bool:
-        """Makes a delivery processable again (replay); False when unknown."""
+        """Makes a delivery processable again at once (replay), given up or not; False when
+        unknown."""
 
     def failed(self, limit: int) -> list[str]:
-        """Unprocessed deliveries whose last attempt failed."""
+        """Unprocessed deliveries whose last attempt failed (waiting for a retry or given
+        up), oldest first."""
 
 
 class Cache(Protocol):

@@ -39,6 +39,7 @@ class EventHandlers:
 class ProcessOutboxMessageResult:
     ran: tuple[str, ...]
     skipped: bool
+    error: str | None = None  # the handler that failed and how; it is retried alone
 
 
 class ProcessOutboxMessage:
@@ -49,7 +50,7 @@ class ProcessOutboxMessage:
         ran: list[str] = []
         done = self.leases.process(self.uow, OUTBOX, message_id, LEASE,
                                    lambda message: self._run_handlers(message, ran))
-        return ProcessOutboxMessageResult(ran=tuple(ran), skipped=done.skipped)
+        return ProcessOutboxMessageResult(ran=tuple(ran), skipped=done.skipped, error=done.error)
 
     def _run_handlers(self, message: OutboxMessage, ran: list[str]) -> str:
         event = Event.restore(message.event_type, message.payload)

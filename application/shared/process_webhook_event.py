@@ -19,6 +19,7 @@ PROCESS_WEBHOOK_JOB = INBOX.job
 class ProcessWebhookEventResult:
     outcome: str
     skipped: bool = False
+    error: str | None = None  # how processing failed; the delivery is retried when due
 
 
 class ProcessWebhookEvent:
@@ -29,8 +30,11 @@ class ProcessWebhookEvent:
     def __call__(self, delivery_id: str) -> ProcessWebhookEventResult:
         done = self.leases.process(self.uow, INBOX, delivery_id, self.policy.webhook_lease,
                                    self._handle)
-        if done.outcome is None:  # skipped: processed already, or in progress elsewhere
-            return ProcessWebhookEventResult("already processed or in progress", skipped=True)
+        if done.error is not None:
+            return ProcessWebhookEventResult(f"failed: {done.error}", error=done.error)
+        if done.outcome is None:  # processed already, in progress elsewhere, or not due
+            return ProcessWebhookEventResult("already processed, in progress or not due yet",
+                                             skipped=True)
         return ProcessWebhookEventResult(done.outcome)
 
     def _handle(self, delivery: InboxDelivery) -> str:

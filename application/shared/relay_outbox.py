@@ -1,4 +1,5 @@
-"""Re-dispatches outbox messages a crash left behind between commit and enqueue."""
+"""Re-dispatches outbox messages that are due: left behind by a crash between commit and
+enqueue, abandoned by a dead worker, or failed and due for their retry."""
 
 from __future__ import annotations
 
@@ -27,4 +28,4 @@ class RelayOutbox:
         return RelayOutboxResult(redispatched=tuple(stranded))
 
 
-RELAY_OUTBOX = Job("relay_outbox", RelayOutbox, every=timedelta(seconds=60))
+RELAY_OUTBOX = Job("relay_outbox", RelayOutbox, every=timedelta(seconds=10))

@@ -1,6 +1,6 @@
-"""Re-queues webhook deliveries stored but never tried (the enqueue was lost) or abandoned
-by a worker that died while processing them. Failed ones are the job runner's to retry and
-the operator's to replay."""
+"""Re-queues webhook deliveries that are due: stored but never tried (the enqueue was lost),
+abandoned by a worker that died while processing them, or failed and due for their retry.
+Given-up ones are the operator's to replay."""
 
 from __future__ import annotations
 
@@ -22,4 +22,4 @@ class RelayWebhooks:
         return len(self.leases.relay(self.uow, INBOX, self.queue, self.policy.relay_grace))
 
 
-RELAY_WEBHOOKS = Job("relay_webhooks", RelayWebhooks, every=timedelta(seconds=60))
+RELAY_WEBHOOKS = Job("relay_webhooks", RelayWebhooks, every=timedelta(seconds=10))

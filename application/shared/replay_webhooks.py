@@ -35,10 +35,8 @@ class ReplayWebhooks:
             self.uow.commit()
         replayed = []
         for delivery_id in ids:
-            try:
-                outcome = self.process(delivery_id).outcome
-            except Exception as error:  # reported per delivery; the rest still run
-                outcome = f"failed again: {type(error).__name__}"
+            done = self.process(delivery_id)  # a failure is recorded and reported; the rest run
+            outcome = f"failed again: {done.error}" if done.error else done.outcome
             replayed.append(ReplayedDelivery(delivery_id, outcome))
         return replayed
 

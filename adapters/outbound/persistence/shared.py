@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    ColumnElement,
     Executable,
     ForeignKey,
     Index,
@@ -58,6 +59,8 @@ outbox = Table(
     Column("locked_until", utc()),
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text),
+    Column("retry_at", utc()),
+    Column("gave_up_at", utc()),
     Index("ix_outbox_pending", "processed_at", "occurred_at"),
 )
 
@@ -84,6 +87,8 @@ webhook_events = Table(
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text),
     Column("outcome", String(200)),
+    Column("retry_at", utc()),
+    Column("gave_up_at", utc()),
     UniqueConstraint("provider", "event_id", name="uq_webhook_events_provider_event_id"),
     Index("ix_webhook_events_pending", "processed_at", "received_at"),
 )
@@ -146,8 +151,7 @@ class SqlOutbox:
         # A conditional UPDATE is the lock: exactly one claimant sees rowcount 1, on any database.
         taken = self.session.execute(
             update(outbox)
-            .where(c.id == record_id, c.processed_at.is_(None),
-                   or_(c.locked_until.is_(None), c.locked_until < now))
+            .where(c.id == record_id, *_claimable(c, now))
             .values(locked_until=now + lease, attempts=c.attempts + 1)
         )
         if not taken.rowcount:  # type: ignore[attr-defined]
@@ -162,26 +166,45 @@ class SqlOutbox:
 
     def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
         self.session.execute(update(outbox).where(outbox.c.id == record_id).values(
-            processed_at=now, locked_until=None, last_error=None))
+            processed_at=now, locked_until=None, last_error=None, retry_at=None))
 
-    def release(self, record_id: str, error: str) -> None:
-        self.session.execute(update(outbox).where(outbox.c.id == record_id).values(
-            locked_until=None, last_error=error[:2000]))
+    def release(self, record_id: str, error: str, now: datetime,
+                retry_at: datetime | None) -> None:
+        _release(self.session, outbox, record_id, error, now, retry_at)
 
-    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
-        c = outbox.c
-        query = (
-            select(c.id)
-            .where(and_(c.processed_at.is_(None), c.occurred_at < before,
-                        or_(c.locked_until.is_(None), c.locked_until < now)))
-            .order_by(c.occurred_at)
-            .limit(limit)
-        )
-        return list(self.session.scalars(query))
+    def due(self, before: datetime, now: datetime, limit: int) -> list[str]:
+        return _due(self.session, outbox, outbox.c.occurred_at, before, now, limit)
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
         return _purge_processed(self.session, outbox, processed_before, limit,
                                 dependents=(outbox_handled.c.outbox_id,))
+
+
+def _claimable(c: Any, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Unprocessed, not given up, not leased, and not failed with its retry still ahead."""
+    return (c.processed_at.is_(None), c.gave_up_at.is_(None),
+            or_(c.locked_until.is_(None), c.locked_until < now),
+            or_(c.retry_at.is_(None), c.retry_at <= now))
+
+
+def _release(session: Session, table: Table, record_id: str, error: str, now: datetime,
+             retry_at: datetime | None) -> None:
+    session.execute(update(table).where(table.c.id == record_id).values(
+        locked_until=None, last_error=error[:2000], retry_at=retry_at,
+        gave_up_at=now if retry_at is None else None))
+
+
+def _due(session: Session, table: Table, arrived: Column[Any], before: datetime,
+         now: datetime, limit: int) -> list[str]:
+    c = table.c
+    untried = and_(c.attempts == 0, arrived < before)
+    abandoned = and_(c.attempts > 0, c.last_error.is_(None), c.locked_until < now)
+    retry = and_(c.last_error.is_not(None), c.retry_at <= now,
+                 or_(c.locked_until.is_(None), c.locked_until < now))
+    return list(session.scalars(
+        select(c.id).where(c.processed_at.is_(None), c.gave_up_at.is_(None),
+                           or_(untried, abandoned, retry))
+        .order_by(arrived).limit(limit)))
 
 
 def _purge_processed(session: Session, table: Table, processed_before: datetime, limit: int,
@@ -202,7 +225,8 @@ def _purge_processed(session: Session, table: Table, processed_before: datetime,
 
 def _message(row: Any, handled: frozenset[str]) -> OutboxMessage:
     return OutboxMessage(id=row["id"], event_type=row["event_type"], payload=row["payload"],
-                         occurred_at=row["occurred_at"], handled_by=handled)
+                         occurred_at=row["occurred_at"], handled_by=handled,
+                         attempts=row["attempts"])
 
 
 _DELIVERY_INSERTS: dict[str, Executable] = {}
@@ -241,8 +265,7 @@ class SqlWebhookInbox:
         c = webhook_events.c
         taken = self.session.execute(
             update(webhook_events)
-            .where(c.id == record_id, c.processed_at.is_(None),
-                   or_(c.locked_until.is_(None), c.locked_until < now))
+            .where(c.id == record_id, *_claimable(c, now))
             .values(locked_until=now + lease, attempts=c.attempts + 1))
         if not taken.rowcount:  # type: ignore[attr-defined]
             return None
@@ -251,11 +274,11 @@ class SqlWebhookInbox:
     def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
         self.session.execute(update(webhook_events).where(webhook_events.c.id == record_id)
                              .values(processed_at=now, locked_until=None, last_error=None,
-                                     outcome=outcome[:200]))
+                                     retry_at=None, outcome=outcome[:200]))
 
-    def release(self, record_id: str, error: str) -> None:
-        self.session.execute(update(webhook_events).where(webhook_events.c.id == record_id)
-                             .values(locked_until=None, last_error=error[:2000]))
+    def release(self, record_id: str, error: str, now: datetime,
+                retry_at: datetime | None) -> None:
+        _release(self.session, webhook_events, record_id, error, now, retry_at)
 
     def get(self, delivery_id: str) -> InboxDelivery | None:
         row = self.session.execute(select(webhook_events)
@@ -264,21 +287,18 @@ class SqlWebhookInbox:
             return None
         return InboxDelivery(**{k: row[k] for k in (
             "id", "provider", "event_id", "event_type", "payload", "received_at", "processed_at",
-            "attempts", "last_error", "outcome")})
+            "attempts", "last_error", "outcome", "retry_at", "gave_up_at")})
 
     def reopen(self, delivery_id: str) -> bool:
         done = self.session.execute(update(webhook_events)
                                     .where(webhook_events.c.id == delivery_id)
-                                    .values(processed_at=None, locked_until=None))
+                                    .values(processed_at=None, locked_until=None,
+                                            retry_at=None, gave_up_at=None))
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
-    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
-        c = webhook_events.c
-        abandoned = and_(c.last_error.is_(None), c.locked_until < now)
-        return list(self.session.scalars(
-            select(c.id).where(c.processed_at.is_(None), c.received_at < before,
-                               or_(c.attempts == 0, abandoned))
-            .order_by(c.received_at).limit(limit)))
+    def due(self, before: datetime, now: datetime, limit: int) -> list[str]:
+        return _due(self.session, webhook_events, webhook_events.c.received_at, before, now,
+                    limit)
 
     def failed(self, limit: int) -> list[str]:
         c = webhook_events.c

@@ -17,8 +17,9 @@ class InlineTaskQueue:
     def enqueue(self, job: str, *args: str) -> None:
         try:
             self._run_job(job, *args)
-        except Exception:
-            # The caller's transaction is already committed; the failure stays visible on the
-            # outbox row and in the log, and the relay on the inline cron (`eduport serve`)
-            # or `eduport outbox relay` retries it.
-            log.exception("inline job %s failed", job)
+        except Exception as error:
+            # The caller's transaction is already committed. A job's own failures are
+            # recorded on its row with their retry; this is one that could not even record
+            # (the database went away): the relay on the inline cron (`eduport serve`) or
+            # `eduport outbox relay` finds the row untried or abandoned and queues it again.
+            log.error("inline job %s failed: %s", job, type(error).__name__)

@@ -1,22 +1,22 @@
-"""The production task queue: RQ on Redis, with retries and backoff."""
+"""The production task queue: RQ on Redis. Jobs are not retried by RQ: a failed outbox
+message or webhook delivery records its own next attempt, and the relay queues it when it is
+due (``application.shared.leases``), so Redis and the embedded default retry alike."""
 
 from __future__ import annotations
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Retry
+from rq import Queue
 
 from application.shared.errors import DeliveryFailed
 
 JOBS_MODULE = "adapters.inbound.worker.jobs"
-BACKOFF_SECONDS = [10, 30, 120, 600, 1800]
 
 
 class RqTaskQueue:
     def __init__(self, redis: Redis, queue_name: str) -> None:
         self._redis = redis
         self._queue = Queue(queue_name, connection=redis)
-        self._retry = Retry(max=len(BACKOFF_SECONDS), interval=BACKOFF_SECONDS)
 
     def enqueue(self, job: str, *args: str) -> None:
         try:
@@ -24,7 +24,7 @@ class RqTaskQueue:
             # round trip instead of two.
             with self._redis.pipeline() as pipeline:
                 self._queue.enqueue_call(
-                    f"{JOBS_MODULE}.{job}", args=args, retry=self._retry,
+                    f"{JOBS_MODULE}.{job}", args=args,
                     timeout=300, failure_ttl=30 * 24 * 3600, pipeline=pipeline,
                 )
                 pipeline.execute()

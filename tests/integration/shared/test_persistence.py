@@ -221,6 +221,6 @@ def test_outbox_claims_are_exclusive_across_sessions(make_uow: Any) -> None:
         first.commit()
     with make_uow() as second:
         assert second.outbox.claim(message_id, now, timedelta(minutes=5)) is None
-        assert second.outbox.stranded(now + timedelta(hours=1), now, 10) == []
-        assert second.outbox.stranded(now + timedelta(hours=1), now + timedelta(minutes=6),
+        assert second.outbox.due(now + timedelta(hours=1), now, 10) == []
+        assert second.outbox.due(now + timedelta(hours=1), now + timedelta(minutes=6),
                                       10) == [message_id]

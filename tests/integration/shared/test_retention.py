@@ -65,12 +65,12 @@ def seed(uow_factory: Callable[[], Any]) -> None:
         uow.outbox.mark_processed("m5", NOW - timedelta(days=1), "ran")
         tried = NOW - timedelta(days=19)
         assert uow.outbox.claim("m6", tried, timedelta(minutes=5)) is not None
-        uow.outbox.release("m6", "mailer: DeliveryFailed")
+        uow.outbox.release("m6", "mailer: DeliveryFailed", tried, tried + timedelta(minutes=1))
         for i in range(3):
             uow.webhooks.mark_processed(f"d{i}", NOW - timedelta(days=31), "settled")
         uow.webhooks.mark_processed("d3", NOW - timedelta(days=5), "settled")
         assert uow.webhooks.claim("d4", tried, timedelta(minutes=5)) is not None
-        uow.webhooks.release("d4", "GatewayUnavailable")
+        uow.webhooks.release("d4", "GatewayUnavailable", tried, tried + timedelta(minutes=1))
         uow.commit()
 
 
@@ -88,13 +88,14 @@ def test_only_processed_records_past_retention_are_deleted(
 
     with unit_of_work() as uow:
         later = NOW + timedelta(days=365)
-        # what is left: the recent one is processed (nothing to relay); the failed one is not
-        assert uow.outbox.stranded(later, later, 10) == ["m6"]
+        # what is left: the recent one is processed (nothing to relay); the failed one is not,
+        # and is due for its retry
+        assert uow.outbox.due(later, later, 10) == ["m6"]
         assert uow.outbox.claim("m5", later, timedelta(minutes=1)) is None
         assert [uow.webhooks.get(f"d{i}") for i in range(3)] == [None, None, None]
         assert uow.webhooks.get("d3") is not None
         assert uow.webhooks.failed(10) == ["d4"]
-        assert uow.webhooks.stranded(later, later, 10) == ["d5"]
+        assert uow.webhooks.due(later, later, 10) == ["d4", "d5"]
     assert purge(unit_of_work) == PurgeResult(0, 0)  # nothing more to do
 
 

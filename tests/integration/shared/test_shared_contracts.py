@@ -336,11 +336,24 @@ def test_leased_records_contract_the_lease_holds_once_its_transaction_commits(
     assert leased.claim(record_id) is not None  # rolled back: the lease never held
 
 
-def test_leased_records_contract_release_gives_the_lease_up(leased: Leased) -> None:
+def test_leased_records_contract_release_gives_the_lease_up_until_the_retry(
+        leased: Leased) -> None:
+    (record_id,) = leased.store(-60)
+    assert leased.claim(record_id).attempts == 1
+    leased.run(lambda r: r.release(record_id, "RuntimeError: the mail server is down", NOW,
+                                   NOW + timedelta(minutes=1)))
+    assert leased.claim(record_id, minutes=0.5) is None  # not due yet
+    assert leased.claim(record_id, minutes=1).attempts == 2
+
+
+def test_leased_records_contract_a_given_up_record_waits_for_an_operator(
+        leased: Leased) -> None:
     (record_id,) = leased.store(-60)
     assert leased.claim(record_id) is not None
-    leased.run(lambda r: r.release(record_id, "RuntimeError: the mail server is down"))
-    assert leased.claim(record_id, minutes=1) is not None
+    leased.run(lambda r: r.release(record_id, "RuntimeError: still down", NOW, None))
+    assert leased.claim(record_id, minutes=60 * 24) is None
+    later = NOW + timedelta(days=1)
+    assert leased.run(lambda r: r.due(later, later, 10)) == []
 
 
 def test_leased_records_contract_a_processed_record_is_never_claimed_again(
@@ -350,17 +363,22 @@ def test_leased_records_contract_a_processed_record_is_never_claimed_again(
     assert leased.claim(record_id, minutes=60 * 24) is None
 
 
-def test_leased_records_contract_stranded_are_those_nobody_works_on(leased: Leased) -> None:
-    # the second is from after ``before`` (-30): not stranded yet
-    never_tried, _, working, abandoned, done = leased.store(-60, -10, -60, -60, -60)
+def test_leased_records_contract_due_are_those_nobody_works_on_and_retries_due(
+        leased: Leased) -> None:
+    # the second is from after ``before`` (-30): not due yet
+    never_tried, _, working, abandoned, done, retry_due, retry_later, given_up = \
+        leased.store(-60, -10, -60, -58, -60, -55, -60, -60)
     assert leased.claim(working, minutes=-1) is not None  # its lease runs until +4
     assert leased.claim(abandoned, minutes=-20) is not None  # its lease ran out at -15
     leased.processed(done, minutes=-30)
+    for record_id, retry_at in ((retry_due, NOW), (retry_later, NOW + timedelta(seconds=1)),
+                                (given_up, None)):
+        assert leased.claim(record_id, minutes=-10) is not None
+        leased.run(lambda r, i=record_id, at=retry_at: r.release(
+            i, "boom", NOW - timedelta(minutes=10), at))
     before = NOW - timedelta(minutes=30)
-    assert sorted(leased.run(lambda r: r.stranded(before, NOW, 10))) == sorted(
-        [never_tried, abandoned])
-    (one,) = leased.run(lambda r: r.stranded(before, NOW, 1))
-    assert one in (never_tried, abandoned)
+    assert leased.run(lambda r: r.due(before, NOW, 10)) == [never_tried, abandoned, retry_due]
+    assert leased.run(lambda r: r.due(before, NOW, 1)) == [never_tried]  # the oldest
 
 
 def test_leased_records_contract_purge_deletes_processed_oldest_first(leased: Leased) -> None:
@@ -368,7 +386,7 @@ def test_leased_records_contract_purge_deletes_processed_oldest_first(leased: Le
     for record_id, minutes in ((oldest, -300), (middle, -200), (newest, -100)):
         leased.processed(record_id, minutes)
     assert leased.claim(failed, minutes=-50) is not None
-    leased.run(lambda r: r.release(failed, "boom"))
+    leased.run(lambda r: r.release(failed, "boom", NOW, NOW))
 
     assert leased.run(lambda r: r.purge_processed(NOW, 1)) == 1
     # the oldest went first: of those processed before -150, one is left
@@ -404,7 +422,8 @@ def test_outbox_contract_a_claim_returns_the_message_and_the_handlers_done(
     assert (first.event_type, first.payload, first.occurred_at, first.handled_by) == (
         "CourseEnrolled", {"course_id": "course-1"}, NOW - timedelta(minutes=60), frozenset())
     outbox.run(lambda r: r.mark_handled(message_id, "send_receipt"))
-    outbox.run(lambda r: r.release(message_id, "RuntimeError: grant_access failed"))
+    outbox.run(lambda r: r.release(message_id, "RuntimeError: grant_access failed", NOW,
+                                   NOW + timedelta(minutes=1)))
     assert outbox.claim(message_id, minutes=1).handled_by == {"send_receipt"}  # a retry skips it
 
 
@@ -433,13 +452,15 @@ def test_webhook_inbox_contract_records_attempts_errors_and_outcomes(kernel: Ker
     inbox = Leased(kernel, "inbox")
     (delivery_id,) = inbox.store(-60)
     assert inbox.claim(delivery_id).attempts == 1
-    inbox.run(lambda r: r.release(delivery_id, "RuntimeError: the provider is down"))
+    retry_at = NOW + timedelta(minutes=1)
+    inbox.run(lambda r: r.release(delivery_id, "RuntimeError: the provider is down", NOW,
+                                  retry_at))
     failed = inbox.run(lambda r: r.get(delivery_id))
-    assert (failed.attempts, failed.last_error, failed.processed_at) == (
-        1, "RuntimeError: the provider is down", None)
+    assert (failed.attempts, failed.last_error, failed.processed_at, failed.retry_at,
+            failed.gave_up_at) == (1, "RuntimeError: the provider is down", None, retry_at, None)
     assert inbox.run(lambda r: r.failed(10)) == [delivery_id]
-    # a failed delivery is the job runner's to retry, not stranded
-    assert inbox.run(lambda r: r.stranded(NOW, NOW, 10)) == []
+    assert inbox.run(lambda r: r.due(NOW, NOW, 10)) == []  # its retry is ahead
+    assert inbox.run(lambda r: r.due(NOW, retry_at, 10)) == [delivery_id]
 
     assert inbox.claim(delivery_id, minutes=1).attempts == 2
     inbox.run(lambda r: r.mark_processed(delivery_id, NOW + timedelta(minutes=2), "paid"))
@@ -453,7 +474,7 @@ def test_webhook_inbox_contract_failed_lists_up_to_limit(kernel: Kernel) -> None
     ids = inbox.store(-60, -50, -40)
     for delivery_id in ids[:2]:
         assert inbox.claim(delivery_id) is not None
-        inbox.run(lambda r, d=delivery_id: r.release(d, "boom"))
+        inbox.run(lambda r, d=delivery_id: r.release(d, "boom", NOW, None))
     assert sorted(inbox.run(lambda r: r.failed(10))) == sorted(ids[:2])
     (one,) = inbox.run(lambda r: r.failed(1))
     assert one in ids[:2]
@@ -462,11 +483,16 @@ def test_webhook_inbox_contract_failed_lists_up_to_limit(kernel: Kernel) -> None
 def test_webhook_inbox_contract_reopen_makes_a_delivery_processable_again(
         kernel: Kernel) -> None:
     inbox = Leased(kernel, "inbox")
-    (delivery_id,) = inbox.store(-60)
-    inbox.processed(delivery_id)
-    assert inbox.run(lambda r: r.reopen(delivery_id)) is True
-    assert inbox.run(lambda r: r.get(delivery_id)).processed_at is None
-    assert inbox.claim(delivery_id, minutes=1) is not None
+    processed, given_up = inbox.store(-60, -60)
+    inbox.processed(processed)
+    assert inbox.claim(given_up) is not None
+    inbox.run(lambda r: r.release(given_up, "boom", NOW, None))
+    for delivery_id in (processed, given_up):
+        assert inbox.run(lambda r, d=delivery_id: r.reopen(d)) is True
+        reopened = inbox.run(lambda r, d=delivery_id: r.get(d))
+        assert (reopened.processed_at, reopened.gave_up_at, reopened.retry_at) == (
+            None, None, None)
+        assert inbox.claim(delivery_id, minutes=1) is not None
     assert inbox.run(lambda r: r.reopen(new_id())) is False
 
 

@@ -116,17 +116,16 @@ class FakeOutbox(_Repo):
     def add(self, message: OutboxMessage) -> None:
         self.uow.staged_ops.append(lambda db: db.outbox.__setitem__(message.id, {
             "message": message, "processed_at": None, "locked_until": None, "handled": set(),
-            "attempts": 0, "last_error": None}))
+            "attempts": 0, "last_error": None, "retry_at": None, "gave_up_at": None}))
 
     def claim(self, record_id: str, now: datetime, lease: timedelta) -> OutboxMessage | None:
         row = self.uow.db.outbox.get(record_id)
-        if row is None or row["processed_at"] is not None:
-            return None
-        if row["locked_until"] is not None and row["locked_until"] >= now:
+        if row is None or not _claimable(row, now):
             return None
         if not self.uow.claim(f"outbox:{record_id}", row, now + lease):
             return None
-        return replace(row["message"], handled_by=frozenset(row["handled"]))
+        return replace(row["message"], handled_by=frozenset(row["handled"]),
+                       attempts=row["attempts"] + 1)
 
     def mark_handled(self, message_id: str, handler: str) -> None:
         self.uow.staged_ops.append(lambda db: db.outbox[message_id]["handled"].add(handler))
@@ -136,15 +135,13 @@ class FakeOutbox(_Repo):
             db.outbox[record_id].update(processed_at=now, locked_until=None)
         self.uow.staged_ops.append(done)
 
-    def release(self, record_id: str, error: str) -> None:
-        def release(db: FakeDatabase) -> None:
-            db.outbox[record_id].update(locked_until=None, last_error=error)
-        self.uow.staged_ops.append(release)
+    def release(self, record_id: str, error: str, now: datetime,
+                retry_at: datetime | None) -> None:
+        _release(self.uow, self.uow.db.outbox, record_id, error, now, retry_at)
 
-    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
-        return [mid for mid, row in self.uow.db.outbox.items()
-                if row["processed_at"] is None and row["message"].occurred_at < before
-                and (row["locked_until"] is None or row["locked_until"] < now)][:limit]
+    def due(self, before: datetime, now: datetime, limit: int) -> list[str]:
+        return _due(self.uow.db.outbox, lambda row: row["message"].occurred_at, before, now,
+                    limit)
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
         return _purge_processed(self.uow, "outbox", processed_before, limit)
@@ -252,13 +249,12 @@ class FakeWebhookInbox(_Repo):
         added[delivery.id] = delivery
         self.uow.staged_ops.append(lambda db: db.webhooks.__setitem__(delivery.id, {
             "delivery": delivery, "processed_at": None, "locked_until": None, "attempts": 0,
-            "last_error": None, "outcome": None}))
+            "last_error": None, "outcome": None, "retry_at": None, "gave_up_at": None}))
         return True
 
     def claim(self, record_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
         row = self.uow.db.webhooks.get(record_id)
-        if row is None or row["processed_at"] is not None or (
-                row["locked_until"] is not None and row["locked_until"] >= now):
+        if row is None or not _claimable(row, now):
             return None
         if not self.uow.claim(f"webhook:{record_id}", row, now + lease):
             return None
@@ -268,13 +264,12 @@ class FakeWebhookInbox(_Repo):
     def mark_processed(self, record_id: str, now: datetime, outcome: str) -> None:
         def done(db: FakeDatabase) -> None:
             db.webhooks[record_id].update(processed_at=now, locked_until=None, outcome=outcome,
-                                            last_error=None)
+                                            last_error=None, retry_at=None)
         self.uow.staged_ops.append(done)
 
-    def release(self, record_id: str, error: str) -> None:
-        def release(db: FakeDatabase) -> None:
-            db.webhooks[record_id].update(locked_until=None, last_error=error)
-        self.uow.staged_ops.append(release)
+    def release(self, record_id: str, error: str, now: datetime,
+                retry_at: datetime | None) -> None:
+        _release(self.uow, self.uow.db.webhooks, record_id, error, now, retry_at)
 
     def get(self, delivery_id: str) -> InboxDelivery | None:
         row = self.uow.db.webhooks.get(delivery_id)
@@ -282,23 +277,21 @@ class FakeWebhookInbox(_Repo):
             return None
         return replace(row["delivery"], processed_at=row["processed_at"],
                        attempts=row["attempts"], last_error=row["last_error"],
-                       outcome=row["outcome"])
+                       outcome=row["outcome"], retry_at=row["retry_at"],
+                       gave_up_at=row["gave_up_at"])
 
     def reopen(self, delivery_id: str) -> bool:
         if delivery_id not in self.uow.db.webhooks:
             return False
         def reopen(db: FakeDatabase) -> None:
-            db.webhooks[delivery_id].update(processed_at=None, locked_until=None)
+            db.webhooks[delivery_id].update(processed_at=None, locked_until=None,
+                                            retry_at=None, gave_up_at=None)
         self.uow.staged_ops.append(reopen)
         return True
 
-    def stranded(self, before: datetime, now: datetime, limit: int) -> list[str]:
-        def abandoned(r: dict[str, Any]) -> bool:
-            return r["last_error"] is None and r["locked_until"] is not None \
-                and r["locked_until"] < now
-        return [i for i, r in self.uow.db.webhooks.items() if r["processed_at"] is None
-                and (r["attempts"] == 0 or abandoned(r))
-                and r["delivery"].received_at < before][:limit]
+    def due(self, before: datetime, now: datetime, limit: int) -> list[str]:
+        return _due(self.uow.db.webhooks, lambda row: row["delivery"].received_at, before,
+                    now, limit)
 
     def failed(self, limit: int) -> list[str]:
         return [i for i, r in self.uow.db.webhooks.items()
@@ -306,6 +299,35 @@ class FakeWebhookInbox(_Repo):
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
         return _purge_processed(self.uow, "webhooks", processed_before, limit)
+
+
+def _claimable(row: dict[str, Any], now: datetime) -> bool:
+    return (row["processed_at"] is None and row["gave_up_at"] is None
+            and (row["locked_until"] is None or row["locked_until"] < now)
+            and (row["retry_at"] is None or row["retry_at"] <= now))
+
+
+def _release(uow: FakeUnitOfWorkBase, rows: dict[str, dict[str, Any]], record_id: str,
+             error: str, now: datetime, retry_at: datetime | None) -> None:
+    def release(db: FakeDatabase) -> None:
+        rows[record_id].update(locked_until=None, last_error=error, retry_at=retry_at,
+                               gave_up_at=now if retry_at is None else None)
+    uow.staged_ops.append(release)
+
+
+def _due(rows: dict[str, dict[str, Any]], arrived: Callable[[dict[str, Any]], datetime],
+         before: datetime, now: datetime, limit: int) -> list[str]:
+    def due(row: dict[str, Any]) -> bool:
+        free = row["locked_until"] is None or row["locked_until"] < now
+        untried = row["attempts"] == 0 and arrived(row) < before
+        abandoned = row["attempts"] > 0 and row["last_error"] is None \
+            and row["locked_until"] is not None and row["locked_until"] < now
+        retry = row["last_error"] is not None and free and row["retry_at"] is not None \
+            and row["retry_at"] <= now
+        return row["processed_at"] is None and row["gave_up_at"] is None \
+            and (untried or abandoned or retry)
+    return [key for _, key in sorted((arrived(row), key) for key, row in rows.items()
+                                     if due(row))][:limit]
 
 
 def _purge_processed(uow: FakeUnitOfWorkBase, table: str, processed_before: datetime,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from application.accounts.register_user import RegisterUser, RegisterUserCommand
+from application.shared.errors import DeliveryFailed
 from application.shared.process_outbox_message import (
     EventHandler,
     EventHandlers,
@@ -64,14 +63,67 @@ def test_each_handler_runs_once_however_often_the_message_is_dispatched(world: W
 def test_a_failed_handler_is_retried_alone(world: World) -> None:
     journal, message_id = Journal(), registered(world)
     journal.fail.add("b")
-    with pytest.raises(RuntimeError):
-        processor(world, journal)(message_id)
+    failed = processor(world, journal)(message_id)
+    assert failed.ran == ("a",) and failed.error == "b: RuntimeError"
     row = world.db.outbox[message_id]
     assert row["processed_at"] is None and row["last_error"] == "b: RuntimeError"
     journal.fail.clear()
     retried = processor(world, journal)(message_id)
+    assert retried.skipped  # not due yet: the first retry waits 10 s
+    world.clock.advance(seconds=10)
+    retried = processor(world, journal)(message_id)
     assert retried.ran == ("b",)
     assert [name for name, _ in journal.calls] == ["a", "b"]
+
+
+def test_failures_are_retried_on_the_backoff_schedule_then_given_up(world: World) -> None:
+    journal, message_id = Journal(), registered(world)
+    journal.fail.add("a")
+    relay, process = world.build(RelayOutbox), processor(world, journal)
+    process(message_id)
+    waits = []
+    for _ in range(10):
+        world.queue.jobs.clear()
+        waited = 0
+        while not relay().redispatched and waited < 7200:
+            world.clock.advance(seconds=1)
+            waited += 1
+        if waited >= 7200:
+            break
+        waits.append(waited)
+        process(message_id)
+    assert waits == [10, 30, 120, 600, 1800]  # RQ's schedule, without Redis too
+    row = world.db.outbox[message_id]
+    assert row["attempts"] == 6 and row["gave_up_at"] is not None
+    assert process(message_id).skipped  # given up: an operator replays it
+
+
+def test_a_services_retry_after_is_honoured_when_longer_than_the_backoff(world: World) -> None:
+    message_id = registered(world)
+
+    def throttled(event: Event, key: str) -> None:
+        raise DeliveryFailed("the mail service throttles us", retry_after=90)
+
+    handlers = EventHandlers({UserRegistered: (EventHandler("mail", throttled),)})
+    failed = world.build(ProcessOutboxMessage, handlers=handlers)(message_id)
+    assert failed.error == "mail: DeliveryFailed: the mail service throttles us"
+    assert world.db.outbox[message_id]["retry_at"] == world.clock.now() + timedelta(seconds=90)
+    relay = world.build(RelayOutbox)
+    world.clock.advance(seconds=89)
+    assert relay().redispatched == ()
+    world.clock.advance(seconds=1)
+    assert relay().redispatched == (message_id,)
+
+
+def test_a_retry_after_of_days_is_held_to_six_hours(world: World) -> None:
+    message_id = registered(world)
+
+    def throttled(event: Event, key: str) -> None:
+        raise DeliveryFailed("slow down", retry_after=30 * 24 * 3600)
+
+    handlers = EventHandlers({UserRegistered: (EventHandler("mail", throttled),)})
+    world.build(ProcessOutboxMessage, handlers=handlers)(message_id)
+    assert world.db.outbox[message_id]["retry_at"] == world.clock.now() + timedelta(hours=6)
 
 
 def test_a_leased_message_is_not_taken_twice(world: World) -> None:
