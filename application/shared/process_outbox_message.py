@@ -53,16 +53,26 @@ class ProcessOutboxMessage:
         return ProcessOutboxMessageResult(ran=tuple(ran), skipped=done.skipped, error=done.error)
 
     def _run_handlers(self, message: OutboxMessage, ran: list[str]) -> str:
+        """Runs every handler not done yet; one that fails does not hold back the others
+        (a real-time service that is down delays no email). The first failure is raised
+        once all had their turn, so the message is retried for the failed ones alone."""
         event = Event.restore(message.event_type, message.payload)
+        failures: list[Exception] = []
         for handler in self.handlers.for_event(event):
             if handler.name in message.handled_by:
                 continue
-            with step(handler.name):
-                handler.run(event, f"outbox:{message.id}:{handler.name}")
-            with self.uow:  # a retry after a later handler fails skips this one
+            try:
+                with step(handler.name):
+                    handler.run(event, f"outbox:{message.id}:{handler.name}")
+            except Exception as error:
+                failures.append(error)
+                continue
+            with self.uow:  # a retry skips this one
                 self.uow.outbox.mark_handled(message.id, handler.name)
                 self.uow.commit()
             ran.append(handler.name)
+        if failures:
+            raise failures[0]
         return f"ran: {', '.join(ran) or 'no handler'}"
 
 

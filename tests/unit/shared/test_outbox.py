@@ -76,6 +76,17 @@ def test_a_failed_handler_is_retried_alone(world: World) -> None:
     assert [name for name, _ in journal.calls] == ["a", "b"]
 
 
+def test_a_failing_handler_holds_back_no_other(world: World) -> None:
+    journal, message_id = Journal(), registered(world)
+    journal.fail.add("a")
+    failed = processor(world, journal)(message_id)
+    assert failed.ran == ("b",) and failed.error == "a: RuntimeError"
+    journal.fail.clear()
+    world.clock.advance(seconds=10)
+    assert processor(world, journal)(message_id).ran == ("a",)  # b is not run again
+    assert [name for name, _ in journal.calls] == ["b", "a"]
+
+
 def test_failures_are_retried_on_the_backoff_schedule_then_given_up(world: World) -> None:
     journal, message_id = Journal(), registered(world)
     journal.fail.add("a")
