@@ -49,3 +49,7 @@ class AreaModule(Module):
 
     def webhook_providers(self, injector: Injector) -> Sequence[WebhookProvider]:
         return ()
+
+    def channel_rules_for(self, injector: Injector) -> Sequence[ChannelRule]:
+        """The area's channel rules; an area whose rules read its records builds them here."""
+        return self.channel_rules

@@ -170,8 +170,9 @@ class SharedModule(Module):
 
     @singleton
     @provider
-    def channel_rules(self) -> ChannelRules:
-        return ChannelRules(tuple(rule for area in self.areas for rule in area.channel_rules))
+    def channel_rules(self, injector: Injector) -> ChannelRules:
+        return ChannelRules(tuple(rule for area in self.areas
+                                  for rule in area.channel_rules_for(injector)))
 
 
 class UseCasesModule(Module):

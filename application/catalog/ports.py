@@ -22,6 +22,9 @@ class EnrollmentRepository(Protocol):
     def add(self, enrollment: Enrollment) -> None: ...
     def get(self, student_id: str, course_id: str) -> Enrollment | None: ...
 
+    def active_students(self, course_id: str) -> list[str]:
+        """The ids of the students whose enrollment in the course grants access now."""
+
 
 class CourseStatistics(Protocol):
     def record_enrollment(self, course_id: str, delta: int = 1) -> None:

@@ -50,3 +50,26 @@ class CourseAccess(Protocol):
     def revoke(self, student_id: str, course_ids: Iterable[str], source: str) -> None:
         """Ends the access that ``source`` granted and uncounts the student (a full refund,
         a dispute lost)."""
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    """A course as another area names it."""
+
+    id: str
+    title: str
+    teacher_id: str
+
+
+class CourseRoster(Protocol):
+    """Who belongs to a course, read in the caller's transaction (live classes admit people
+    by it). Read-only."""
+
+    def course(self, course_id: str) -> CourseCard | None:
+        """The course, draft or published; None when there is none."""
+
+    def is_active_student(self, course_id: str, student_id: str) -> bool:
+        """Enrolled with access now: not suspended by a dispute, not refunded."""
+
+    def active_students(self, course_id: str) -> list[str]:
+        """The user ids of every student with access now, in no particular order."""

@@ -22,6 +22,7 @@ class MessageKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of message, not a password)
     RECEIPT = "receipt"
     REFUND = "refund"
+    LIVE_SESSION_STARTED = "live_session_started"
 
     @property
     def is_security(self) -> bool:

@@ -23,6 +23,7 @@ from adapters.inbound.http import (
     catalog,
     enrollment,
     health,
+    live,
     messaging,
     payments,
     sandbox,
@@ -45,7 +46,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
-    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp,
+    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp,
 ]
 # Endpoints that guess passwords or create accounts are limited per client address.
 RATE_LIMITED = {

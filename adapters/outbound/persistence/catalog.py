@@ -31,6 +31,7 @@ from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.catalog.course_access import CatalogCourseAccess
+from application.catalog.course_roster import CatalogCourseRoster
 from application.catalog.ports import CourseStats, CourseSummary, EnrollmentSummary
 from application.shared.ports import Page
 from domain.catalog.enrollment import Enrollment, EnrollmentStatus
@@ -136,6 +137,11 @@ class SqlEnrollmentRepository:
         enrollment = self.session.scalars(query).first()
         self.tracker.track(enrollment)
         return enrollment
+
+    def active_students(self, course_id: str) -> list[str]:
+        c = enrollments.c
+        return list(self.session.scalars(select(c.student_id).where(
+            c.course_id == course_id, c.status == EnrollmentStatus.ACTIVE)))
 
 
 class SqlCourseStatistics:
@@ -279,6 +285,12 @@ def course_access(uow: SqlUnitOfWork) -> CatalogCourseAccess:
     return CatalogCourseAccess(SqlCourseRepository(uow.session, uow.tracker),
                                SqlEnrollmentRepository(uow.session, uow.tracker),
                                SqlCourseStatistics(uow.session), uow.ids)
+
+
+def course_roster(uow: SqlUnitOfWork) -> CatalogCourseRoster:
+    """The catalog's published ``CourseRoster`` over another area's transaction (read-only)."""
+    return CatalogCourseRoster(SqlCourseRepository(uow.session, uow.tracker),
+                               SqlEnrollmentRepository(uow.session, uow.tracker))
 
 
 class SqlCatalogUnitOfWork(SqlUnitOfWork):

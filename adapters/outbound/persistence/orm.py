@@ -9,13 +9,14 @@ from sqlalchemy.orm import registry
 
 from adapters.outbound.persistence.accounts import map_accounts
 from adapters.outbound.persistence.catalog import map_catalog
+from adapters.outbound.persistence.live import map_live
 from adapters.outbound.persistence.messaging import map_messaging
 from adapters.outbound.persistence.payments import map_payments
 
 mapper_registry = registry()
 _lock = threading.Lock()
 _started = False
-AREA_MAPPINGS = (map_accounts, map_catalog, map_payments, map_messaging)
+AREA_MAPPINGS = (map_accounts, map_catalog, map_payments, map_messaging, map_live)
 
 
 def start_mappers() -> None:

@@ -11,6 +11,7 @@ from adapters.outbound.persistence.catalog import (
     enrollments,
     lessons,
 )
+from adapters.outbound.persistence.live import live_participants, live_presences, live_sessions
 from adapters.outbound.persistence.messaging import (
     message_deliveries,
     notification_preferences,
@@ -42,6 +43,9 @@ __all__ = [
     "enrollments",
     "idempotency_keys",
     "lessons",
+    "live_participants",
+    "live_presences",
+    "live_sessions",
     "message_deliveries",
     "metadata",
     "notification_preferences",

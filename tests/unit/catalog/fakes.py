@@ -39,6 +39,11 @@ class FakeEnrollmentRepository(_Repo):
                       if e.student_id == student_id and e.course_id == course_id), None)
         return self._take(found)
 
+    def active_students(self, course_id: str) -> list[str]:
+        everyone = {**self.uow.db.enrollments, **self.uow.staging(Enrollment)}.values()
+        return [e.student_id for e in everyone
+                if e.course_id == course_id and e.grants_access]
+
 
 class FakeCourseStatistics(_Repo):
     def record_enrollment(self, course_id: str, delta: int = 1) -> None:

@@ -1,0 +1,101 @@
+"""What live classes need from the outside world: video rooms (Jitsi, JaaS, Agora), the
+names of rooms, and their own records. The vendors behind ``VideoRooms`` are reached without
+any HTTP call: a pass is computed, signed and handed out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from application.accounts.published import AccountDirectory
+from application.catalog.published import CourseRoster
+from application.shared.ports import AuditedUnitOfWork
+from domain.live.model import LiveSession, Participant, RoomRole, SessionStatus
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Who enters. ``uid`` is allocated by eduport per session and participant, unique in the
+    session and stable across renewals, 1 to 2**32 - 1 (Agora's range); other vendors ignore
+    it."""
+
+    user_id: str
+    name: str
+    email: str
+    role: RoomRole
+    uid: int
+
+
+@dataclass(frozen=True)
+class RoomPass:
+    """What the client needs to enter ``room`` on ``provider``.
+
+    ``join_url``: the meeting link (Jitsi, JaaS; the token in it when there is one); None for
+    Agora, whose SDK takes ``app_id``, ``room`` (the channel), ``uid`` and ``token``.
+    ``expires_at``: when ``token`` stops admitting (None: no token, the room is public)."""
+
+    provider: str
+    room: str
+    display_name: str
+    join_url: str | None = None
+    token: str | None = None
+    expires_at: datetime | None = None
+    app_id: str | None = None
+    uid: int | None = None
+
+
+class VideoRooms(Protocol):
+    """One video vendor. Every call is local (nothing goes over the network) and pure: the
+    same arguments give an equivalent pass."""
+
+    provider: str
+
+    def admit(self, room: str, attendee: Attendee, now: datetime,
+              not_after: datetime) -> RoomPass:
+        """A pass into ``room`` (lower case ``[a-z0-9-]``, at most 63 characters) for
+        ``attendee``. A signed pass is valid from ``now`` (UTC) until ``not_after`` or the
+        vendor's own limit, whichever comes first; it admits to this room only and grants
+        ``attendee.role``'s rights and no more. Raises ``ValueError`` when ``not_after`` is
+        not after ``now``."""
+
+
+class RoomNames(Protocol):
+    def room_for(self, session_id: str) -> str:
+        """The session's room: the same for every call, lower case ``[a-z0-9-]``, at most
+        63 characters, and not guessable from the session id (keyed with a server
+        secret)."""
+
+
+class LiveSessionRepository(Protocol):
+    def add(self, session: LiveSession) -> None: ...
+    def get(self, session_id: str) -> LiveSession | None: ...
+
+    def for_course(self, course_id: str) -> list[LiveSession]:
+        """The course's sessions, soonest start first."""
+
+    def with_status(self, status: SessionStatus, limit: int) -> list[LiveSession]:
+        """Sessions in ``status``, oldest start first."""
+
+
+class ParticipantRepository(Protocol):
+    def add(self, participant: Participant) -> None: ...
+    def get(self, session_id: str, user_id: str) -> Participant | None: ...
+
+    def for_session(self, session_id: str) -> list[Participant]:
+        """Everyone admitted to the session, first joined first."""
+
+    def uid_taken(self, session_id: str, uid: int) -> bool:
+        """Whether someone in the session has ``uid`` already (this transaction's own
+        participants included)."""
+
+
+class LiveUnitOfWork(AuditedUnitOfWork, Protocol):
+    """One transaction over live sessions and their participants. ``roster`` reads the
+    catalog's courses and enrollments, ``people`` the accounts' names and addresses, in the
+    same transaction (read-only)."""
+
+    sessions: LiveSessionRepository
+    participants: ParticipantRepository
+    roster: CourseRoster
+    people: AccountDirectory

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from application.live.access import room_role, visible_session
+from application.live.ports import LiveUnitOfWork
+from application.shared.ports import Clock, IdGenerator, Principal
+from domain.shared.errors import Conflict, PermissionDenied
+
+
+class PresenceSignal(StrEnum):
+    HEARTBEAT = "heartbeat"  # every 30 s while in the room
+    LEAVE = "leave"
+
+
+@dataclass(frozen=True)
+class RecordPresenceCommand:
+    actor: Principal
+    session_id: str
+    signal: PresenceSignal
+
+
+@dataclass(frozen=True)
+class PresenceResult:
+    present: bool
+    present_seconds: int
+
+
+class RecordPresence:
+    """A participant's heartbeat or leave, recorded server-side; attendance is computed
+    from them. Only someone who joined may beat, while the session is live and while they
+    are still allowed in (a revoked enrollment ends their presence and is refused)."""
+
+    def __init__(self, uow: LiveUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
+        self.uow, self.clock, self.ids = uow, clock, ids
+
+    def __call__(self, cmd: RecordPresenceCommand) -> PresenceResult:
+        now = self.clock.now()
+        with self.uow:
+            session = visible_session(self.uow, cmd.actor, cmd.session_id)
+            participant = self.uow.participants.get(session.id, cmd.actor.user_id)
+            if participant is None:
+                raise Conflict("join the session first")
+            if cmd.signal is PresenceSignal.LEAVE:
+                participant.leave(now)
+            else:
+                session.ensure_live()
+                try:
+                    room_role(self.uow, cmd.actor, session, participant)
+                except PermissionDenied:
+                    participant.leave(now)
+                    self.uow.commit()
+                    raise
+                participant.beat(self.ids.new_id(), now)
+            self.uow.commit()
+            return PresenceResult(participant.is_present(now), participant.present_seconds(now))
