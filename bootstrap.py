@@ -87,7 +87,7 @@ def create_app(injector: Injector | None = None, settings: Settings | None = Non
     ensure_migrated(injector.get(Engine))
     log.info("adapters", extra={"adapters": describe_adapters(injector)})
     return create_http_app(injector, settings,
-                           [name for area in AREAS for name in area.webhook_names])
+                           [name for area in AREAS for name in area().webhook_routes(settings)])
 
 
 def wsgi() -> Flask:

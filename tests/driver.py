@@ -157,4 +157,6 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     problem: dict[str, Any] = response.get_json()
     assert problem["status"] == status and problem["type"].startswith("https://")
     assert "Traceback" not in response.get_data(as_text=True)
+    if status == 503:  # a client is told when to come back
+        assert int(response.headers["Retry-After"]) > 0
     return problem

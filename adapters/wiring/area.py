@@ -10,7 +10,7 @@ from typing import Any
 from injector import Binder, Injector, Module
 from sqlalchemy.orm import Session, sessionmaker
 
-from adapters.settings import Section
+from adapters.settings import Section, Settings
 from application.messaging.channels import ChannelRule
 from application.shared.ports import Clock, IdGenerator, TaskQueue
 from application.shared.webhooks import WebhookProvider
@@ -49,6 +49,11 @@ class AreaModule(Module):
 
     def webhook_providers(self, injector: Injector) -> Sequence[WebhookProvider]:
         return ()
+
+    def webhook_routes(self, settings: Settings) -> Sequence[str]:
+        """The webhook routes published with ``settings`` (all of ``webhook_names`` unless
+        the area holds some back)."""
+        return self.webhook_names
 
     def channel_rules_for(self, injector: Injector) -> Sequence[ChannelRule]:
         """The area's channel rules; an area whose rules read its records builds them here."""

@@ -4,6 +4,7 @@ offline sandbox gateway; their webhook providers on the shared inbox."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from application.shared.ports import Clock, WebhookAuthenticator, WebhookEvent
 from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
 from application.shared.webhooks import WebhookProvider
 from domain.payments.events import PaymentRefunded, PaymentSucceeded
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,11 @@ class PaymentsModule(AreaModule):
 
     webhook_names = tuple(Provider)
 
+    def webhook_routes(self, settings: Settings) -> Sequence[str]:
+        # Production publishes no sandbox route: nothing there may settle a payment.
+        return [name for name in self.webhook_names
+                if not (settings.env == "production" and name == Provider.SANDBOX)]
+
     @singleton
     @provider
     def section(self, settings: Settings) -> PaymentsSettings:
@@ -173,10 +181,18 @@ class PaymentsModule(AreaModule):
 
             return PayPalPaymentGateway(injector.get(PayPalApi).api)
 
+        vendors: dict[str, Callable[[], PaymentGateway] | None] = {
+            Provider.STRIPE: stripe if stripe_settings.secret else None,
+            Provider.PAYPAL: paypal if paypal_credentials(settings) else None}
+        if settings.env == "production":
+            # The sandbox sells for free: production never binds it, whatever is missing.
+            chosen = {name: build() for name, build in vendors.items() if build is not None}
+            if not chosen:
+                log.warning("no payment provider is configured (STRIPE_SECRET, or PayPal's "
+                            "client id and secret): paid checkout answers 503 until one is")
+            return PaymentGateways(chosen)
         return PaymentGateways(vendors_or_default(
-            {Provider.STRIPE: stripe if stripe_settings.secret else None,
-             Provider.PAYPAL: paypal if paypal_credentials(settings) else None},
-            (Provider.SANDBOX, lambda: injector.get(SandboxPaymentGateway))))
+            vendors, (Provider.SANDBOX, lambda: injector.get(SandboxPaymentGateway))))
 
     @singleton
     @provider

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from application.payments.errors import GatewayMisconfigured
 from application.payments.ports import PaymentGateway, Provider
 from domain.payments.model import Flow
 from domain.shared.errors import InvalidValue
@@ -24,6 +25,10 @@ class PaymentGateways:
 
     def get(self, provider: str) -> PaymentGateway:
         gateway = self.by_provider.get(provider)
+        if gateway is None and not self.by_provider:
+            # Production without Stripe or PayPal: nothing may be sold (never the sandbox).
+            raise GatewayMisconfigured("no payment provider is configured: set Stripe's or "
+                                       "PayPal's keys (EDUPORT_ENV=production has no sandbox)")
         if gateway is None:
             raise InvalidValue(f"the payment provider {provider!r} is not available; "
                                f"choose one of: {', '.join(sorted(self.by_provider))}")

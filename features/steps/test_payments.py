@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select, update
 
 from adapters.outbound.persistence import tables as t
 from application.payments.sweep_payments import SweepPayments
-from features.steps.conftest import CONFLICT, NAME, NOT_VALID, VISITOR, Platform
+from features.steps.conftest import CONFLICT, NAME, NOT_VALID, Platform
 from features.steps.payment_steps import *  # noqa: F403  (shared fixtures and steps)
 from features.steps.payment_steps import AMOUNT, TITLE, Payments, Providers, amount_of, shown
 
@@ -106,7 +106,7 @@ def authenticates(payments: Payments, platform: Platform, name: str, outcome: st
     answer = payments.confirmations[name, payments.last_checkout[name]]
     reference = answer.get_json()["next_action"]["authenticate"]
     platform.expect(200, platform.call("POST", f"/sandbox/payments/{reference}/authenticate",
-                                       VISITOR, json={"passed": outcome == "passes"}))
+                                       name, json={"passed": outcome == "passes"}))
 
 
 @then(parsers.re(f"{NAME}'s payment for {TITLE} is refused because the authentication failed"))

@@ -74,7 +74,10 @@ def create_app(injector: Injector, settings: Settings,
     app.extensions[IDEMPOTENCY_EXTENSION] = injector.get(IdempotencyStore)
     api = ProblemApi(app)
     bearer_security(api)
-    for blueprint in [*BLUEPRINTS, webhooks_blueprint(webhook_providers)]:
+    # The sandbox sells for free: production never publishes its bank page.
+    published = [b for b in BLUEPRINTS
+                 if not (settings.env == "production" and b is sandbox.blp)]
+    for blueprint in [*published, webhooks_blueprint(webhook_providers)]:
         api.register_blueprint(blueprint)
     # FlaskInjector wraps every hook and error handler registered before it in an injecting
     # call that inspects signatures on each request; only the views need injection.

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from injector import inject
 
+from adapters.inbound.http.problems import RETRY_AFTER_SECONDS
 from application.shared.health import Readiness
 
 blp = Blueprint("health", __name__, description="Probes for orchestrators")
@@ -30,5 +31,5 @@ class Ready(MethodView):
         """The database (and Redis, when configured) answer; 503 when one does not."""
         checks = self.readiness.report()
         ready = all(state == "ok" for state in checks.values())
-        return {"status": "ready" if ready else "unavailable", "checks": checks}, (
-            200 if ready else 503)
+        body = {"status": "ready" if ready else "unavailable", "checks": checks}
+        return (body, 200) if ready else (body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})

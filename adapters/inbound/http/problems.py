@@ -58,6 +58,10 @@ _HTTP_TITLES = {
 }
 
 
+# A 503 tells the client when to come back: the service's own hint when we have one.
+RETRY_AFTER_SECONDS = 30
+
+
 def problem(status: int, kind: str, title: str, detail: str | None = None,
             **extra: Any) -> Response:
     """A problem response whose title and detail follow the request's Accept-Language (a
@@ -79,6 +83,8 @@ def problem(status: int, kind: str, title: str, detail: str | None = None,
     response.vary.add("Accept-Language")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="eduport"'
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -90,8 +96,11 @@ def from_domain_error(error: DomainError) -> Response:
                        "payments are unavailable right now; try again later")
     for kind, status in _DOMAIN_STATUS:
         if isinstance(error, kind):
-            return problem(status, error.code.replace("_", "-"), _title(status, error),
-                           error.message)
+            response = problem(status, error.code.replace("_", "-"), _title(status, error),
+                               error.message)
+            if isinstance(error, DeliveryFailed) and error.retry_after:
+                response.headers["Retry-After"] = str(min(error.retry_after, 3600))
+            return response
     return problem(422, error.code.replace("_", "-"), "The request cannot be carried out",
                    error.message)
 

@@ -65,7 +65,13 @@ def test_three_d_secure_then_the_bank_approves(client: Any, people: Any) -> None
     action = step.get_json()
     assert action["status"] == "requires_action" and action["next_action"]["type"]
     reference = action["next_action"]["authenticate"]
-    done = client.post(f"/sandbox/payments/{reference}/authenticate", json={"passed": True})
+    # Only the payment's own student acts on the bank's page; nobody else can pass or fail it.
+    for stranger in ({}, people["ada"], people["grace"]):
+        answer = client.post(f"/sandbox/payments/{reference}/authenticate", headers=stranger,
+                             json={"passed": False})
+        assert_problem(answer, 401 if not stranger else 404)
+    done = client.post(f"/sandbox/payments/{reference}/authenticate", headers=people["alan"],
+                       json={"passed": True})
     assert done.status_code == 200
     # The sandbox's signed event went through the inbox and settled the payment.
     seen = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
@@ -76,18 +82,19 @@ def test_three_d_secure_then_the_bank_approves(client: Any, people: Any) -> None
 def test_the_sandbox_bank_page_refuses_unknown_and_unconfirmed_payments(
     client: Any, people: Any
 ) -> None:
-    assert_problem(client.post("/sandbox/payments/sbx_nosuch/authenticate",
+    alan = people["alan"]
+    assert_problem(client.post("/sandbox/payments/sbx_nosuch/authenticate", headers=alan,
                                json={"passed": True}), 404)
     course = paid_course(client, people["grace"])
     payment = buy(client, people["alan"], course, "pm_card_threeDSecure2Required").get_json()
     reference = payment["client_secret"].split("_secret_")[0]  # as Stripe's client secrets
     # Not confirmed yet: there is no challenge to answer, and nothing changes.
-    assert_problem(client.post(f"/sandbox/payments/{reference}/authenticate",
+    assert_problem(client.post(f"/sandbox/payments/{reference}/authenticate", headers=alan,
                                json={"passed": True}), 402)
     seen = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
     assert seen["status"] == "pending"
-    assert_problem(client.post("/sandbox/payments/x/authenticate", json={"passed": "maybe"}),
-                   422)
+    assert_problem(client.post("/sandbox/payments/x/authenticate", headers=alan,
+                               json={"passed": "maybe"}), 422)
 
 
 def test_a_declined_card_enrolls_nobody_and_a_new_card_can_retry(
