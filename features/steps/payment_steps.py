@@ -173,7 +173,8 @@ class Payments:
 
     def refund(self, admin: str, student: str, title: str, amount: Money | None,
                reason: str | None = None) -> Any:
-        body = {"amount_minor": amount.amount_minor if amount else None, "reason": reason}
+        body = {"amount_minor": amount.amount_minor if amount else None,
+                "full": True if amount is None else None, "reason": reason}
         return self.platform.call(
             "POST", f"/admin/payments/{self.payment_id(student, title)}/refunds", admin,
             json={key: value for key, value in body.items() if value is not None})

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from injector import inject
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
@@ -68,10 +68,21 @@ class CheckoutResultSchema(PaymentSchema):
 
 
 class RefundRequestSchema(Schema):
+    """A refund says what it refunds: an amount, or ``full`` (everything left), never
+    neither: an empty body refunds nothing."""
+
     amount_minor = fields.Integer(load_default=None, strict=True,
                                   validate=validate.Range(min=1, max=MAX_AMOUNT_MINOR),
-                                  metadata={"description": "omit to refund everything left"})
+                                  metadata={"description": "what to refund, in minor units"})
+    full = fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                          metadata={"description": "true: refund everything left"})
     reason = fields.String(load_default=None, validate=validate.Length(max=200))
+
+    @validates_schema
+    def amount_or_full(self, data: dict[str, Any], **_: Any) -> None:
+        if (data["amount_minor"] is None) == (not data["full"]):
+            raise ValidationError("send either amount_minor or full: true",
+                                  field_name="amount_minor")
 
 
 class RefundSchema(Schema):
@@ -154,5 +165,6 @@ class PaymentRefunds(MethodView):
     @blp.alt_response(503, **problem_response("The payment provider is unavailable; retry"))
     def post(self, body: dict[str, Any], payment_id: str) -> RefundPaymentResult:
         """Refund all or part of a payment; the provider's refund event settles access."""
+        # amount_minor None is "everything left" for the use case: only with full: true.
         return self.refund(RefundPaymentCommand(current_principal(), payment_id,
                                                 body["amount_minor"], body["reason"]))

@@ -153,7 +153,15 @@ def test_partial_then_full_refund(client: Any, people: Any) -> None:
         "active"
     assert_problem(client.post(f"/admin/payments/{pid}/refunds", headers=people["root"],
                                json={"amount_minor": 4001}), 422)
-    client.post(f"/admin/payments/{pid}/refunds", headers=people["root"], json={})
+    # A refund says what it refunds: an empty body, or both an amount and full, refund nothing.
+    for unclear in ({}, {"reason": "oops"}, {"amount_minor": 100, "full": True},
+                    {"full": False}, {"full": "yes"}):
+        problem = assert_problem(client.post(f"/admin/payments/{pid}/refunds",
+                                             headers=people["root"], json=unclear), 422)
+        assert problem["errors"]
+    seen = client.get(f"/payments/{pid}", headers=people["alan"]).get_json()
+    assert seen["refunded"]["amount_minor"] == 900
+    client.post(f"/admin/payments/{pid}/refunds", headers=people["root"], json={"full": True})
     seen = client.get(f"/payments/{pid}", headers=people["alan"]).get_json()
     assert seen["status"] == "refunded"
     assert client.get("/me/enrollments", headers=people["alan"]).get_json()[0]["status"] == \
