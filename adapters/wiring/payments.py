@@ -4,8 +4,8 @@ offline sandbox gateway; their webhook providers on the shared inbox."""
 from __future__ import annotations
 
 import hashlib
-import logging
 import hmac
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
