@@ -59,7 +59,8 @@ class GetAttendance:
                 if not p.presences:  # given the floor, never came
                     continue
                 joined.add(p.user_id)
-                intervals = tuple(Interval(x.started_at, None if x.is_open(at) else x.end(at))
+                intervals = tuple(Interval(x.started_at, None if session.ended_at is None
+                                           and x.is_open(at) else x.end(at))
                                   for x in p.presences)
                 seconds = p.present_seconds(at)
                 lines.append(AttendanceLine(p.user_id, self._name(p.user_id), p.role.value,

@@ -38,12 +38,16 @@ class RecordPresence:
     def __call__(self, cmd: RecordPresenceCommand) -> PresenceResult:
         now = self.clock.now()
         with self.uow:
-            session = visible_session(self.uow, cmd.actor, cmd.session_id)
-            participant = self.uow.participants.get(session.id, cmd.actor.user_id)
-            if participant is None:
+            session = self.uow.sessions.get(cmd.session_id)
+            participant = None if session is None else self.uow.participants.get(
+                session.id, cmd.actor.user_id)
+            if session is None or participant is None:
+                visible_session(self.uow, cmd.actor, cmd.session_id)  # 404 / 403 for strangers
                 raise Conflict("join the session first")
+            # A participant who lost access meanwhile is still someone who joined: their
+            # presence ends below rather than being refused before it can.
             if cmd.signal is PresenceSignal.LEAVE:
-                participant.leave(now)
+                participant.leave(min(now, session.ended_at or now))
             else:
                 session.ensure_live()
                 try:

@@ -139,9 +139,13 @@ class Participant(Aggregate):
         return int.from_bytes(digest[:4], "big") % MAX_UID + 1
 
     def arrive(self, presence_id: str, now: datetime) -> None:
-        """A join: a new stretch of presence unless one is still going."""
-        if not self._current(now):
+        """A join: a new stretch of presence unless one is still going, which it then
+        extends (a join is a sign of life like a heartbeat)."""
+        current = self._current(now)
+        if current is None:
             self.presences.append(Presence(presence_id, now, now))
+        else:
+            current.last_seen_at = now
         self.version += 1
 
     def beat(self, presence_id: str, now: datetime) -> None:

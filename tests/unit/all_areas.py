@@ -8,12 +8,13 @@ from typing import Any, ClassVar
 
 from tests.unit.accounts.fakes import FakeAccountsUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogUnitOfWork
+from tests.unit.live.fakes import FakeLiveUnitOfWork
 from tests.unit.messaging.fakes import FakeMessagingUnitOfWork
 from tests.unit.payments.fakes import FakePaymentsUnitOfWork
 from tests.unit.shared.fakes import FakeKernelUnitOfWork, FakeUnitOfWorkBase
 
 AREAS = (FakeAccountsUnitOfWork, FakeCatalogUnitOfWork, FakePaymentsUnitOfWork,
-         FakeKernelUnitOfWork, FakeMessagingUnitOfWork)
+         FakeKernelUnitOfWork, FakeMessagingUnitOfWork, FakeLiveUnitOfWork)
 
 
 class FakeUnitOfWork(FakeUnitOfWorkBase):

@@ -76,9 +76,9 @@ class SqlLiveSessionRepository:
     def __init__(self, session: Session, tracker: Tracker) -> None:
         self.session, self.tracker = session, tracker
 
-    def add(self, live: LiveSession) -> None:
-        self.session.add(live)
-        self.tracker.track(live)
+    def add(self, session: LiveSession) -> None:
+        self.session.add(session)
+        self.tracker.track(session)
 
     def get(self, session_id: str) -> LiveSession | None:
         found = self.session.get(LiveSession, session_id)

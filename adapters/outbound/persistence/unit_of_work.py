@@ -87,6 +87,9 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+        # What was rolled back raised nothing: a later commit must not write its events.
+        # (Cleared in place: the repositories built so far hold this tracker.)
+        self.tracker.seen.clear()
 
     def _write_events_to_outbox(self) -> list[str]:
         written = []

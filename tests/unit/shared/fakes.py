@@ -80,6 +80,8 @@ class FakeDatabase:
     notifications: dict[str, Any] = field(default_factory=dict)
     suppressions: dict[str, Any] = field(default_factory=dict)
     preferences: dict[str, Any] = field(default_factory=dict)
+    live_sessions: dict[str, Any] = field(default_factory=dict)
+    live_participants: dict[str, Any] = field(default_factory=dict)
 
 
 class _Repo:
@@ -299,6 +301,24 @@ class FakeWebhookInbox(_Repo):
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
         return _purge_processed(self.uow, "webhooks", processed_before, limit)
+
+    def list(self, status: str | None, provider: str | None, limit: int) -> list[InboxDelivery]:
+        if status is not None and status not in _DELIVERY_STATUSES:
+            raise ValueError(f"no delivery status {status!r}")
+        found = [d for d in (self.get(i) for i in self.uow.db.webhooks) if d is not None
+                 and (status is None or _DELIVERY_STATUSES[status](d))
+                 and (provider is None or d.provider == provider)]
+        found.sort(key=lambda d: d.id)
+        found.sort(key=lambda d: d.received_at, reverse=True)  # stable: ties stay by id
+        return found[:limit]
+
+
+_DELIVERY_STATUSES: dict[str, Callable[[InboxDelivery], bool]] = {
+    "processed": lambda d: d.processed_at is not None,
+    "pending": lambda d: d.processed_at is None and d.last_error is None,
+    "failed": lambda d: d.processed_at is None and d.last_error is not None,
+    "given_up": lambda d: d.processed_at is None and d.gave_up_at is not None,
+}
 
 
 def _claimable(row: dict[str, Any], now: datetime) -> bool:
