@@ -208,6 +208,13 @@ def _translate(exc: stripe.StripeError, action: str) -> NoReturn:
         raise GatewayUnavailable(
             f"Stripe could not be reached or timed out while trying to {action}; "
             "retry later") from exc
+    if not isinstance(error.get("type"), str):
+        # Stripe always answers an error with its error object. Anything else (a proxy's
+        # HTML page, a 404 from another server at a wrong STRIPE_API_BASE, a body that is
+        # not JSON) is no card's or business's refusal: never shown or stored as declined.
+        raise GatewayMisconfigured(
+            f"the answer to {action} was not Stripe's (HTTP {status or 'error'}, no Stripe "
+            f"error object): check STRIPE_API_BASE and any proxy in between{rid}") from exc
     if isinstance(exc, stripe.RateLimitError):
         raise GatewayUnavailable(f"Stripe rate-limited the request to {action}{rid}") from exc
     if isinstance(exc, stripe.CardError):

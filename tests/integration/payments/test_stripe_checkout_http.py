@@ -154,3 +154,40 @@ def test_the_checkout_session_flow(shop: dict[str, Any]) -> None:
     deliver_event(shop, stripe.event("checkout.session.completed",
                                      stripe.checkout_session(session_id)))
     assert [e["status"] for e in enrollments(shop)] == ["active"]
+
+
+NOT_STRIPE = {
+    "proxy html page": (502, "text/html", b"<html><body>Bad gateway</body></html>"),
+    "404 from elsewhere": (404, "text/html", b"<h1>Not Found</h1>"),
+    "json that is not stripe's": (404, "application/json", b'{"message": "no route"}'),
+    "200 html": (200, "text/html", b"<html>login</html>"),
+}
+
+
+@pytest.mark.parametrize("answer", NOT_STRIPE.values(), ids=NOT_STRIPE.keys())
+def test_an_answer_that_is_not_stripes_is_503_never_declined_nor_stored(
+        tmp_path: Path, database_url: str, answer: tuple[int, str, bytes],
+        caplog: pytest.LogCaptureFixture) -> None:
+    from werkzeug.wrappers import Response
+
+    from tests.vendor_servers.base import LocalServer
+
+    status, mimetype, body = answer
+    calls: list[str] = []
+
+    def elsewhere(environ: Any, start_response: Any) -> Any:
+        calls.append(environ["PATH_INFO"])
+        return Response(body, status=status, mimetype=mimetype)(environ, start_response)
+
+    with LocalServer(elsewhere) as server:
+        settings = make_settings(tmp_path, database_url, STRIPE_SECRET=SECRET,
+                                 STRIPE_API_BASE=server.url, STRIPE_TIMEOUT_SECONDS="1")
+        shop = open_shop(settings, {"amount_minor": 1999, "currency": "USD"})
+        for _ in range(2):
+            problem = assert_problem(checkout(shop, "buy-elsewhere"), 503)
+            assert problem["detail"] == "payments are unavailable right now; try again later"
+        # The key was not kept as a final answer: the second try asked again.
+        assert len([c for c in calls if c.endswith("/payment_intents")]) == 2
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert any("was not Stripe's" in r.getMessage() for r in errors)
+    assert enrollments(shop) == []
