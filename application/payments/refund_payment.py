@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
 from application.payments.ports import PaymentsUnitOfWork, RefundRecord, RefundStatus
 from application.payments.providers import PaymentGateways
 from application.shared.audit import Auditor
+from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, IdGenerator, Principal
 from domain.payments.model import PaymentStatus
 from domain.shared.errors import InvalidState, InvalidValue, NotFound, PermissionDenied
 from domain.shared.money import Money
 from domain.shared.roles import Role
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,12 +35,14 @@ class RefundPaymentResult:
 
 class RefundPayment:
     """A platform admin refunds all or part of a payment. The provider call is keyed by our
-    refund id; the provider's refund event settles the payment and the student's access."""
+    refund id. When the provider answers with a final success, the payment and the
+    student's access are settled at once, the way its refund event would (re-fetched from
+    the provider, so the event arriving later changes nothing); otherwise the event does."""
 
     def __init__(self, uow: PaymentsUnitOfWork, gateways: PaymentGateways, clock: Clock,
-                 ids: IdGenerator, auditor: Auditor) -> None:
+                 ids: IdGenerator, auditor: Auditor, confirm: ConfirmPayment) -> None:
         self.uow, self.gateways, self.clock, self.ids = uow, gateways, clock, ids
-        self.auditor = auditor
+        self.auditor, self.confirm = auditor, confirm
 
     def __call__(self, cmd: RefundPaymentCommand) -> RefundPaymentResult:
         if cmd.actor.role != Role.PLATFORM_ADMIN:
@@ -65,7 +72,17 @@ class RefundPayment:
         with self.uow:
             self.uow.refunds.update(refund.id, receipt.status, receipt.reference)
             self.uow.commit()
+        if receipt.status == RefundStatus.SUCCEEDED:
+            self._settle(payment.id)
         return RefundPaymentResult(refund.id, payment.id, amount, receipt.status)
+
+    def _settle(self, payment_id: str) -> None:
+        try:
+            self.confirm(ConfirmPaymentCommand(payment_id, actor=None, capture=False))
+        except DeliveryFailed:
+            # The refund is made; its event (or the next look at the payment) settles it.
+            log.warning("refund of payment %s made; settling it waits for the provider's "
+                        "event", payment_id)
 
 
 def _amount(cmd: RefundPaymentCommand, refundable: Money, refunds: list[RefundRecord]) -> Money:

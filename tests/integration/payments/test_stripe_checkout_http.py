@@ -142,6 +142,38 @@ def test_refund_then_dispute_events_from_stripe(shop: dict[str, Any]) -> None:
     assert [e["status"] for e in enrollments(shop)] == ["revoked"]
 
 
+def test_a_refund_stripe_answers_succeeded_settles_without_waiting_for_the_event(
+        shop: dict[str, Any]) -> None:
+    stripe, client, people = shop["stripe"], shop["client"], shop["people"]
+    payment = checkout(shop, "buy-5").get_json()
+    (pi_id,) = stripe.payment_intents
+    stripe.succeed_payment_intent(pi_id)
+    deliver_event(shop, stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id)))
+    path, root = f"/admin/payments/{payment['payment_id']}/refunds", people["root"]
+
+    def seen() -> dict[str, Any]:
+        found: dict[str, Any] = client.get(f"/payments/{payment['payment_id']}",
+                                           headers=people["alan"]).get_json()
+        return found
+
+    partial = client.post(path, headers=root, json={"amount_minor": 500})
+    assert partial.status_code == 202 and partial.get_json()["status"] == "succeeded"
+    assert (seen()["status"], seen()["refunded"]["amount_minor"]) == ("partially_refunded", 500)
+    assert [e["status"] for e in enrollments(shop)] == ["active"]
+    full = client.post(path, headers=root, json={"full": True})
+    assert full.get_json()["amount"]["amount_minor"] == 1499
+    assert (seen()["status"], seen()["refunded"]["amount_minor"]) == ("refunded", 1999)
+    assert [e["status"] for e in enrollments(shop)] == ["revoked"]
+    # The events arriving afterwards change nothing.
+    charge = stripe.charge(stripe.payment_intent(pi_id)["latest_charge"])
+    assert deliver_event(shop, stripe.event("charge.refunded", charge)).status_code == 200
+    assert (seen()["status"], seen()["refunded"]["amount_minor"]) == ("refunded", 1999)
+    stats = client.get(f"/courses/{shop['course']}/statistics",
+                       headers=people["grace"]).get_json()
+    assert stats["students_count"] == 0
+    assert all(r["amount_minor"] == 0 for r in stats["revenue"])
+
+
 def test_the_checkout_session_flow(shop: dict[str, Any]) -> None:
     stripe = shop["stripe"]
     opened = checkout(shop, "buy-5", flow="checkout_session").get_json()
