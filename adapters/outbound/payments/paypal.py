@@ -696,6 +696,15 @@ class PayPalWebhookInterpreter:
       refund's "up" link, which we store as the payment's ``provider_payment_id``.
     - ``PAYMENT.CAPTURE.REVERSED``: "dispute_closed" with ``dispute_won=False``: PayPal took the
       funds back for the buyer. Same fields as for a refund.
+    - ``CUSTOMER.DISPUTE.CREATED|UPDATED`` (resource: a dispute): "dispute_opened" (access is
+      paused while it runs; an update of an open dispute changes nothing), or, for an update
+      whose ``status`` is ``RESOLVED``, the same as ``RESOLVED``.
+    - ``CUSTOMER.DISPUTE.RESOLVED``: "dispute_closed"; won when
+      ``dispute_outcome.outcome_code`` says the seller keeps the money
+      (``RESOLVED_SELLER_FAVOUR``, ``CANCELED_BY_BUYER``, ``DENIED``), lost when the buyer got
+      it back (``RESOLVED_BUYER_FAVOUR``, ``ACCEPTED``, ``RESOLVED_WITH_PAYOUT``) or the code is
+      missing or unknown (never restore access on a guess). The payment is named by the
+      disputed transaction's ``custom`` (our id) and ``seller_transaction_id`` (the capture).
     - anything else: "ignore". Missing or odd fields give None, never an exception.
     """
 
@@ -703,6 +712,9 @@ class PayPalWebhookInterpreter:
 
     _PAYMENT_EVENTS = frozenset({"PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.DENIED",
                                  "PAYMENT.CAPTURE.PENDING"})
+    _DISPUTE_EVENTS = frozenset({"CUSTOMER.DISPUTE.CREATED", "CUSTOMER.DISPUTE.UPDATED",
+                                 "CUSTOMER.DISPUTE.RESOLVED"})
+    _SELLER_KEEPS = frozenset({"RESOLVED_SELLER_FAVOUR", "CANCELED_BY_BUYER", "DENIED"})
 
     def interpret(self, event: WebhookEvent) -> PaymentNotice:
         payload = event.payload if isinstance(event.payload, dict) else {}
@@ -718,7 +730,23 @@ class PayPalWebhookInterpreter:
             return PaymentNotice("dispute_closed", payment_id=payment_id,
                                  reference=_order_id(resource) or _capture_id(resource),
                                  dispute_won=False)
+        if event.event_type in self._DISPUTE_EVENTS:
+            return self._dispute(event.event_type, resource)
         return PaymentNotice("ignore")
+
+    def _dispute(self, event_type: str, dispute: JSON) -> PaymentNotice:
+        transactions = dispute.get("disputed_transactions")
+        first = _dict(transactions[0]) if isinstance(transactions, list) and transactions else {}
+        payment_id, capture = _str(first.get("custom")), _str(first.get("seller_transaction_id"))
+        if payment_id is None and capture is None:
+            return PaymentNotice("ignore")  # names no transaction: nothing of ours to act on
+        resolved = event_type == "CUSTOMER.DISPUTE.RESOLVED" or _str(
+            dispute.get("status")) == "RESOLVED"
+        if not resolved:
+            return PaymentNotice("dispute_opened", payment_id=payment_id, reference=capture)
+        outcome = _str(_dict(dispute.get("dispute_outcome")).get("outcome_code"))
+        return PaymentNotice("dispute_closed", payment_id=payment_id, reference=capture,
+                             dispute_won=outcome in self._SELLER_KEEPS)
 
 
 def _order_id(resource: JSON) -> str | None:

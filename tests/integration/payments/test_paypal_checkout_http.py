@@ -115,3 +115,53 @@ def test_a_declined_capture_is_not_success_and_webhooks_are_verified_by_paypal(
     with engine.connect() as connection:
         (outcome,) = connection.execute(select(t.webhook_events.c.outcome)).scalars()
     assert outcome == "failed"
+
+
+def dispute(capture_id: str, payment_id: str, status: str = "OPEN",
+            outcome: str | None = None) -> dict[str, Any]:
+    """A Disputes v1 dispute as PayPal puts it in CUSTOMER.DISPUTE.* events."""
+    found: dict[str, Any] = {
+        "dispute_id": "PP-D-27803", "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+        "status": status, "dispute_amount": {"currency_code": "USD", "value": "51.25"},
+        "disputed_transactions": [{"seller_transaction_id": capture_id, "custom": payment_id,
+                                   "gross_amount": {"currency_code": "USD", "value": "51.25"}}],
+    }
+    if outcome:
+        found["dispute_outcome"] = {"outcome_code": outcome}
+    return found
+
+
+@pytest.mark.parametrize(("outcome", "after"), [
+    ("RESOLVED_SELLER_FAVOUR", ("active", "succeeded", 250000, 1)),
+    ("RESOLVED_BUYER_FAVOUR", ("revoked", "charged_back", 0, 0))])
+def test_paypal_disputes_suspend_then_restore_or_revoke_access(
+        tmp_path: Path, database_url: str, paypal: FakePayPal, engine: Engine, outcome: str,
+        after: tuple[str, str, int, int]) -> None:
+    shop = make_shop(tmp_path, database_url, paypal, "EGP:USD=0.0205")
+    client, alan = shop["client"], shop["people"]["alan"]
+    payment = checkout(shop).get_json()
+    with engine.connect() as connection:
+        order_id = connection.execute(select(t.payments.c.provider_reference)).scalar_one()
+    paypal.approve(order_id)
+    client.post(f"/payments/{payment['payment_id']}/confirm", headers=alan)
+    capture_id = paypal.order(order_id)["purchase_units"][0]["payments"]["captures"][0]["id"]
+
+    def access() -> list[str]:
+        return [e["status"] for e in client.get("/me/enrollments", headers=alan).get_json()]
+
+    assert access() == ["active"]
+    for event_type, body in (
+            ("CUSTOMER.DISPUTE.CREATED", dispute(capture_id, payment["payment_id"])),
+            ("CUSTOMER.DISPUTE.UPDATED", dispute(capture_id, payment["payment_id"],
+                                                 "UNDER_REVIEW"))):
+        event = paypal.webhook_event(event_type, body, "dispute")
+        assert deliver_event(shop, paypal, event).status_code == 200
+        assert access() == ["suspended"]
+    resolved = paypal.webhook_event("CUSTOMER.DISPUTE.RESOLVED", dispute(
+        capture_id, payment["payment_id"], "RESOLVED", outcome), "dispute")
+    assert deliver_event(shop, paypal, resolved).status_code == 200
+    seen = client.get(f"/payments/{payment['payment_id']}", headers=alan).get_json()
+    figures = client.get(f"/courses/{shop['course']}/statistics",
+                         headers=shop["people"]["grace"]).get_json()
+    assert (access()[0], seen["status"], figures["revenue"][0]["amount_minor"],
+            figures["students_count"]) == after

@@ -804,9 +804,37 @@ def test_a_reversal_closes_a_dispute_as_lost(
         ("dispute_closed", "pay-1", order_id, False)
 
 
+@pytest.mark.parametrize(("event_type", "status", "outcome", "expected"), [
+    ("CUSTOMER.DISPUTE.CREATED", "OPEN", None, ("dispute_opened", None)),
+    ("CUSTOMER.DISPUTE.UPDATED", "WAITING_FOR_SELLER_RESPONSE", None, ("dispute_opened", None)),
+    ("CUSTOMER.DISPUTE.UPDATED", "RESOLVED", "RESOLVED_SELLER_FAVOUR", ("dispute_closed", True)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "RESOLVED_SELLER_FAVOUR", ("dispute_closed", True)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "CANCELED_BY_BUYER", ("dispute_closed", True)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "DENIED", ("dispute_closed", True)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "RESOLVED_BUYER_FAVOUR", ("dispute_closed", False)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "ACCEPTED", ("dispute_closed", False)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", "RESOLVED_WITH_PAYOUT", ("dispute_closed", False)),
+    ("CUSTOMER.DISPUTE.RESOLVED", "RESOLVED", None, ("dispute_closed", False)),  # no guess
+])
+def test_disputes_pause_then_restore_or_revoke(event_type: str, status: str,
+                                               outcome: str | None,
+                                               expected: tuple[str, bool | None]) -> None:
+    resource: dict[str, Any] = {"dispute_id": "PP-D-1", "status": status,
+                                "disputed_transactions": [{"seller_transaction_id": "CAP-9",
+                                                           "custom": "pay-1"}]}
+    if outcome:
+        resource["dispute_outcome"] = {"outcome_code": outcome}
+    notice = PayPalWebhookInterpreter().interpret(as_event(
+        {"id": "WH-3", "event_type": event_type, "resource": resource}))
+    assert (notice.kind, notice.dispute_won) == expected
+    assert (notice.payment_id, notice.reference) == ("pay-1", "CAP-9")
+
+
 @pytest.mark.parametrize("payload", [
     {"id": "WH-1", "event_type": "CHECKOUT.ORDER.APPROVED", "resource": {"id": "O1"}},
-    {"id": "WH-2", "event_type": "CUSTOMER.DISPUTE.CREATED"},
+    {"id": "WH-2", "event_type": "CUSTOMER.DISPUTE.CREATED"},  # names no transaction
+    {"id": "WH-4", "event_type": "CUSTOMER.DISPUTE.RESOLVED",
+     "resource": {"disputed_transactions": "x"}},
 ])
 def test_other_events_are_ignored(payload: dict[str, Any]) -> None:
     assert PayPalWebhookInterpreter().interpret(as_event(payload)).kind == "ignore"
