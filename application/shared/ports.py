@@ -145,8 +145,9 @@ class InboxUnitOfWork(UnitOfWork, Protocol):
     webhooks: WebhookInbox
 
 
-class KernelUnitOfWork(OutboxUnitOfWork, InboxUnitOfWork, Protocol):
-    """The shared kernel's own records: the outbox and the webhook inbox."""
+class KernelUnitOfWork(OutboxUnitOfWork, InboxUnitOfWork, AuditedUnitOfWork, Protocol):
+    """The shared kernel's own records: the outbox, the webhook inbox and the audit log
+    (an operator's act on them is audited)."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,13 @@ class WebhookInbox(LeasedRecords[InboxDelivery], Protocol):
     def failed(self, limit: int) -> list[str]:
         """Unprocessed deliveries whose last attempt failed (waiting for a retry or given
         up), oldest first."""
+
+    def list(self, status: str | None, provider: str | None, limit: int) -> list[InboxDelivery]:
+        """Up to ``limit`` deliveries, newest received first (then by id), of ``provider``
+        when named, in ``status`` when named: "processed"; "pending" (unprocessed, no failure
+        recorded: never tried, or being worked on); "failed" (unprocessed with a recorded
+        failure: waiting for its retry or given up); "given_up" (every retry spent). Raises
+        ``ValueError`` for any other status."""
 
 
 class Cache(Protocol):

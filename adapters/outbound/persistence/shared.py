@@ -308,3 +308,25 @@ class SqlWebhookInbox:
 
     def purge_processed(self, processed_before: datetime, limit: int) -> int:
         return _purge_processed(self.session, webhook_events, processed_before, limit)
+
+    def list(self, status: str | None, provider: str | None, limit: int) -> list[InboxDelivery]:
+        c = webhook_events.c
+        unprocessed = c.processed_at.is_(None)
+        statuses: dict[str, tuple[ColumnElement[bool], ...]] = {
+            "processed": (c.processed_at.is_not(None),),
+            "pending": (unprocessed, c.last_error.is_(None)),
+            "failed": (unprocessed, c.last_error.is_not(None)),
+            "given_up": (unprocessed, c.gave_up_at.is_not(None)),
+        }
+        query = select(webhook_events)
+        if status is not None:
+            if status not in statuses:
+                raise ValueError(f"no delivery status {status!r}")
+            query = query.where(*statuses[status])
+        if provider is not None:
+            query = query.where(c.provider == provider)
+        rows = self.session.execute(
+            query.order_by(c.received_at.desc(), c.id).limit(limit)).mappings()
+        return [InboxDelivery(**{k: row[k] for k in (
+            "id", "provider", "event_id", "event_type", "payload", "received_at", "processed_at",
+            "attempts", "last_error", "outcome", "retry_at", "gave_up_at")}) for row in rows]

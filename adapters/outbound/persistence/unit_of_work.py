@@ -116,9 +116,10 @@ def audit_log(uow: SqlUnitOfWork) -> SqlAuditLog:
 
 
 class SqlKernelUnitOfWork(SqlUnitOfWork):
-    """The shared kernel's records: the outbox and the webhook inbox."""
+    """The shared kernel's records: the outbox, the webhook inbox and the audit log."""
 
     repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
         "outbox": lambda uow: SqlOutbox(uow.session),
         "webhooks": lambda uow: SqlWebhookInbox(uow.session),
+        "audit": audit_log,
     }

@@ -503,3 +503,58 @@ def test_webhook_inbox_contract_purge_deletes_the_oldest_processed(kernel: Kerne
     inbox.processed(oldest, -300)
     assert inbox.run(lambda r: r.purge_processed(NOW, 1)) == 1
     assert inbox.run(lambda r: [r.get(oldest), r.get(newest) is not None]) == [None, True]
+
+
+def test_webhook_inbox_contract_lists_newest_first_by_status_and_provider(
+        kernel: Kernel) -> None:
+    inbox = Leased(kernel, "inbox")
+
+    def arrived(provider: str, minutes: int) -> str:
+        at = NOW + timedelta(minutes=minutes)
+        stored = InboxDelivery(new_id(), provider, f"evt_{uuid.uuid4().hex}",
+                               "payment_intent.succeeded", {"id": "evt"}, at)
+        assert inbox.run(lambda r: r.add(stored))
+        return stored.id
+
+    paypal, untried, working, waiting, given_up, processed = (
+        arrived("paypal", -5), *(arrived("stripe", m) for m in (-10, -20, -30, -40, -50)))
+    assert inbox.claim(working, minutes=-1) is not None  # being worked on: no failure yet
+    for delivery_id, retry_at in ((waiting, NOW + timedelta(minutes=1)), (given_up, None)):
+        assert inbox.claim(delivery_id) is not None
+        inbox.run(lambda r, d=delivery_id, at=retry_at: r.release(d, "boom", NOW, at))
+    inbox.processed(processed)
+
+    def listed(status: str | None, provider: str | None = None, limit: int = 10) -> list[str]:
+        return [d.id for d in inbox.run(lambda r: r.list(status, provider, limit))]
+
+    assert listed(None) == [paypal, untried, working, waiting, given_up, processed]
+    assert listed(None, limit=2) == [paypal, untried]
+    assert listed("pending") == [paypal, untried, working]
+    assert listed("failed") == [waiting, given_up]  # waiting for the retry, or given up
+    assert listed("given_up") == [given_up]
+    assert listed("processed") == [processed]
+    assert listed(None, "paypal") == [paypal]
+    assert listed("pending", "stripe") == [untried, working]
+    assert listed("failed", "paypal") == []
+    assert listed(None, "mailgun") == []
+    # each as get() reads it: attempts, errors, retries and outcomes
+    everything = inbox.run(lambda r: r.list(None, None, 10))
+    assert everything == inbox.run(lambda r: [r.get(d.id) for d in everything])
+    seen = {d.id: d for d in everything}
+    assert (seen[waiting].last_error, seen[waiting].retry_at, seen[waiting].gave_up_at,
+            seen[waiting].attempts) == ("boom", NOW + timedelta(minutes=1), None, 1)
+    assert (seen[given_up].retry_at, seen[given_up].gave_up_at) == (None, NOW)
+    assert (seen[processed].outcome, seen[processed].processed_at) == ("done", NOW)
+
+    assert inbox.run(lambda r: r.reopen(given_up)) is True  # replayed: not given up any more,
+    assert listed("given_up") == []  # but its last attempt failed until one succeeds
+    assert listed("failed") == [waiting, given_up]
+    with pytest.raises(ValueError):
+        inbox.run(lambda r: r.list("lost", None, 10))
+
+
+def test_webhook_inbox_contract_list_breaks_ties_by_id(kernel: Kernel) -> None:
+    inbox = Leased(kernel, "inbox")
+    ids = inbox.store(0, 0, 0, -1)
+    assert [d.id for d in inbox.run(lambda r: r.list(None, None, 10))] == [
+        *sorted(ids[:3]), ids[3]]

@@ -238,6 +238,7 @@ class FakeKernelUnitOfWork(FakeUnitOfWorkBase):
     repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "outbox": lambda uow: FakeOutbox(uow),
         "webhooks": lambda uow: FakeWebhookInbox(uow),
+        "audit": lambda uow: FakeAuditLog(uow),
     }
 
 class FakeWebhookInbox(_Repo):
@@ -303,22 +304,20 @@ class FakeWebhookInbox(_Repo):
         return _purge_processed(self.uow, "webhooks", processed_before, limit)
 
     def list(self, status: str | None, provider: str | None, limit: int) -> list[InboxDelivery]:
-        if status is not None and status not in _DELIVERY_STATUSES:
+        statuses: dict[str, Callable[[InboxDelivery], bool]] = {
+            "processed": lambda d: d.processed_at is not None,
+            "pending": lambda d: d.processed_at is None and d.last_error is None,
+            "failed": lambda d: d.processed_at is None and d.last_error is not None,
+            "given_up": lambda d: d.processed_at is None and d.gave_up_at is not None,
+        }
+        if status is not None and status not in statuses:
             raise ValueError(f"no delivery status {status!r}")
         found = [d for d in (self.get(i) for i in self.uow.db.webhooks) if d is not None
-                 and (status is None or _DELIVERY_STATUSES[status](d))
+                 and (status is None or statuses[status](d))
                  and (provider is None or d.provider == provider)]
         found.sort(key=lambda d: d.id)
         found.sort(key=lambda d: d.received_at, reverse=True)  # stable: ties stay by id
         return found[:limit]
-
-
-_DELIVERY_STATUSES: dict[str, Callable[[InboxDelivery], bool]] = {
-    "processed": lambda d: d.processed_at is not None,
-    "pending": lambda d: d.processed_at is None and d.last_error is None,
-    "failed": lambda d: d.processed_at is None and d.last_error is not None,
-    "given_up": lambda d: d.processed_at is None and d.gave_up_at is not None,
-}
 
 
 def _claimable(row: dict[str, Any], now: datetime) -> bool:
