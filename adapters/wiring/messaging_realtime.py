@@ -13,7 +13,7 @@ from adapters.settings import Settings, SettingsReader
 from adapters.wiring.choice import vendor_or_default
 from application.accounts.directory import UserDirectory
 from application.accounts.ports import AccountsUnitOfWork
-from application.messaging.channels import MemberDirectory
+from application.messaging.ports import MemberDirectory
 from application.messaging.published import RealtimePublisher
 
 _CREDENTIALS = ("PUSHER_APP_ID", "PUSHER_APP_KEY", "PUSHER_APP_SECRET")

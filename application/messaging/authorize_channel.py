@@ -11,10 +11,10 @@ from application.messaging.channels import (
     PRESENCE,
     SOCKET_ID,
     ChannelRules,
-    MemberDirectory,
     channel_name_problem,
     is_authorized_channel,
 )
+from application.messaging.ports import MemberDirectory
 from application.messaging.published import RealtimePublisher
 from application.shared.ports import Principal
 from domain.shared.errors import InvalidValue, PermissionDenied

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from application.messaging.published import MAX_EVENT_BYTES
 from application.shared.ports import Principal
@@ -117,9 +117,3 @@ class ChannelRules:
                     return
                 raise PermissionDenied(f"you may not subscribe to {channel}")
         raise PermissionDenied(f"there is no channel {channel} to subscribe to")
-
-
-class MemberDirectory(Protocol):
-    def name(self, user_id: str) -> str | None:
-        """The user's display name (a presence channel shows it to the other members);
-        None when the account is unknown."""

@@ -109,3 +109,9 @@ class MessagingUnitOfWork(AuditedUnitOfWork, Protocol):
     inbox: Inbox
     suppressions: Suppressions
     preferences: PreferencesStore
+
+
+class MemberDirectory(Protocol):
+    def name(self, user_id: str) -> str | None:
+        """The user's display name (a presence channel shows it to the other members);
+        None when the account is unknown."""
