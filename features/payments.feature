@@ -55,6 +55,22 @@ Feature: Paying for courses
       And Alan can open the lesson "Borrowing" of "Rust for professionals"
       And Grace sees 1 student and 49.00 EUR of revenue in "Rust for professionals"
 
+  Rule: A course is never in two open checkouts of one student, so it is never paid twice
+
+    Background:
+      Given a teacher named Grace
+      And a student named Alan
+      And Grace has published the course "Rust for professionals" priced at 49.00 EUR with the lesson "Ownership"
+      And Grace has published the course "Go for teams" priced at 20.00 EUR with the lesson "Goroutines"
+
+    Scenario: A larger checkout replaces the open one for the same course
+      When Alan checks out "Rust for professionals" by card
+      And Alan checks out "Rust for professionals" and "Go for teams" together by card
+      Then Alan's checkout for "Rust for professionals" is closed
+      When Alan pays for "Rust for professionals" and "Go for teams"
+      Then Grace sees 1 student and 49.00 EUR of revenue in "Rust for professionals"
+      And Grace sees 1 student and 20.00 EUR of revenue in "Go for teams"
+
   Rule: A checkout left unpaid closes after an hour
 
     Background:

@@ -61,11 +61,21 @@ class Checkout:
                 return CheckoutResult(view_of(attempt), reused=True)
             courses = payable_courses(self.uow, cmd.actor.user_id, course_set)
             contact = self.uow.accounts.contact(cmd.actor.user_id)
+            # Attempts holding any of these courses for other course sets are replaced: a
+            # course is never in two open attempts, so it can never be paid twice.
+            held = set(self.uow.holds.holders(cmd.actor.user_id, [c.id for c in courses])
+                       .values()) - {attempt.id if attempt else ""}
+            overlapping = [p for p in map(self.uow.payments.get, sorted(held))
+                           if p is not None and p.is_open]
         if attempt is not None and (attempt.status == PaymentStatus.FAILED or (
                 attempt.provider, attempt.flow) != (cmd.provider, flow)):
             self._cancel(attempt)  # another provider, or another card after a decline
+            held.add(attempt.id)
             attempt = None
-        payment = attempt or self._open(cmd, flow, course_set, courses)
+        for old in overlapping:
+            self._cancel(old)
+            self._audit_replaced(cmd.actor.user_id, old)
+        payment = attempt or self._open(cmd, flow, course_set, courses, sorted(held))
         gateway = self.gateways.get(payment.provider)
         address = contact.email if contact else ""
         session = gateway.start(payment_request(payment, courses, self.links, address,
@@ -77,8 +87,14 @@ class Checkout:
             self.uow.commit()
         return CheckoutResult(view_of(locked), reused=False)
 
+    def _audit_replaced(self, student_id: str, old: Payment) -> None:
+        with self.uow:
+            self.auditor.record(self.uow, student_id, "checkout.replaced", "payment", old.id,
+                                course_set=old.course_set)
+            self.uow.commit()
+
     def _open(self, cmd: CheckoutCommand, flow: str, course_set: str,
-              courses: list[CourseOffer]) -> Payment:
+              courses: list[CourseOffer], replaced: list[str]) -> Payment:
         now, currency = self.clock.now(), courses[0].price.currency
         order = Order(self.ids.new_id(), cmd.actor.user_id, currency, now, [
             OrderLine(self.ids.new_id(), c.id, c.title, c.price) for c in courses])
@@ -95,8 +111,12 @@ class Checkout:
             self.auditor.record(self.uow, cmd.actor.user_id, "checkout.opened", "payment",
                                 payment.id, provider=cmd.provider, courses=list(order.course_ids))
             try:
+                # Only the holds of the attempts closed above: one a racing checkout took
+                # meanwhile stays, and this hold then collides with it.
+                self.uow.holds.release(cmd.actor.user_id, replaced)
+                self.uow.holds.hold(cmd.actor.user_id, list(order.course_ids), payment.id)
                 self.uow.commit()
-            except Conflict as error:  # a concurrent checkout for the same courses won
+            except Conflict as error:  # a concurrent checkout for these courses won
                 raise Conflict("a checkout for these courses is already being opened; "
                                "retry in a moment") from error
         return payment

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -185,6 +186,23 @@ class RefundRepository(Protocol):
     def for_payment(self, payment_id: str) -> list[RefundRecord]: ...
 
 
+class CheckoutHolds(Protocol):
+    """Which open checkout attempt holds each course of a student: no course is ever in two
+    open attempts of one student (a unique key on student and course, whatever the course
+    sets, flows or providers; two checkouts racing for one course cannot both commit)."""
+
+    def holders(self, student_id: str, course_ids: Sequence[str]) -> dict[str, str]:
+        """The payment id holding each of the courses that is held, by course id."""
+
+    def hold(self, student_id: str, course_ids: Sequence[str], payment_id: str) -> None:
+        """Holds the courses for the payment. Raises ``Conflict`` when one is held already,
+        by a committed attempt or by a transaction racing this one (which it waits for)."""
+
+    def release(self, student_id: str, payment_ids: Sequence[str]) -> None:
+        """Drops the holds of those payments (closed or replaced attempts) only: a hold
+        another checkout took meanwhile stays."""
+
+
 class PaymentsUnitOfWork(AuditedUnitOfWork, Protocol):
     """One transaction over orders, payments and refunds. Settling a payment grants course
     access in the same transaction through the catalog's published ``CourseAccess``; receipts
@@ -193,5 +211,6 @@ class PaymentsUnitOfWork(AuditedUnitOfWork, Protocol):
     orders: OrderRepository
     payments: PaymentRepository
     refunds: RefundRepository
+    holds: CheckoutHolds
     course_access: CourseAccess
     accounts: AccountDirectory

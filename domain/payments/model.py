@@ -52,7 +52,10 @@ TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     S.SUCCEEDED: frozenset({S.PARTIALLY_REFUNDED, S.REFUNDED, S.DISPUTED}),
     S.PARTIALLY_REFUNDED: frozenset({S.REFUNDED, S.DISPUTED}),
     S.DISPUTED: frozenset({S.SUCCEEDED, S.PARTIALLY_REFUNDED, S.CHARGED_BACK}),
-    S.CANCELED: frozenset({S.SUCCEEDED}),
+    # A canceled attempt was replaced (another provider, card or set of courses): money that
+    # reaches it anyway bought nothing and is refunded. An expired one was abandoned: money
+    # arriving late still enrolls.
+    S.CANCELED: frozenset(),
     S.EXPIRED: frozenset({S.SUCCEEDED}),
     S.REFUNDED: frozenset(),
     S.CHARGED_BACK: frozenset(),

@@ -286,3 +286,19 @@ def enrolled_once(payments: Payments, platform: Platform, name: str, title: str)
     mine = platform.enrollments_of(name)
     assert [(e["course_title"], e["status"]) for e in mine] == [(title, "active")], mine
 
+
+
+@when(parsers.re(f'{NAME} checks out {TITLE} and "(?P<other>[^"]+)" together by card'))
+def checks_out_two(payments: Payments, platform: Platform, name: str, title: str,
+                   other: str) -> None:
+    answer = platform.expect(201, platform.call("POST", "/checkout", name, json={
+        "course_ids": [platform.course(title).id, platform.course(other).id],
+        "provider": "sandbox", "payment_method": "pm_card_visa"}))
+    payments.checkouts[name, f"{title} + {other}"] = [answer["payment_id"]]
+
+
+@when(parsers.re(f'{NAME} pays for {TITLE} and "(?P<other>[^"]+)"'))
+def pays_for_two(payments: Payments, platform: Platform, name: str, title: str,
+                 other: str) -> None:
+    paid = platform.expect(200, payments.confirm(name, f"{title} + {other}"))
+    assert paid["status"] == "succeeded", paid

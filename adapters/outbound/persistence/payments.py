@@ -3,7 +3,7 @@ and repositories."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -16,12 +16,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     insert,
     or_,
     select,
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, composite, registry, relationship
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
@@ -32,6 +34,7 @@ from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
 from application.payments.ports import RefundRecord
 from domain.payments.model import OPEN, Order, OrderLine, Payment, PaymentStatus
+from domain.shared.errors import Conflict
 from domain.shared.money import Money
 
 orders = Table(
@@ -94,6 +97,18 @@ payments = Table(
     # At most one open attempt per student and set of courses: never two live charges.
     Index("uq_payments_one_open_attempt", "student_id", "course_set", unique=True,
           sqlite_where=text(_OPEN_PAYMENT), postgresql_where=text(_OPEN_PAYMENT)),
+)
+
+
+# Which open attempt holds each course of a student: the primary key is the rule that no course
+# is in two open attempts of one student, whatever their course sets (a hold outlives its
+# attempt until a later checkout replaces it).
+checkout_holds = Table(
+    "checkout_holds",
+    metadata,
+    Column("student_id", ID, primary_key=True),
+    Column("course_id", ID, primary_key=True),
+    Column("payment_id", ID, ForeignKey("payments.id"), nullable=False, index=True),
 )
 
 
@@ -200,6 +215,31 @@ class SqlPaymentRepository:
         return list(self.session.scalars(query))
 
 
+class SqlCheckoutHolds:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def holders(self, student_id: str, course_ids: Sequence[str]) -> dict[str, str]:
+        c = checkout_holds.c
+        rows = self.session.execute(select(c.course_id, c.payment_id).where(
+            c.student_id == student_id, c.course_id.in_(list(course_ids))))
+        return {str(row.course_id): str(row.payment_id) for row in rows}
+
+    def hold(self, student_id: str, course_ids: Sequence[str], payment_id: str) -> None:
+        try:
+            self.session.execute(insert(checkout_holds), [
+                {"student_id": student_id, "course_id": course_id, "payment_id": payment_id}
+                for course_id in course_ids])
+        except IntegrityError as error:  # the primary key: another attempt holds a course
+            raise Conflict("another checkout holds one of these courses") from error
+
+    def release(self, student_id: str, payment_ids: Sequence[str]) -> None:
+        if payment_ids:
+            c = checkout_holds.c
+            self.session.execute(delete(checkout_holds).where(
+                c.student_id == student_id, c.payment_id.in_(list(payment_ids))))
+
+
 class SqlRefundRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -254,6 +294,7 @@ class SqlPaymentsUnitOfWork(SqlUnitOfWork):
         "orders": lambda uow: SqlOrderRepository(uow.session, uow.tracker),
         "payments": lambda uow: SqlPaymentRepository(uow.session, uow.tracker),
         "refunds": lambda uow: SqlRefundRepository(uow.session),
+        "holds": lambda uow: SqlCheckoutHolds(uow.session),
         "audit": audit_log,
         "course_access": course_access,
         "accounts": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),

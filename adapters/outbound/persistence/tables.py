@@ -19,6 +19,7 @@ from adapters.outbound.persistence.messaging import (
     suppressions,
 )
 from adapters.outbound.persistence.payments import (
+    checkout_holds,
     order_lines,
     orders,
     payments,
@@ -37,6 +38,7 @@ from adapters.outbound.persistence.shared import (
 
 __all__ = [
     "audit_log",
+    "checkout_holds",
     "course_revenue",
     "course_stats",
     "courses",

@@ -37,6 +37,7 @@ from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
 from adapters.outbound.persistence.catalog import SqlCatalogUnitOfWork
 from adapters.outbound.persistence.database import session_factory
 from adapters.outbound.persistence.payments import (
+    SqlCheckoutHolds,
     SqlOrderRepository,
     SqlPaymentRepository,
     SqlPaymentsUnitOfWork,
@@ -46,6 +47,7 @@ from adapters.outbound.persistence.unit_of_work import SqlKernelUnitOfWork
 from adapters.outbound.system import UuidGenerator
 from application.payments.errors import RateUnavailable
 from application.payments.ports import (
+    CheckoutHolds,
     ExchangeRates,
     NoticeKind,
     OrderRepository,
@@ -64,12 +66,14 @@ from application.shared.ports import WebhookAuthenticator, WebhookEvent
 from domain.accounts.model import EmailAddress, User
 from domain.catalog.model import Course
 from domain.payments.model import Order, OrderLine, Payment, PaymentStatus
+from domain.shared.errors import Conflict
 from domain.shared.money import Money
 from domain.shared.roles import Role
 from tests.contracts import Contract
 from tests.unit.accounts.fakes import FakeAccountsUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogUnitOfWork
 from tests.unit.payments.fakes import (
+    FakeCheckoutHolds,
     FakeExchangeRates,
     FakeOrderRepository,
     FakePaymentGateway,
@@ -224,7 +228,8 @@ PAYMENTS = Contract(PaymentRepository, {"fake": FakePaymentRepository,
                                         "sqlalchemy": SqlPaymentRepository})
 REFUNDS = Contract(RefundRepository, {"fake": FakeRefundRepository,
                                       "sqlalchemy": SqlRefundRepository})
-REPOSITORIES = {"orders": ORDERS, "payments": PAYMENTS, "refunds": REFUNDS}
+HOLDS = Contract(CheckoutHolds, {"fake": FakeCheckoutHolds, "sqlalchemy": SqlCheckoutHolds})
+REPOSITORIES = {"orders": ORDERS, "payments": PAYMENTS, "refunds": REFUNDS, "holds": HOLDS}
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -462,6 +467,35 @@ def test_refund_repository_contract_add_update_for_payment(records: Records,
             updated, second]
         assert refunds.for_payment(other.id) == [elsewhere]
         assert refunds.for_payment(new_id()) == []
+
+
+def test_checkout_holds_contract_one_open_attempt_per_course(records: Records,
+                                                             student: str) -> None:
+    first = committed_payment(records, student, "a,b")
+    second = committed_payment(records, student, "a,c")
+    with records.payments() as uow:
+        records.repository(uow, "holds").hold(student, ["a", "b"], first.id)
+        assert records.repository(uow, "holds").holders(student, ["a", "b", "z"]) == {
+            "a": first.id, "b": first.id}  # this transaction sees its own holds
+        uow.commit()
+    with records.payments() as uow, pytest.raises(Conflict):
+        records.repository(uow, "holds").hold(student, ["c", "a"], second.id)
+    with records.payments() as uow:  # the refused hold left nothing behind
+        holds = records.repository(uow, "holds")
+        assert holds.holders(student, ["a", "b", "c"]) == {"a": first.id, "b": first.id}
+        assert holds.holders("someone-else", ["a"]) == {}
+        holds.release(student, [second.id])  # not its hold: nothing changes
+        assert holds.holders(student, ["a"]) == {"a": first.id}
+        holds.release(student, [first.id])
+        holds.hold(student, ["a", "c"], second.id)
+        uow.commit()
+    with records.payments() as uow:
+        assert records.repository(uow, "holds").holders(student, ["a", "b", "c"]) == {
+            "a": second.id, "c": second.id}
+    with records.payments() as uow:  # left without commit
+        records.repository(uow, "holds").release(student, [second.id])
+    with records.payments() as uow:
+        assert records.repository(uow, "holds").holders(student, ["a"]) == {"a": second.id}
 
 
 def test_payments_unit_of_work_contract_rolls_back_without_commit(records: Records,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -101,6 +101,43 @@ class FakeRefundRepository(_Repo):
         return [replace(r) for r in self.uow.db.refunds.values() if r.payment_id == payment_id]
 
 
+class FakeCheckoutHolds(_Repo):
+    def _all(self) -> dict[tuple[str, str], str]:
+        staged: dict[tuple[str, str], str | None] = self._staged()
+        merged = {**self.uow.db.checkout_holds, **staged}
+        return {key: value for key, value in merged.items() if value is not None}
+
+    def holders(self, student_id: str, course_ids: Sequence[str]) -> dict[str, str]:
+        held = self._all()
+        return {c: held[student_id, c] for c in course_ids if (student_id, c) in held}
+
+    def hold(self, student_id: str, course_ids: Sequence[str], payment_id: str) -> None:
+        held = self._all()
+        if any((student_id, c) in held for c in course_ids):
+            raise Conflict("another checkout holds one of these courses")
+        for course_id in course_ids:
+            self._stage((student_id, course_id), payment_id)
+
+    def release(self, student_id: str, payment_ids: Sequence[str]) -> None:
+        for key, holder in self._all().items():
+            if key[0] == student_id and holder in payment_ids:
+                self._stage(key, None)
+
+    def _staged(self) -> Any:
+        # This transaction's changes, dropped with it like any staged change.
+        return self.uow.staged.setdefault(FakeCheckoutHolds, {})
+
+    def _stage(self, key: tuple[str, str], payment_id: str | None) -> None:
+        self._staged()[key] = payment_id
+
+        def apply(db: FakeDatabase) -> None:
+            if payment_id is None:
+                db.checkout_holds.pop(key, None)
+            else:
+                db.checkout_holds[key] = payment_id
+        self.uow.staged_ops.append(apply)
+
+
 @dataclass
 class FakeProviderPayment:
     request: PaymentRequest
@@ -195,6 +232,7 @@ class FakePaymentsUnitOfWork(FakeUnitOfWorkBase):
         "orders": FakeOrderRepository,
         "payments": FakePaymentRepository,
         "refunds": FakeRefundRepository,
+        "holds": FakeCheckoutHolds,
         "audit": FakeAuditLog,
         "course_access": course_access,
         "accounts": lambda uow: UserDirectory(FakeUserRepository(uow)),

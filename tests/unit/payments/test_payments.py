@@ -93,6 +93,30 @@ def test_switching_provider_cancels_the_old_attempt_first(world: World) -> None:
     assert world.db.payments[new].provider == "otherpay" and new != old
 
 
+def test_a_larger_checkout_replaces_the_open_one_for_its_courses(world: World) -> None:
+    a, b = setup(world, Money(3000, "USD"), Money(2000, "USD"))
+    old = checkout(world, a)
+    new = checkout(world, a, b)
+    assert world.db.payments[old].status.value == "canceled" and new != old
+    assert [p.status for p in world.gateway.payments.values()] == ["canceled", "pending"]
+    assert world.db.checkout_holds == {("student-1", a): new, ("student-1", b): new}
+
+
+def test_money_arriving_on_a_replaced_attempt_goes_back_once(world: World) -> None:
+    a, b = setup(world, Money(3000, "USD"), Money(2000, "USD"))
+    old = checkout(world, a)
+    checkout(world, a, b)
+    (old_reference, _) = world.gateway.payments
+    world.gateway.succeed(old_reference)  # the student paid the old page anyway
+    assert confirm(world, old) == "canceled"
+    assert confirm(world, old) == "canceled"  # seen again: refunded once only
+    assert world.gateway.payments[old_reference].refunded_minor == 3000
+    assert [c for c in world.gateway.calls if c[0] == "refund"] == [
+        ("refund", f"payment:{old}:unwanted")]
+    assert [r.action for r in world.db.audit].count("payment.refunded_automatically") == 1
+    assert world.db.enrollments == {}
+
+
 def test_a_provider_that_cannot_take_the_currency_gets_a_converted_amount(world: World) -> None:
     (a,) = setup(world, Money(250000, "EGP"))
     world.gateway.currencies = frozenset({"USD"})

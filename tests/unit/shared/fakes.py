@@ -80,6 +80,7 @@ class FakeDatabase:
     notifications: dict[str, Any] = field(default_factory=dict)
     suppressions: dict[str, Any] = field(default_factory=dict)
     preferences: dict[str, Any] = field(default_factory=dict)
+    checkout_holds: dict[tuple[str, str], str] = field(default_factory=dict)
     live_sessions: dict[str, Any] = field(default_factory=dict)
     live_participants: dict[str, Any] = field(default_factory=dict)
 
