@@ -1,8 +1,9 @@
 """`eduport demo`: the whole platform scenario on the embedded default, step by step.
 
 It builds a fresh install in a temporary folder (SQLite, inline jobs, the .eml mailer, the
-payment sandbox) and drives the public HTTP API exactly as a web client would, printing each
-step and checking its answer. Exit status 0 means every step did what the platform promises.
+payment sandbox, public Jitsi rooms) and drives the public HTTP API exactly as a web client
+would, printing each step and checking its answer. Exit status 0 means every step did what the
+platform promises. Time is the real clock's: the live class lasts a few seconds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import email.policy
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,8 @@ from adapters.wiring.messaging import MessagingSettings
 from application.payments.providers import PaymentGateways
 
 PASSWORD = "demo passphrase 2026"  # noqa: S105 - the demo's throwaway accounts
+# A real client beats every 30 s; the demo, on the real clock, every second, three times.
+HEARTBEATS, HEARTBEAT_EVERY_S = 3, 1.0
 
 
 class DemoFailed(Exception):
@@ -141,6 +146,7 @@ class Demo:
         if len(welcomes) != 2 or left != 0:
             raise DemoFailed("the outbox did not deliver the welcome emails")
         self.paid(teacher, student)
+        self.live(teacher, student, course["id"])
 
     def paid(self, teacher: str, student: str) -> None:
         self.step("Grace publishes a paid course: 49.00 EUR")
@@ -163,8 +169,8 @@ class Demo:
 
         self.step("He passes 3-D Secure; the sandbox's signed event settles the payment")
         reference = action["next_action"]["authenticate"]
-        self.call("POST", f"/sandbox/payments/{reference}/authenticate", 200,
-                  body={"passed": True})
+        self.call("POST", f"/sandbox/payments/{reference}/authenticate", 200, student,
+                  {"passed": True})
         settled = self.call("GET", f"/payments/{payment['payment_id']}", 200, student)
         stats = self.call("GET", f"/courses/{course['id']}/statistics", 200, teacher)
         self.echo(f"      payment {settled['status']}; students {stats['students_count']}, "
@@ -187,7 +193,7 @@ class Demo:
         self.step("A platform admin refunds the payment in full; Alan loses access")
         admin = self.admin()
         self.call("POST", f"/admin/payments/{payment['payment_id']}/refunds", 202, admin,
-                  {"reason": "requested_by_customer"})
+                  {"full": True, "reason": "requested_by_customer"})
         refunded = self.call("GET", f"/payments/{payment['payment_id']}", 200, student)
         after = self.call("GET", f"/courses/{course['id']}/statistics", 200, teacher)
         self.echo(f"      payment {refunded['status']}; students {after['students_count']}, "
@@ -195,6 +201,58 @@ class Demo:
         self.call("GET", f"/courses/{course['id']}/lessons/{lesson['id']}", 403, student)
         if refunded["status"] != "refunded" or after["students_count"] != 0:
             raise DemoFailed("the refund did not settle")
+
+    def live(self, teacher: str, student: str, course_id: str) -> None:
+        self.step("Ada enrolls in the compilers course too (she will miss the live class)")
+        ada = self.register("Ada Lovelace", "ada@demo.eduport", "student")
+        self.call("POST", f"/courses/{course_id}/enrollments", 201, ada)
+
+        self.step("Grace schedules a live class of the course and goes live; students are told")
+        session = self.call("POST", f"/courses/{course_id}/live-sessions", 201, teacher, {
+            "title": "Parsing, live", "starts_at": datetime.now(UTC).isoformat(),
+            "planned_minutes": 60})
+        base = f"/live-sessions/{session['id']}"
+        started = self.call("POST", f"{base}/start", 200, teacher)
+        told = sorted(m["To"] for m in self.mails()
+                      if str(m["Subject"]).endswith("the live class has started"))
+        self.echo(f"      session {started['status']} on {started['provider']}; "
+                  f"notices mailed to {told}")
+        if started["status"] != "live" or told != ["ada@demo.eduport", "alan@demo.eduport"]:
+            raise DemoFailed("the live class did not start, or its students were not told")
+
+        self.step("Grace joins as host, Alan in the audience; each gets a pass to the room")
+        for token in (teacher, student):
+            admission = self.call("POST", f"{base}/join", 200, token)
+            self.echo(f"      {admission['role']}: {admission['pass']['join_url']}")
+
+        self.step(f"Alan's client beats every {HEARTBEAT_EVERY_S:g} s (30 s in a real one), "
+                  f"{HEARTBEATS} times, then he leaves")
+        for _ in range(HEARTBEATS):
+            time.sleep(HEARTBEAT_EVERY_S)
+            beat = self.call("POST", f"{base}/heartbeat", 200, student)
+            if not beat["present"]:
+                raise DemoFailed("a heartbeat did not keep Alan present")
+        left = self.call("POST", f"{base}/leave", 200, student)
+        self.echo(f"      present {left['present']}, {left['present_seconds']} s in the room")
+
+        self.step("Grace ends the class; a heartbeat after the end is refused")
+        ended = self.call("POST", f"{base}/end", 200, teacher)
+        self.call("POST", f"{base}/heartbeat", 409, student)
+        if ended["status"] != "ended":
+            raise DemoFailed("the live class did not end")
+
+        self.step("The attendance: minutes per participant (a minute begun counts), and who "
+                  "never joined")
+        attendance = self.call("GET", f"{base}/attendance", 200, teacher)
+        minutes = {}
+        for line in attendance["participants"]:
+            minutes[line["name"]] = line["minutes"]
+            self.echo(f"      {line['name']}, {line['role']}: {line['minutes']} min "
+                      f"({line['seconds']} s)")
+        absent = [person["name"] for person in attendance["absent"]]
+        self.echo(f"      never joined: {', '.join(absent) or 'nobody'}")
+        if minutes != {"Grace Hopper": 1, "Alan Turing": 1} or absent != ["Ada Lovelace"]:
+            raise DemoFailed("the attendance is not what happened")
 
     def admin(self) -> str:
         from application.accounts.create_admin import CreateAdmin, CreateAdminCommand

@@ -45,6 +45,17 @@ def test_demo_runs_the_whole_scenario_offline(tmp_path: Path) -> None:
     assert "payment succeeded; students 1, revenue 49.00 EUR" in done.stdout
     assert "webhook deliveries stored: 2 -> 2; students still 1" in done.stdout
     assert "payment refunded; students 0, revenue 0.00" in done.stdout
+    # The live class, on the real clock: a few seconds, so a minute each (a minute begun
+    # counts), and the enrolled student who stayed away.
+    assert ("session live on jitsi; notices mailed to ['ada@demo.eduport', "
+            "'alan@demo.eduport']") in done.stdout
+    assert "host: https://meet.jit.si/eduport-" in done.stdout
+    assert done.stdout.count("/heartbeat -> 200") == 3
+    assert "/leave -> 200\n      present False, " in done.stdout
+    assert "/end -> 200" in done.stdout and "/heartbeat -> 409" in done.stdout
+    assert "Grace Hopper, host: 1 min (" in done.stdout
+    assert "Alan Turing, audience: 1 min (" in done.stdout
+    assert "never joined: Ada Lovelace" in done.stdout
 
 
 def test_serve_refuses_an_unmigrated_database_then_serves_after_migrate(tmp_path: Path) -> None:
