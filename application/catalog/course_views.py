@@ -8,7 +8,7 @@ from datetime import datetime
 from application.catalog.ports import CatalogUnitOfWork
 from application.shared.ports import Principal
 from domain.catalog.model import Course
-from domain.shared.errors import NotFound
+from domain.shared.errors import NotFound, PermissionDenied
 from domain.shared.money import Money
 from domain.shared.roles import Role
 
@@ -49,18 +49,26 @@ def describe_course(course: Course) -> CourseDetails:
                          course.published_at, lessons)
 
 
+def teaches(actor: Principal | None, course: Course) -> bool:
+    """The course's teacher, still a teacher: a role that ended ends what came with it."""
+    return actor is not None and actor.user_id == course.teacher_id \
+        and actor.role == Role.TEACHER
+
+
 def manages(actor: Principal | None, course: Course) -> bool:
     """The course's teacher and platform admins see drafts and statistics."""
-    return actor is not None and (actor.user_id == course.teacher_id
-                                  or actor.role == Role.PLATFORM_ADMIN)
+    return teaches(actor, course) or (actor is not None and actor.role == Role.PLATFORM_ADMIN)
 
 
 def owned_course(uow: CatalogUnitOfWork, actor: Principal, course_id: str) -> Course:
-    """The course its teacher is changing; anyone else is refused (PermissionDenied)."""
+    """The course its teacher is changing; anyone else, its author demoted from teacher
+    included, is refused (PermissionDenied)."""
     course = uow.courses.get(course_id)
     if course is None:
         raise NotFound("no such course")
     course.ensure_owner(actor.user_id)
+    if not teaches(actor, course):
+        raise PermissionDenied("only teachers change courses: your role is no longer teacher")
     return course
 
 

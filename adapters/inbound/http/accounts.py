@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
 from application.accounts.change_profile import ChangeProfile, ChangeProfileCommand
 from application.accounts.get_profile import GetProfile, Profile

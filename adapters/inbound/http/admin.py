@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
 from application.accounts.change_role import ChangeRole, ChangeRoleCommand, ChangeRoleResult
 from application.accounts.read_audit_log import ReadAuditLog, ReadAuditLogQuery

@@ -31,6 +31,7 @@ from adapters.inbound.http import (
 from adapters.inbound.http.api import ProblemApi, bearer_security
 from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
+from adapters.inbound.http.json_bodies import StrictJSONProvider
 from adapters.inbound.http.page_cache import PublicPageCache
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
 from adapters.inbound.webhooks.inbox import webhooks_blueprint
@@ -58,6 +59,7 @@ RATE_LIMITED = {
 def create_app(injector: Injector, settings: Settings,
                webhook_providers: Sequence[str] = ()) -> Flask:
     app = Flask("eduport")
+    app.json = StrictJSONProvider(app)
     app.config.update(
         API_TITLE="eduport",
         API_VERSION="1.0",

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.problems import problem
 from adapters.inbound.http.schemas import problem_response
 from application.messaging.authorize_channel import AuthorizeChannel, AuthorizeChannelCommand

@@ -10,11 +10,11 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields, post_load, validate
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import MoneySchema, PageArgsSchema, problem_response
 from application.catalog.add_lesson import AddLesson, AddLessonCommand
 from application.catalog.course_statistics import CourseStatisticsQuery, GetCourseStatistics

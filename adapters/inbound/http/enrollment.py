@@ -8,11 +8,11 @@ it existed already (a repeated or concurrent click).
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
 from application.catalog.enroll import Enroll, EnrollCommand, EnrollResult
 from application.catalog.list_my_enrollments import ListMyEnrollments

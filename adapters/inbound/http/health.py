@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.problems import RETRY_AFTER_SECONDS
 from application.shared.health import Readiness
 

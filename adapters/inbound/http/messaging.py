@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Response, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import PageArgsSchema, problem_response
 from application.messaging.change_notification_preferences import (
     ChangeNotificationPreferences,

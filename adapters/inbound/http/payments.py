@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import MAX_AMOUNT_MINOR, MoneySchema, problem_response
 from application.payments.checkout import Checkout, CheckoutCommand
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields
 
 from adapters.inbound.http.auth import current_principal, requires
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
 from adapters.outbound.payments.sandbox import SandboxBank
 from application.payments.check_payment_ownership import (

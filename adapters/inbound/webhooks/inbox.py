@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from injector import inject
 from marshmallow import Schema, fields
 
+from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
 from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
 

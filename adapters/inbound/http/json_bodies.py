@@ -1,0 +1,79 @@
+"""How request bodies are read as JSON: like Flask, but a document nested deeper than any
+request needs, or a string that is not Unicode text (a lone surrogate such as ``"\\ud800"``,
+which JSON's escapes allow and nothing downstream can store), is a malformed body (400),
+refused before authentication or any use case sees it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import flask
+import flask_smorest
+from flask.json.provider import DefaultJSONProvider
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+MAX_DEPTH = 32  # our deepest request is 3 levels; Python's own limit is about 1,000
+
+
+class MalformedJson(json.JSONDecodeError):
+    """Flask and webargs answer it as a body that is not JSON (400)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, "(the request body)", 0)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            document = json.loads(s, **kwargs)
+        except RecursionError as error:
+            raise MalformedJson(f"nested deeper than {MAX_DEPTH} levels") from error
+        check(document)
+        return document
+
+
+def check(document: Any) -> None:
+    """Raises ``MalformedJson`` for nesting deeper than ``MAX_DEPTH`` or a string (key or
+    value) that cannot be encoded as UTF-8. Iterative: the check cannot overflow itself."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            _text(value)
+        elif isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise MalformedJson(f"nested deeper than {MAX_DEPTH} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _text(key)
+                pending.append((item, depth + 1))
+
+
+def _text(value: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise MalformedJson("a string holds a lone surrogate, which is not text") from error
+
+
+class StrictFlaskParser(FlaskParser):
+    """webargs' parser (what ``@blp.arguments`` reads bodies with), with the same checks."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        try:
+            document = core.parse_json(req.get_data(cache=True))
+        except RecursionError as error:
+            raise MalformedJson(f"nested deeper than {MAX_DEPTH} levels") from error
+        check(document)
+        return document
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every area's blueprint: flask-smorest's, reading bodies with ``StrictFlaskParser``."""
+
+    ARGUMENTS_PARSER = StrictFlaskParser()
