@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from application.live.access import room_role, visible_session
+from application.live.config import LivePolicy
 from application.live.ports import LiveUnitOfWork
 from application.shared.ports import Clock, IdGenerator, Principal
 from domain.shared.errors import Conflict, PermissionDenied
@@ -32,8 +33,9 @@ class RecordPresence:
     from them. Only someone who joined may beat, while the session is live and while they
     are still allowed in (a revoked enrollment ends their presence and is refused)."""
 
-    def __init__(self, uow: LiveUnitOfWork, clock: Clock, ids: IdGenerator) -> None:
-        self.uow, self.clock, self.ids = uow, clock, ids
+    def __init__(self, uow: LiveUnitOfWork, clock: Clock, ids: IdGenerator,
+                 policy: LivePolicy) -> None:
+        self.uow, self.clock, self.ids, self.policy = uow, clock, ids, policy
 
     def __call__(self, cmd: RecordPresenceCommand) -> PresenceResult:
         now = self.clock.now()
@@ -50,6 +52,10 @@ class RecordPresence:
                 participant.leave(min(now, session.ended_at or now))
             else:
                 session.ensure_live()
+                if now > session.planned_end + self.policy.grace:
+                    # Its passes have lapsed: nobody is in the room by eduport's leave.
+                    raise Conflict("the session ran past its planned end and grace period; "
+                                   "it counts no more presence")
                 try:
                     room_role(self.uow, cmd.actor, session, participant)
                 except PermissionDenied:

@@ -617,3 +617,17 @@ def test_admins_see_the_live_sessions_and_how_many_are_in_them(world: World) -> 
     for who in (TEACHER, ANN):
         with pytest.raises(PermissionDenied):
             world.build(ListSessionsByStatus)(ListSessionsByStatusQuery(who))
+
+
+def test_a_session_nobody_ended_counts_no_presence_past_its_grace(world: World) -> None:
+    session_id = live(world, in_minutes=0, minutes=30)
+    join(world, session_id, ANN)
+    for _ in range(120):  # beats every 30 s: 30 planned minutes + 30 of grace
+        world.clock.advance(seconds=30)
+        signal(world, session_id, ANN)
+    world.clock.advance(seconds=30)
+    with pytest.raises(Conflict):  # the teacher forgot to end it; Ann's app beats on
+        signal(world, session_id, ANN)
+    world.clock.advance(hours=4)
+    (ann,) = attendance(world, session_id).participants
+    assert ann.seconds == 60 * 60  # the hour passes admitted, not the four after it
