@@ -7,7 +7,8 @@ from domain.shared.errors import AuthenticationFailed
 
 class Authenticate:
     """Turns a bearer token into the caller, checked against the account as it is now: a role
-    change or a removed account takes effect at once, not when the token expires."""
+    change, a password change or a removed account takes effect at once, not when the token
+    expires."""
 
     def __init__(self, tokens: AccessTokens, uow: AccountsUnitOfWork) -> None:
         self.tokens, self.uow = tokens, uow
@@ -18,4 +19,7 @@ class Authenticate:
             user = self.uow.users.get(principal.user_id)
         if user is None or user.role.value != principal.role:
             raise AuthenticationFailed("your account changed since you signed in; sign in again")
+        if user.predates_password(principal.issued_at):
+            raise AuthenticationFailed("your password changed since you signed in; sign in "
+                                       "again")
         return principal

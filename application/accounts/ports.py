@@ -36,8 +36,9 @@ class AccessTokens(Protocol):
         """A signed bearer token for the user, valid for the configured lifetime."""
 
     def read(self, token: str) -> Principal:
-        """The principal of a valid token. Raises ``AuthenticationFailed`` when the token is
-        malformed, forged, expired or not an access token."""
+        """The principal of a valid token, with when it was issued. Raises
+        ``AuthenticationFailed`` when the token is malformed, forged, not an access token,
+        or expired by the Clock (not the host's time)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class OneTimeClaims:
     token_id: str
     user_id: str
     expires_at: datetime
+    issued_at: datetime | None = None  # to the second
 
 
 class OneTimeTokens(Protocol):

@@ -32,6 +32,10 @@ class ResetPassword:
             user = self.uow.users.get(claims.user_id)
             if user is None:
                 raise InvalidToken("the link is not valid")
+            if user.predates_password(claims.issued_at):
+                # Every link sent before the password last changed died with that change.
+                raise InvalidToken("the link is older than your current password; ask for a "
+                                   "new one")
             check_password(cmd.new_password, user.email, self.policy)
             now = self.clock.now()
             if not self.uow.used_tokens.consume(claims.token_id, RESET_PASSWORD, now):

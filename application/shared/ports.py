@@ -7,7 +7,7 @@ Times are timezone-aware UTC ``datetime``s; durations are ``timedelta``s; money 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
@@ -29,10 +29,12 @@ class IdGenerator(Protocol):
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller, as read from a verified access token."""
+    """The authenticated caller, as read from a verified access token (``issued_at``: when
+    the token was issued, to the second; None for a principal no token made)."""
 
     user_id: str
     role: str
+    issued_at: datetime | None = field(default=None, compare=False)  # who, not when
 
 
 class TaskQueue(Protocol):

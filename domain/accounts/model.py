@@ -83,6 +83,13 @@ class User(Aggregate):
         self.password_changed_at = now
         self.events.append(PasswordChanged(user_id=self.id))
 
+    def predates_password(self, issued_at: datetime | None) -> bool:
+        """Whether a token or link issued at ``issued_at`` (to the second, as tokens carry
+        it) comes from before the last password change: then it is dead."""
+        if self.password_changed_at is None or issued_at is None:
+            return False
+        return issued_at < self.password_changed_at.replace(microsecond=0)
+
     def change_locale(self, locale: Locale) -> None:
         self.locale = locale
 

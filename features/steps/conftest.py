@@ -300,7 +300,8 @@ def settings(tmp_path: Path, features_database_template: Path) -> Settings:
     path = tmp_path / "eduport.sqlite3"
     shutil.copy(features_database_template, path)
     # Pusher's credentials, so channel authorizations are signed (offline: nothing is sent).
-    return make_settings(tmp_path, f"sqlite:///{path}",
+    # Access tokens last the two hours of Clock time a live class's scenario runs through.
+    return make_settings(tmp_path, f"sqlite:///{path}", ACCESS_TOKEN_TTL_SECONDS="7200",
                          MAILGUN_WEBHOOK_SIGNING_KEY=MAILGUN_WEBHOOK_SIGNING_KEY,
                          PUSHER_APP_ID="123456", PUSHER_APP_KEY="features-key",
                          PUSHER_APP_SECRET="features-secret", PUSHER_HOST="127.0.0.1",

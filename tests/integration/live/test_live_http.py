@@ -46,7 +46,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path, database_url)
+    # Sessions outlast the hours of Clock time a class runs through here.
+    return make_settings(tmp_path, database_url, ACCESS_TOKEN_TTL_SECONDS="86400")
 
 
 @pytest.fixture

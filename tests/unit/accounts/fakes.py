@@ -39,7 +39,8 @@ class FakeAccessTokens:
     def issue(self, user_id: str, role: str) -> IssuedAccessToken:
         token = f"access-{uuid.uuid4().hex}"  # unguessable: another issuer's never match
         expires = self.clock.now() + timedelta(seconds=self.ttl)
-        self.issued[token] = (Principal(user_id, role), expires)
+        self.issued[token] = (Principal(user_id, role, self.clock.now().replace(microsecond=0)),
+                              expires)
         return IssuedAccessToken(token, self.ttl)
 
     def read(self, token: str) -> Principal:
@@ -55,7 +56,8 @@ class FakeOneTimeTokens:
 
     def issue(self, purpose: str, user_id: str, ttl: timedelta) -> str:
         token = f"{purpose}-token-{uuid.uuid4().hex}"
-        claims = OneTimeClaims(f"jti-{len(self.issued) + 1}", user_id, self.clock.now() + ttl)
+        claims = OneTimeClaims(f"jti-{len(self.issued) + 1}", user_id, self.clock.now() + ttl,
+                               self.clock.now().replace(microsecond=0))
         self.issued[token] = (purpose, claims)
         return token
 
