@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,6 +82,7 @@ def create_app(injector: Injector | None = None, settings: Settings | None = Non
     from adapters.inbound.http.app import create_app as create_http_app
     from adapters.outbound.persistence.migrations_runner import ensure_migrated
 
+    restrict_new_files()
     settings = settings or read_settings()
     configure_logging(settings)
     injector = injector or build_injector(settings)
@@ -95,8 +97,15 @@ def wsgi() -> Flask:
     return create_app()
 
 
+def restrict_new_files() -> None:
+    """Every file eduport creates (the SQLite database, mail holding live reset links, the
+    generated JWT secret, uploads) is readable by its owner only."""
+    os.umask(0o077)
+
+
 def main() -> None:
     from adapters.inbound.cli import build_cli
 
+    restrict_new_files()
     build_cli(settings_factory=read_settings, injector_factory=build_injector,
               app_factory=create_app, describe=describe_adapters)()

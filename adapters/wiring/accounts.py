@@ -11,6 +11,7 @@ from injector import provider, singleton
 from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
 from adapters.outbound.security.passwords import Argon2PasswordHasher
 from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
+from adapters.outbound.security.zxcvbn_strength import ZxcvbnPasswordStrength
 from adapters.settings import Settings, SettingsReader
 from adapters.wiring.area import AreaModule
 from application.accounts.config import AccountPolicy
@@ -19,6 +20,7 @@ from application.accounts.ports import (
     AccountsUnitOfWork,
     OneTimeTokens,
     PasswordHasher,
+    PasswordStrength,
 )
 from application.accounts.send_account_emails import (
     SendPasswordResetEmail,
@@ -79,6 +81,11 @@ class AccountsModule(AreaModule):
     def account_policy(self, settings: Settings) -> AccountPolicy:
         days = settings.section(AccountsSettings).refresh_token_ttl_days
         return AccountPolicy(refresh_token_ttl=timedelta(days=days))
+
+    @singleton
+    @provider
+    def password_strength(self) -> PasswordStrength:
+        return ZxcvbnPasswordStrength()
 
     @singleton
     @provider

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from application.accounts.config import AccountPolicy
 from application.accounts.passwords import check_password
-from application.accounts.ports import AccountsUnitOfWork, PasswordHasher
+from application.accounts.ports import AccountsUnitOfWork, PasswordHasher, PasswordStrength
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, IdGenerator
 from domain.accounts.model import EmailAddress, User
@@ -29,13 +29,16 @@ class CreateAdmin:
 
     def __init__(self, uow: AccountsUnitOfWork, hasher: PasswordHasher, clock: Clock,
                  ids: IdGenerator,
-                 policy: AccountPolicy, auditor: Auditor) -> None:
+                 policy: AccountPolicy, auditor: Auditor,
+                 strength: PasswordStrength) -> None:
         self.uow, self.hasher, self.clock = uow, hasher, clock
         self.ids, self.policy, self.auditor = ids, policy, auditor
+        self.strength = strength
 
     def __call__(self, cmd: CreateAdminCommand) -> CreateAdminResult:
         email = EmailAddress.parse(cmd.email)
-        check_password(cmd.password, email.value, self.policy)
+        check_password(cmd.password, email.value, self.policy, self.strength,
+                       cmd.full_name)
         with self.uow:
             if self.uow.users.get_by_email(email.value) is not None:
                 raise Conflict("an account with this email already exists")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -56,6 +57,13 @@ class OneTimeTokens(Protocol):
     def read(self, purpose: str, token: str) -> OneTimeClaims:
         """The claims of a token signed by us for that purpose and not expired. Raises
         ``InvalidToken`` otherwise. Single use is enforced by the caller with ``UsedTokens``."""
+
+
+class PasswordStrength(Protocol):
+    def weakness(self, password: str, personal: Sequence[str]) -> str | None:
+        """Why ``password`` is easy to guess (a common password, a keyboard walk, a word
+        with digits, one of the owner's ``personal`` words such as their email or name), in
+        a sentence for its owner; None when it is strong enough. Local and pure."""
 
 
 class UserRepository(Protocol):

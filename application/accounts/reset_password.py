@@ -4,7 +4,12 @@ from dataclasses import dataclass
 
 from application.accounts.config import AccountPolicy
 from application.accounts.passwords import check_password
-from application.accounts.ports import AccountsUnitOfWork, OneTimeTokens, PasswordHasher
+from application.accounts.ports import (
+    AccountsUnitOfWork,
+    OneTimeTokens,
+    PasswordHasher,
+    PasswordStrength,
+)
 from application.shared.audit import Auditor
 from application.shared.ports import Clock
 from domain.shared.errors import InvalidToken
@@ -22,9 +27,11 @@ class ResetPassword:
     """Sets a new password from a reset link and ends every session of the account."""
 
     def __init__(self, uow: AccountsUnitOfWork, tokens: OneTimeTokens, hasher: PasswordHasher,
-                 clock: Clock, policy: AccountPolicy, auditor: Auditor) -> None:
+                 clock: Clock, policy: AccountPolicy, auditor: Auditor,
+                 strength: PasswordStrength) -> None:
         self.uow, self.tokens, self.hasher = uow, tokens, hasher
         self.clock, self.policy, self.auditor = clock, policy, auditor
+        self.strength = strength
 
     def __call__(self, cmd: ResetPasswordCommand) -> None:
         claims = self.tokens.read(RESET_PASSWORD, cmd.token)
@@ -36,7 +43,8 @@ class ResetPassword:
                 # Every link sent before the password last changed died with that change.
                 raise InvalidToken("the link is older than your current password; ask for a "
                                    "new one")
-            check_password(cmd.new_password, user.email, self.policy)
+            check_password(cmd.new_password, user.email, self.policy, self.strength,
+                           user.full_name, field="new_password")
             now = self.clock.now()
             if not self.uow.used_tokens.consume(claims.token_id, RESET_PASSWORD, now):
                 raise InvalidToken("the link was already used; ask for a new one")

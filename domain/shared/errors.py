@@ -40,7 +40,13 @@ class InvalidState(DomainError):
 
 
 class InvalidValue(DomainError):
+    """A value the rules refuse; ``field`` names the request field it came from, when one."""
+
     code = "invalid_value"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidToken(DomainError):

@@ -30,6 +30,7 @@ from adapters.inbound.http import (
 )
 from adapters.inbound.http.api import ProblemApi, bearer_security
 from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
+from adapters.inbound.http.headers import install_security_headers
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
 from adapters.inbound.http.json_bodies import StrictJSONProvider
 from adapters.inbound.http.page_cache import PublicPageCache
@@ -87,6 +88,8 @@ def create_app(injector: Injector, settings: Settings,
     _errors(app)
     _request_ids(app)
     _swagger_assets(app)
+    install_security_headers(app, "/docs", production=settings.env == "production",
+                             cors=bool(settings.cors_allowed_origins))
     if settings.cors_allowed_origins:
         CORS(app, origins=list(settings.cors_allowed_origins), expose_headers=["X-Request-ID"],
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])

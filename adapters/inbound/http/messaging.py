@@ -113,7 +113,8 @@ class Notifications(MethodView):
             "unread": found.unread})
         response = jsonify(body)
         response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-        response.headers["Cache-Control"] = "private, no-cache"
+        # Personal data: no cache keeps it; clients keep the ETag themselves to poll.
+        response.headers["Cache-Control"] = "no-store"
         return response.make_conditional(request)
 
 

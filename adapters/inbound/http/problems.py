@@ -96,8 +96,10 @@ def from_domain_error(error: DomainError) -> Response:
                        "payments are unavailable right now; try again later")
     for kind, status in _DOMAIN_STATUS:
         if isinstance(error, kind):
+            field = getattr(error, "field", None)
+            extra = {"errors": {field: [error.message]}} if field else {}
             response = problem(status, error.code.replace("_", "-"), _title(status, error),
-                               error.message)
+                               error.message, **extra)
             if isinstance(error, DeliveryFailed) and error.retry_after:
                 response.headers["Retry-After"] = str(min(error.retry_after, 3600))
             return response

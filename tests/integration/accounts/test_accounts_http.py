@@ -203,3 +203,15 @@ def test_logs_are_json_with_request_ids_and_no_secrets(
     requests = [json.loads(line) for line in lines if '"message": "request"' in line]
     assert requests and all(len(entry["request_id"]) == 32 for entry in requests)
     assert not any(PASSWORD in line or "a secret guess!" in line for line in lines)
+
+
+@pytest.mark.parametrize("weak", ["1234567890", "password12", "qwertyuiop", "ann@example.test1",
+                                  "annlee2026!"])
+def test_passwords_easy_to_guess_are_refused_with_the_reason(client: Any, weak: str) -> None:
+    answer = client.post("/auth/register", json={
+        "email": "ann@example.test", "password": weak, "full_name": "Ann Lee",
+        "role": "student"})
+    problem = assert_problem(answer, 422)
+    (reason,) = problem["errors"]["password"]
+    assert reason.startswith("choose a password that is harder to guess")
+    assert register(client, "ann@example.test").status_code == 201  # nothing was kept
