@@ -185,6 +185,10 @@ class RefundRepository(Protocol):
     def update(self, refund_id: str, status: str, provider_reference: str | None) -> None: ...
     def for_payment(self, payment_id: str) -> list[RefundRecord]: ...
 
+    def unsettled(self, created_before: datetime, limit: int) -> list[str]:
+        """Ids of the payments with a refund still requested or pending that was asked for
+        before ``created_before``, oldest refund first."""
+
 
 class CheckoutHolds(Protocol):
     """Which open checkout attempt holds each course of a student: no course is ever in two

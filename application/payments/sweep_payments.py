@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from application.payments.config import PaymentPolicy
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
-from application.payments.ports import PaymentsUnitOfWork
+from application.payments.ports import PaymentsUnitOfWork, RefundStatus
 from application.payments.providers import PaymentGateways
 from application.shared.jobs import Job
 from application.shared.ports import Clock
@@ -21,12 +21,17 @@ class SweepResult:
     checked: int
     expired: int
     settled: int
+    refunds_reconciled: int = 0  # payments whose unsettled refunds were looked at again
 
 
 class SweepPayments:
     """Runs on the cron schedule. Open payments past their expiry are asked for their live
     state first (paid means settle, not expire), then closed at the provider and expired;
-    open payments untouched for hours are reconciled, so "paid but not enrolled" cannot last."""
+    open payments untouched for hours are reconciled, so "paid but not enrolled" cannot last.
+    Refunds still requested or pending after that long are reconciled too: a request whose
+    answer was lost is sent again under its own key, the payment is re-fetched and settled,
+    and pending refunds the provider's refunded total now covers are marked succeeded, so no
+    refund waits forever for an event that never came."""
 
     def __init__(self, uow: PaymentsUnitOfWork, gateways: PaymentGateways, confirm: ConfirmPayment,
                  clock: Clock, policy: PaymentPolicy) -> None:
@@ -38,6 +43,7 @@ class SweepPayments:
         with self.uow:
             due = self.uow.payments.expired(now, limit)
             stale = self.uow.payments.open_before(now - self.policy.reconcile_after, limit)
+            refunding = self.uow.refunds.unsettled(now - self.policy.reconcile_after, limit)
         expired = settled = 0
         for payment_id in dict.fromkeys([*due, *stale]):
             try:
@@ -47,7 +53,44 @@ class SweepPayments:
                 continue
             expired += status == PaymentStatus.EXPIRED
             settled += status == PaymentStatus.SUCCEEDED
-        return SweepResult(len(set(due) | set(stale)), expired, settled)
+        reconciled = 0
+        for payment_id in refunding:
+            try:
+                self._reconcile_refunds(payment_id)
+            except DomainError as error:
+                log.warning("reconciling the refunds of payment %s failed: %s", payment_id,
+                            error.message)
+                continue
+            reconciled += 1
+        return SweepResult(len(set(due) | set(stale)), expired, settled, reconciled)
+
+    def _reconcile_refunds(self, payment_id: str) -> None:
+        with self.uow:
+            payment = self.uow.payments.get(payment_id)
+            refunds = self.uow.refunds.for_payment(payment_id)
+        if payment is None or payment.provider_reference is None:
+            return
+        gateway = self.gateways.get(payment.provider)
+        for refund in refunds:
+            if refund.status == RefundStatus.REQUESTED:  # its answer never reached us
+                receipt = gateway.refund(payment.provider_reference, payment.id, refund.amount,
+                                         f"refund:{refund.id}")
+                with self.uow:
+                    self.uow.refunds.update(refund.id, receipt.status, receipt.reference)
+                    self.uow.commit()
+        self.confirm(ConfirmPaymentCommand(payment_id, capture=False))
+        with self.uow:
+            paid = self.uow.payments.get(payment_id)
+            refunds = self.uow.refunds.for_payment(payment_id)
+            covered = sum(r.amount.amount_minor for r in refunds
+                          if r.status == RefundStatus.SUCCEEDED)
+            for refund in sorted(refunds, key=lambda r: r.created_at):
+                if refund.status == RefundStatus.PENDING and paid is not None and \
+                        covered + refund.amount.amount_minor <= paid.refunded_minor:
+                    self.uow.refunds.update(refund.id, RefundStatus.SUCCEEDED,
+                                            refund.provider_reference)
+                    covered += refund.amount.amount_minor
+            self.uow.commit()
 
     def _check(self, payment_id: str, expire: bool) -> str:
         with self.uow:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -32,7 +33,7 @@ from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
-from application.payments.ports import RefundRecord
+from application.payments.ports import RefundRecord, RefundStatus
 from domain.payments.model import OPEN, Order, OrderLine, Payment, PaymentStatus
 from domain.shared.errors import Conflict
 from domain.shared.money import Money
@@ -254,6 +255,15 @@ class SqlRefundRepository:
     def update(self, refund_id: str, status: str, provider_reference: str | None) -> None:
         self.session.execute(update(refunds).where(refunds.c.id == refund_id).values(
             status=status, provider_reference=provider_reference))
+
+    def unsettled(self, created_before: datetime, limit: int) -> list[str]:
+        c = refunds.c
+        oldest = (select(c.payment_id, func.min(c.created_at).label("first"))
+                  .where(c.status.in_([RefundStatus.REQUESTED, RefundStatus.PENDING]),
+                         c.created_at < created_before)
+                  .group_by(c.payment_id).subquery())
+        return list(self.session.scalars(select(oldest.c.payment_id)
+                                         .order_by(oldest.c.first).limit(limit)))
 
     def for_payment(self, payment_id: str) -> list[RefundRecord]:
         rows = self.session.execute(select(refunds).where(refunds.c.payment_id == payment_id)

@@ -469,6 +469,25 @@ def test_refund_repository_contract_add_update_for_payment(records: Records,
         assert refunds.for_payment(new_id()) == []
 
 
+def test_refund_repository_contract_unsettled_names_payments_oldest_refund_first(
+        records: Records, student: str) -> None:
+    late, early, done = (committed_payment(records, student, f"course-{n}") for n in (7, 8, 9))
+    with records.payments() as uow:
+        refunds = records.repository(uow, "refunds")
+        refunds.add(refund(late, 30, RefundStatus.PENDING))
+        refunds.add(refund(early, 10, RefundStatus.REQUESTED))
+        refunds.add(refund(early, 20, RefundStatus.PENDING))
+        refunds.add(refund(done, 5, RefundStatus.SUCCEEDED))
+        refunds.add(refund(done, 6, RefundStatus.FAILED))
+        uow.commit()
+    with records.payments() as uow:
+        refunds = records.repository(uow, "refunds")
+        assert refunds.unsettled(NOW + timedelta(hours=1), 10) == [early.id, late.id]
+        assert refunds.unsettled(NOW + timedelta(minutes=15), 10) == [early.id]
+        assert refunds.unsettled(NOW + timedelta(hours=1), 1) == [early.id]
+        assert refunds.unsettled(NOW, 10) == []
+
+
 def test_checkout_holds_contract_one_open_attempt_per_course(records: Records,
                                                              student: str) -> None:
     first = committed_payment(records, student, "a,b")

@@ -100,6 +100,11 @@ class FakeRefundRepository(_Repo):
     def for_payment(self, payment_id: str) -> list[RefundRecord]:
         return [replace(r) for r in self.uow.db.refunds.values() if r.payment_id == payment_id]
 
+    def unsettled(self, created_before: datetime, limit: int) -> list[str]:
+        waiting = sorted((r.created_at, r.payment_id) for r in self.uow.db.refunds.values()
+                         if r.status in ("requested", "pending") and r.created_at < created_before)
+        return list(dict.fromkeys(payment_id for _, payment_id in waiting))[:limit]
+
 
 class FakeCheckoutHolds(_Repo):
     def _all(self) -> dict[tuple[str, str], str]:
@@ -160,6 +165,8 @@ class FakePaymentGateway:
         self.calls: list[tuple[str, str]] = []
         self.down = False
         self.received_override = received_override
+        self.refunds_pending = False  # True: refunds answer "pending" until settle_refunds
+        self.unsettled: dict[str, int] = {}  # reference -> pending refunded minor units
 
     def _available(self, call: str, key: str) -> None:
         self.calls.append((call, key))
@@ -208,10 +215,19 @@ class FakePaymentGateway:
                idempotency_key: str) -> RefundReceipt:
         self._available("refund", idempotency_key)
         if idempotency_key not in self.refund_keys:
-            self.payments[reference].refunded_minor += amount.amount_minor
+            if self.refunds_pending:
+                self.unsettled[reference] = self.unsettled.get(reference, 0) + \
+                    amount.amount_minor
+            else:
+                self.payments[reference].refunded_minor += amount.amount_minor
             self.refund_keys[idempotency_key] = RefundReceipt(
-                f"re-{len(self.refund_keys) + 1}", "succeeded", amount)
+                f"re-{len(self.refund_keys) + 1}",
+                "pending" if self.refunds_pending else "succeeded", amount)
         return self.refund_keys[idempotency_key]
+
+    def settle_refunds(self, reference: str) -> None:
+        """The provider finishes the pending refunds (and would send their event)."""
+        self.payments[reference].refunded_minor += self.unsettled.pop(reference, 0)
 
 
 class FakeExchangeRates:

@@ -14,7 +14,7 @@ from application.payments.ports import PaymentNotice
 from application.payments.providers import PaymentGateways
 from application.payments.refund_payment import RefundPayment, RefundPaymentCommand
 from application.payments.sweep_payments import SweepPayments
-from application.shared.errors import InvalidSignature
+from application.shared.errors import DeliveryFailed, InvalidSignature
 from application.shared.ports import Principal, WebhookEvent
 from application.shared.process_webhook_event import ProcessWebhookEvent
 from application.shared.receive_webhook import (
@@ -316,6 +316,41 @@ def test_the_sweeper_settles_paid_attempts_and_expires_abandoned_ones(world: Wor
     assert world.db.payments[paid_late].status.value == "succeeded"
     assert [e.course_id for e in world.db.enrollments.values()] == [b]
     assert ("cancel", f"payment:{abandoned}:cancel") in world.gateway.calls
+
+
+def test_the_sweeper_resends_a_refund_whose_answer_was_lost(world: World) -> None:
+    payment_id, _ = paid(world, Money(3000, "USD"))
+    world.gateway.down = True
+    with pytest.raises(DeliveryFailed):
+        world.build(RefundPayment)(RefundPaymentCommand(ADMIN, payment_id, 1000))
+    (stuck,) = world.db.refunds.values()
+    assert stuck.status == "requested"
+    world.gateway.down = False
+    world.clock.advance(hours=1)
+    assert world.build(SweepPayments)().refunds_reconciled == 0  # not stale yet
+    world.clock.advance(hours=2)
+    assert world.build(SweepPayments)().refunds_reconciled == 1
+    assert world.db.refunds[stuck.id].status == "succeeded"
+    assert world.db.payments[payment_id].refunded_minor == 1000
+    assert world.db.payments[payment_id].status.value == "partially_refunded"
+    assert world.build(SweepPayments)().refunds_reconciled == 0  # nothing left in flight
+
+
+def test_the_sweeper_settles_pending_refunds_whose_event_never_came(world: World) -> None:
+    payment_id, _ = paid(world, Money(3000, "USD"))
+    world.gateway.refunds_pending = True
+    refund = world.build(RefundPayment)(RefundPaymentCommand(ADMIN, payment_id))
+    assert refund.status == "pending"
+    reference = world.db.payments[payment_id].provider_reference or ""
+    world.clock.advance(hours=3)
+    world.build(SweepPayments)()  # still pending at the provider: nothing changes
+    assert world.db.refunds[refund.refund_id].status == "pending"
+    assert world.db.payments[payment_id].status.value == "succeeded"
+    world.gateway.settle_refunds(reference)  # done there; its event was lost
+    assert world.build(SweepPayments)().refunds_reconciled == 1
+    assert world.db.refunds[refund.refund_id].status == "succeeded"
+    assert world.db.payments[payment_id].status.value == "refunded"
+    assert [e.status for e in world.db.enrollments.values()] == [EnrollmentStatus.REVOKED]
 
 
 def test_funds_reversed_without_a_dispute_still_revoke(world: World) -> None:
