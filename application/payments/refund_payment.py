@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
+from application.payments.errors import GatewayDeclined
 from application.payments.ports import PaymentsUnitOfWork, RefundRecord, RefundStatus
 from application.payments.providers import PaymentGateways
 from application.shared.audit import Auditor
@@ -48,27 +49,31 @@ class RefundPayment:
         if cmd.actor.role != Role.PLATFORM_ADMIN:
             raise PermissionDenied("only platform admins refund payments")
         with self.uow:
-            payment = self.uow.payments.get(cmd.payment_id)
+            # Locked: refunds of one payment queue, so each sees those before it.
+            payment = self.uow.payments.get(cmd.payment_id, for_update=True)
             if payment is None:
                 raise NotFound("no such payment")
             if payment.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED):
                 raise InvalidState(f"a {payment.status.value} payment cannot be refunded")
-            refunds = self.uow.refunds.for_payment(payment.id)
-            amount = _amount(cmd, payment.refundable, refunds)
-            # An earlier attempt whose outcome we never learnt: resend it.
-            refund = next((r for r in refunds
-                           if r.status == RefundStatus.REQUESTED and r.amount == amount), None)
-            if refund is None:
-                refund = RefundRecord(self.ids.new_id(), payment.id, amount, RefundStatus.REQUESTED,
-                                      cmd.actor.user_id, self.clock.now(), cmd.reason)
-                self.uow.refunds.add(refund)
-                self.auditor.record(self.uow, cmd.actor.user_id, "payment.refund_requested",
-                                    "payment", payment.id, amount_minor=amount.amount_minor)
-                self.uow.commit()
+            amount = _amount(cmd, payment.refundable, self.uow.refunds.for_payment(payment.id))
+            refund = RefundRecord(self.ids.new_id(), payment.id, amount, RefundStatus.REQUESTED,
+                                  cmd.actor.user_id, self.clock.now(), cmd.reason)
+            self.uow.refunds.add(refund)
+            self.auditor.record(self.uow, cmd.actor.user_id, "payment.refund_requested",
+                                "payment", payment.id, amount_minor=amount.amount_minor)
+            self.uow.commit()
         if payment.provider_reference is None:
             raise InvalidState("the payment has no provider reference to refund")
-        receipt = self.gateways.get(payment.provider).refund(
-            payment.provider_reference, payment.id, amount, f"refund:{refund.id}")
+        try:
+            receipt = self.gateways.get(payment.provider).refund(
+                payment.provider_reference, payment.id, amount, f"refund:{refund.id}")
+        except GatewayDeclined:
+            # Refused for good: the refund is over, and its amount free again. (A provider
+            # that is unavailable leaves it requested: the sweeper sends it again.)
+            with self.uow:
+                self.uow.refunds.update(refund.id, RefundStatus.FAILED, None)
+                self.uow.commit()
+            raise
         with self.uow:
             self.uow.refunds.update(refund.id, receipt.status, receipt.reference)
             self.uow.commit()
@@ -86,7 +91,9 @@ class RefundPayment:
 
 
 def _amount(cmd: RefundPaymentCommand, refundable: Money, refunds: list[RefundRecord]) -> Money:
-    in_flight = sum(r.amount.amount_minor for r in refunds if r.status == RefundStatus.PENDING)
+    """What this refund is for; refunds asked for but not settled yet count as spent."""
+    in_flight = sum(r.amount.amount_minor for r in refunds
+                    if r.status in (RefundStatus.REQUESTED, RefundStatus.PENDING))
     available = refundable.amount_minor - in_flight
     wanted = available if cmd.amount_minor is None else cmd.amount_minor
     if not 0 < wanted <= available:
