@@ -28,6 +28,13 @@ Feature: Refunds and disputes
       And Alan cannot open the lesson "Borrowing" of "Rust for professionals"
       And Grace sees 0 students and 0.00 EUR of revenue in "Rust for professionals"
 
+    Scenario: A refund settles at once, without waiting for the provider's notification
+      Given the payment provider's notifications to eduport are held up
+      When Ada refunds Alan's payment for "Rust for professionals" in full
+      Then Alan's payment for "Rust for professionals" shows 49.00 EUR refunded
+      And Alan's enrollment in "Rust for professionals" is revoked
+      And Grace sees 0 students and 0.00 EUR of revenue in "Rust for professionals"
+
     Scenario: A partial refund, then the rest
       Given Ada has refunded 9.00 EUR of Alan's payment for "Rust for professionals"
       When Ada refunds Alan's payment for "Rust for professionals" in full
@@ -93,3 +100,25 @@ Feature: Refunds and disputes
       And Alan's enrollment in "Rust for professionals" is revoked
       And Alan cannot open the lesson "Borrowing" of "Rust for professionals"
       And Grace sees 0 students and 0.00 EUR of revenue in "Rust for professionals"
+
+  Rule: A PayPal dispute suspends the access until PayPal decides it
+
+    Background:
+      Given students may pay with PayPal
+      And a teacher named Grace
+      And a student named Alan
+      And Grace has published the course "Rust for professionals" priced at 49.00 USD with the lesson "Ownership"
+      And Alan has paid for "Rust for professionals" with PayPal
+
+    Scenario: PayPal decides for the school
+      When Alan opens a dispute at PayPal about the payment for "Rust for professionals"
+      Then Alan's enrollment in "Rust for professionals" is suspended
+      When PayPal decides the dispute for the school
+      Then Alan's enrollment in "Rust for professionals" is active
+      And Grace sees 1 student and 49.00 USD of revenue in "Rust for professionals"
+
+    Scenario: PayPal decides for the buyer
+      When Alan opens a dispute at PayPal about the payment for "Rust for professionals"
+      And PayPal decides the dispute for the buyer
+      Then Alan's enrollment in "Rust for professionals" is revoked
+      And Grace sees 0 students and 0.00 USD of revenue in "Rust for professionals"

@@ -250,6 +250,10 @@ class Payments:
         signature = sign_stripe_payload(body, STRIPE_WEBHOOK_SECRET, int(time.time()))
         return self._deliver("stripe", body, {"Stripe-Signature": signature})
 
+    def deliver_paypal(self, event: dict[str, Any]) -> Any:
+        body = json.dumps(event).encode()
+        return self._deliver("paypal", body, self.paypal.transmission_headers(event))
+
     def _deliver(self, provider: str, body: bytes, headers: dict[str, str]) -> Any:
         answer = self.platform._answered(deliver(self.platform.client, provider, body, headers))
         self.deliveries.append(answer)
@@ -327,3 +331,8 @@ def sees_statistics(payments: Payments, name: str, count: str, amount: str | Non
 def enrollment_status(payments: Payments, name: str, title: str, status: str) -> None:
     enrollment = payments.enrollment(name, title)
     assert enrollment is not None and enrollment["status"] == status, enrollment
+
+
+@given("the payment provider's notifications to eduport are held up")
+def notifications_held(payments: Payments) -> None:
+    payments.hold_notifications()

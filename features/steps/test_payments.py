@@ -232,11 +232,6 @@ def paypal_untouched(payments: Payments) -> None:
 # --- the payment provider's notifications -------------------------------------------------------
 
 
-@given("the payment provider's notifications to eduport are held up")
-def notifications_held(payments: Payments) -> None:
-    payments.hold_notifications()
-
-
 @given(parsers.re(f"{NAME} has paid at the payment provider but never came back to eduport"))
 def paid_at_provider(payments: Payments, name: str) -> None:
     """The card was charged from the checkout page; the browser never told eduport."""

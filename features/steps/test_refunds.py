@@ -78,3 +78,50 @@ def payment_disputed(payments: Payments, name: str, title: str) -> None:
 def charged_back(payments: Payments, name: str, title: str) -> None:
     payment = payments.seen(name, title)
     assert payment["status"] == "charged_back", payment
+
+
+# --- PayPal disputes ----------------------------------------------------------------------------
+
+
+@given("students may pay with PayPal")
+def paypal(providers: Providers) -> None:
+    providers.use_paypal()
+
+
+@given(parsers.re(f"{NAME} has paid for {TITLE} with PayPal"))
+def paid_with_paypal(payments: Payments, platform: Platform, name: str, title: str) -> None:
+    platform.expect(201, payments.checkout(name, title, provider="paypal"))
+    payments.paypal.approve(payments.reference(name, title))
+    paid = platform.expect(200, payments.confirm(name, title))
+    assert paid["status"] == "succeeded", paid
+
+
+def _dispute(payments: Payments, name: str, title: str, status: str,
+             outcome: str | None = None) -> dict[str, object]:
+    order = payments.paypal.order(payments.reference(name, title))
+    (capture,) = order["purchase_units"][0]["payments"]["captures"]
+    resource: dict[str, object] = {
+        "dispute_id": "PP-D-1", "status": status, "reason": "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+        "disputed_transactions": [{"seller_transaction_id": capture["id"],
+                                   "custom": payments.payment_id(name, title)}]}
+    if outcome:
+        resource["dispute_outcome"] = {"outcome_code": outcome}
+    return resource
+
+
+@when(parsers.re(f"{NAME} opens a dispute at PayPal about the payment for {TITLE}"))
+def opens_paypal_dispute(payments: Payments, platform: Platform, name: str, title: str) -> None:
+    payments.paypal_dispute = (name, title)  # type: ignore[attr-defined]
+    event = payments.paypal.webhook_event("CUSTOMER.DISPUTE.CREATED",
+                                          _dispute(payments, name, title, "OPEN"), "dispute")
+    platform.expect(200, payments.deliver_paypal(event))
+
+
+@when(parsers.re("PayPal decides the dispute for the (?P<side>school|buyer)"))
+def paypal_decides(payments: Payments, platform: Platform, side: str) -> None:
+    name, title = payments.paypal_dispute  # type: ignore[attr-defined]
+    outcome = "RESOLVED_SELLER_FAVOUR" if side == "school" else "RESOLVED_BUYER_FAVOUR"
+    event = payments.paypal.webhook_event(
+        "CUSTOMER.DISPUTE.RESOLVED", _dispute(payments, name, title, "RESOLVED", outcome),
+        "dispute")
+    platform.expect(200, payments.deliver_paypal(event))
