@@ -167,6 +167,11 @@ class PaymentRepository(Protocol):
     def expired(self, now: datetime, limit: int) -> list[str]:
         """Ids of open payments whose provider expiry has passed."""
 
+    def paid_unreconciled(self, before: datetime, since: datetime, limit: int) -> list[str]:
+        """Ids of paid payments (succeeded, partly refunded, disputed) made after ``since``
+        and not compared with the provider since ``before`` (their last change counting as
+        one), least recently compared first."""
+
 
 @dataclass
 class RefundRecord:

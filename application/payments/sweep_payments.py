@@ -22,6 +22,7 @@ class SweepResult:
     expired: int
     settled: int
     refunds_reconciled: int = 0  # payments whose unsettled refunds were looked at again
+    paid_rechecked: int = 0  # paid payments compared with the provider (drift)
 
 
 class SweepPayments:
@@ -31,7 +32,9 @@ class SweepPayments:
     Refunds still requested or pending after that long are reconciled too: a request whose
     answer was lost is sent again under its own key, the payment is re-fetched and settled,
     and pending refunds the provider's refunded total now covers are marked succeeded, so no
-    refund waits forever for an event that never came."""
+    refund waits forever for an event that never came. Paid payments are compared with the
+    provider once a day while a refund can still change them, so one made in the provider's
+    dashboard whose event was lost is settled all the same."""
 
     def __init__(self, uow: PaymentsUnitOfWork, gateways: PaymentGateways, confirm: ConfirmPayment,
                  clock: Clock, policy: PaymentPolicy) -> None:
@@ -44,6 +47,8 @@ class SweepPayments:
             due = self.uow.payments.expired(now, limit)
             stale = self.uow.payments.open_before(now - self.policy.reconcile_after, limit)
             refunding = self.uow.refunds.unsettled(now - self.policy.reconcile_after, limit)
+            paid = self.uow.payments.paid_unreconciled(
+                now - self.policy.recheck_paid_every, now - self.policy.recheck_paid_for, limit)
         expired = settled = 0
         for payment_id in dict.fromkeys([*due, *stale]):
             try:
@@ -62,7 +67,21 @@ class SweepPayments:
                             error.message)
                 continue
             reconciled += 1
-        return SweepResult(len(set(due) | set(stale)), expired, settled, reconciled)
+        rechecked = sum(self._recheck(payment_id) for payment_id in paid)
+        return SweepResult(len(set(due) | set(stale)), expired, settled, reconciled, rechecked)
+
+    def _recheck(self, payment_id: str) -> bool:
+        try:
+            self.confirm(ConfirmPaymentCommand(payment_id, capture=False))
+        except DomainError as error:
+            log.warning("re-checking payment %s failed: %s", payment_id, error.message)
+            return False
+        with self.uow:
+            payment = self.uow.payments.get(payment_id, for_update=True)
+            if payment is not None:
+                payment.reconciled(self.clock.now())
+                self.uow.commit()
+        return True
 
     def _reconcile_refunds(self, payment_id: str) -> None:
         with self.uow:

@@ -132,10 +132,15 @@ class Payment(Aggregate):
     rate_source: str | None = None
     rate_fetched_at: datetime | None = None
     dispute_outcome: str | None = None  # "won" | "lost" once a dispute closed
+    reconciled_at: datetime | None = None  # last compared with the provider after paying
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+    def reconciled(self, now: datetime) -> None:
+        """Compared with the provider's state (and settled to it) at ``now``."""
+        self.reconciled_at = now
 
     @property
     def grants_access(self) -> bool:

@@ -34,7 +34,7 @@ from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
 from application.payments.ports import RefundRecord, RefundStatus
-from domain.payments.model import OPEN, Order, OrderLine, Payment, PaymentStatus
+from domain.payments.model import OPEN, PAID, Order, OrderLine, Payment, PaymentStatus
 from domain.shared.errors import Conflict
 from domain.shared.money import Money
 
@@ -93,6 +93,7 @@ payments = Table(
     Column("dispute_outcome", String(8)),
     Column("created_at", utc(), nullable=False),
     Column("updated_at", utc(), nullable=False),
+    Column("reconciled_at", utc()),
     UniqueConstraint("provider", "provider_reference", name="uq_payments_provider_reference"),
     Index("ix_payments_status_updated_at", "status", "updated_at"),
     # At most one open attempt per student and set of courses: never two live charges.
@@ -213,6 +214,15 @@ class SqlPaymentRepository:
         c = payments.c
         query = (select(c.id).where(c.status.in_([s.value for s in OPEN]), c.expires_at < now)
                  .order_by(c.expires_at).limit(limit))
+        return list(self.session.scalars(query))
+
+
+    def paid_unreconciled(self, before: datetime, since: datetime, limit: int) -> list[str]:
+        c = payments.c
+        last = func.coalesce(c.reconciled_at, c.updated_at)
+        query = (select(c.id).where(c.status.in_([s.value for s in PAID]), c.created_at > since,
+                                    last < before)
+                 .order_by(last).limit(limit))
         return list(self.session.scalars(query))
 
 

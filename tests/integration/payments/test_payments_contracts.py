@@ -369,6 +369,31 @@ def test_payment_repository_contract_get_and_by_reference(records: Records,
         assert payments.by_reference("fakepay", "ref-2") is None
 
 
+def test_payment_repository_contract_paid_unreconciled_least_recent_first(
+        records: Records, student: str) -> None:
+    S = PaymentStatus
+    old = committed_payment(records, student, "a", status=S.SUCCEEDED,
+                            updated_at=NOW - timedelta(days=3))
+    newer = committed_payment(records, student, "b", status=S.PARTIALLY_REFUNDED,
+                              updated_at=NOW - timedelta(days=2))
+    committed_payment(records, student, "c", status=S.SUCCEEDED)  # changed just now
+    committed_payment(records, student, "d", status=S.PENDING,
+                      updated_at=NOW - timedelta(days=5))  # not paid
+    checked = committed_payment(records, student, "e", status=S.DISPUTED,
+                                updated_at=NOW - timedelta(days=9))
+    with records.payments() as uow:
+        records.repository(uow, "payments").get(checked.id).reconciled(NOW + timedelta(hours=1))
+        uow.commit()
+    with records.payments() as uow:
+        payments = records.repository(uow, "payments")
+        day_ago, long_ago = NOW - timedelta(days=1), NOW - timedelta(days=120)
+        assert payments.paid_unreconciled(day_ago, long_ago, 10) == [old.id, newer.id]
+        assert payments.paid_unreconciled(day_ago, long_ago, 1) == [old.id]
+        assert payments.paid_unreconciled(day_ago, NOW, 10) == []  # all made before ``since``
+        assert payments.paid_unreconciled(NOW + timedelta(days=1), long_ago, 10)[-1] == \
+            checked.id
+
+
 def test_payment_repository_contract_open_attempt(records: Records, student: str) -> None:
     open_one = committed_payment(records, student, "course-1")
     committed_payment(records, student, "course-2", status=PaymentStatus.SUCCEEDED)

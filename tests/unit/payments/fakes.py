@@ -16,7 +16,7 @@ from application.payments.ports import (
     RefundRecord,
 )
 from domain.accounts.model import User
-from domain.payments.model import ExchangeRate, Order, Payment
+from domain.payments.model import PAID, ExchangeRate, Order, Payment
 from domain.shared.errors import Conflict
 from domain.shared.money import Money
 from tests.unit.accounts.fakes import FakeUserRepository
@@ -85,6 +85,12 @@ class FakePaymentRepository(_TransactionView):
     def expired(self, now: datetime, limit: int) -> list[str]:
         return [p.id for p in self._visible().values()
                 if p.is_open and p.expires_at is not None and p.expires_at < now][:limit]
+
+    def paid_unreconciled(self, before: datetime, since: datetime, limit: int) -> list[str]:
+        found = sorted((p.reconciled_at or p.updated_at, p.id) for p in self._visible().values()
+                       if p.status in PAID and p.created_at > since
+                       and (p.reconciled_at or p.updated_at) < before)
+        return [payment_id for _, payment_id in found][:limit]
 
 
 class FakeRefundRepository(_Repo):

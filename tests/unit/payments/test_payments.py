@@ -353,6 +353,21 @@ def test_the_sweeper_settles_pending_refunds_whose_event_never_came(world: World
     assert [e.status for e in world.db.enrollments.values()] == [EnrollmentStatus.REVOKED]
 
 
+def test_the_sweeper_finds_a_refund_made_only_at_the_provider(world: World) -> None:
+    payment_id, _ = paid(world, Money(3000, "USD"))
+    reference = world.db.payments[payment_id].provider_reference or ""
+    world.gateway.refund(reference, None, Money(1000, "USD"), "dashboard-1")  # event lost
+    world.clock.advance(hours=3)
+    assert world.build(SweepPayments)().paid_rechecked == 0  # checked at most once a day
+    world.clock.advance(hours=22)
+    assert world.build(SweepPayments)().paid_rechecked == 1
+    assert world.db.payments[payment_id].status.value == "partially_refunded"
+    assert world.db.payments[payment_id].refunded_minor == 1000
+    assert world.build(SweepPayments)().paid_rechecked == 0  # once a day, not every sweep
+    world.clock.advance(days=121)
+    assert world.build(SweepPayments)().paid_rechecked == 0  # past any refund or dispute
+
+
 def test_funds_reversed_without_a_dispute_still_revoke(world: World) -> None:
     payment_id, _ = paid(world, Money(3000, "USD"))
     deliver(world, id="r-1", kind="dispute_closed", payment_id=payment_id, won=False)
