@@ -11,6 +11,7 @@ from typing import Protocol
 from application.accounts.published import AccountDirectory
 from application.catalog.published import CourseRoster
 from application.shared.ports import AuditedUnitOfWork
+from domain.live.credits import CreditBalance, CreditEntry
 from domain.live.model import LiveSession, Participant, RoomRole, SessionStatus
 
 
@@ -90,6 +91,23 @@ class ParticipantRepository(Protocol):
         participants included)."""
 
 
+class CreditLedger(Protocol):
+    """Students' credits: an append-only ledger and the balances it adds up to."""
+
+    def post(self, entry: CreditEntry) -> bool:
+        """Appends ``entry`` and moves its user's balance in that currency, in this
+        transaction. False, and nothing changes, when the user has an entry with the same
+        idempotency key already (a replay). Raises ``InsufficientCredits`` when either part
+        of the balance would go below zero: the store itself refuses it, so two debits at
+        once can never overdraw."""
+
+    def balances(self, user_id: str) -> list[CreditBalance]:
+        """The user's balances, one per currency they ever held credits in."""
+
+    def entries(self, user_id: str, limit: int) -> list[CreditEntry]:
+        """The user's entries, newest first."""
+
+
 class LiveUnitOfWork(AuditedUnitOfWork, Protocol):
     """One transaction over live sessions and their participants. ``roster`` reads the
     catalog's courses and enrollments, ``people`` the accounts' names and addresses, in the
@@ -97,5 +115,6 @@ class LiveUnitOfWork(AuditedUnitOfWork, Protocol):
 
     sessions: LiveSessionRepository
     participants: ParticipantRepository
+    credits: CreditLedger
     roster: CourseRoster
     people: AccountDirectory

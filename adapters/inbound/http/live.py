@@ -15,10 +15,17 @@ from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.json_bodies import Blueprint
-from adapters.inbound.http.schemas import problem_response
+from adapters.inbound.http.schemas import (
+    KNOWN_CURRENCIES,
+    MAX_AMOUNT_MINOR,
+    MoneySchema,
+    problem_response,
+)
+from application.live.adjust_credits import AdjustCredits, AdjustCreditsCommand, AdjustedCredits
 from application.live.admission import Admission
 from application.live.end_live_session import EndLiveSession, EndLiveSessionCommand
 from application.live.get_attendance import Attendance, GetAttendance, GetAttendanceQuery
+from application.live.get_credits import Credits, GetCredits, GetCreditsQuery
 from application.live.get_live_session import GetLiveSession, GetLiveSessionQuery
 from application.live.give_the_floor import GiveTheFloor, GiveTheFloorCommand
 from application.live.join_live_session import JoinLiveSession, JoinLiveSessionCommand
@@ -41,7 +48,9 @@ from application.live.schedule_live_session import (
 )
 from application.live.session_views import SessionView
 from application.live.start_live_session import StartLiveSession, StartLiveSessionCommand
+from domain.live.credits import CreditEntryKind
 from domain.live.model import MAX_PLANNED_MINUTES, MIN_PLANNED_MINUTES, SessionStatus
+from domain.shared.money import Money
 from domain.shared.roles import Role
 
 blp = Blueprint("live", __name__, description="Live classes: scheduling, joining, attendance")
@@ -354,3 +363,75 @@ class AdminSessions(MethodView):
         """Sessions by status (live by default) with how many joined and are there now."""
         return self.sessions(ListSessionsByStatusQuery(
             current_principal(), SessionStatus(args["status"]), args["limit"]))
+
+
+
+# --- credits --------------------------------------------------------------------------------
+
+
+class BalanceSchema(Schema):
+    currency = fields.String()
+    available = fields.Integer(metadata={"description": "minor units that may be spent"})
+    held = fields.Integer(metadata={"description": "minor units reserved by a running "
+                                                   "consultation"})
+
+
+class CreditEntrySchema(Schema):
+    id = fields.String()
+    kind = fields.String(metadata={"enum": [k.value for k in CreditEntryKind]})
+    amount = fields.Nested(MoneySchema)
+    reason = fields.String()
+    reference = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+
+
+class CreditsSchema(Schema):
+    balances = fields.List(fields.Nested(BalanceSchema))
+    entries = fields.List(fields.Nested(CreditEntrySchema))
+
+
+class AdjustmentSchema(Schema):
+    amount_minor = fields.Integer(required=True, strict=True, validate=[
+        validate.Range(min=-MAX_AMOUNT_MINOR, max=MAX_AMOUNT_MINOR),
+        validate.NoneOf([0], error="an adjustment moves some credits")])
+    currency = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_CURRENCIES)))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    key = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                        metadata={"description": "the same correction sent again counts once"})
+
+
+class AdjustedSchema(Schema):
+    applied = fields.Boolean(metadata={"description": "false: a replay, already applied"})
+    balance = fields.Nested(BalanceSchema)
+
+
+@blp.route("/me/credits")
+class MyCredits(MethodView):
+    @inject
+    def __init__(self, credits: GetCredits) -> None:
+        self.credits = credits
+
+    @requires()
+    @blp.response(200, CreditsSchema)
+    def get(self) -> Credits:
+        """My credit balances (integer minor units) and the newest ledger entries."""
+        return self.credits(GetCreditsQuery(current_principal()))
+
+
+@blp.route("/admin/users/<string:user_id>/credits")
+class CreditAdjustment(MethodView):
+    @inject
+    def __init__(self, adjust: AdjustCredits) -> None:
+        self.adjust = adjust
+
+    @requires(Role.PLATFORM_ADMIN)
+    @blp.arguments(AdjustmentSchema)
+    @blp.response(200, AdjustedSchema)
+    @blp.alt_response(403, **problem_response("Only platform admins"))
+    @blp.alt_response(404, **problem_response("No such user"))
+    @blp.alt_response(409, **problem_response("It would take more than is available"))
+    def post(self, body: dict[str, Any], user_id: str) -> AdjustedCredits:
+        """Correct a person's credits either way, with a reason (audited)."""
+        return self.adjust(AdjustCreditsCommand(
+            current_principal(), user_id, Money(body["amount_minor"], body["currency"]),
+            body["reason"], body["key"]))

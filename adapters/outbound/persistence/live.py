@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -16,7 +17,11 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     select,
+    update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, registry, relationship
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
@@ -25,7 +30,9 @@ from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
+from domain.live.credits import CreditBalance, CreditEntry, CreditEntryKind, InsufficientCredits
 from domain.live.model import LiveSession, Participant, Presence, RoomRole, SessionStatus
+from domain.shared.money import Money
 
 live_sessions = Table(
     "live_sessions",
@@ -70,6 +77,79 @@ live_presences = Table(
     Column("last_seen_at", utc(), nullable=False),
     Column("ended_at", utc()),
 )
+
+
+credit_entries = Table(
+    "credit_entries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("kind", EnumText(CreditEntryKind), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("reference", String(100)),
+    Column("occurred_at", utc(), nullable=False),
+    # A replayed top-up, hold or capture is one entry, however often it is sent.
+    UniqueConstraint("user_id", "idempotency_key", name="uq_credit_entries_user_key"),
+    Index("ix_credit_entries_user_occurred", "user_id", "occurred_at"),
+)
+
+credit_balances = Table(
+    "credit_balances",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id"), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("available", BigInteger, nullable=False),
+    Column("held", BigInteger, nullable=False),
+    # Never below zero, whatever the code: the database refuses an overdraft.
+    CheckConstraint("available >= 0", name="available_not_negative"),
+    CheckConstraint("held >= 0", name="held_not_negative"),
+)
+
+
+class SqlCreditLedger:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def post(self, entry: CreditEntry) -> bool:
+        dialect = self.session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        stored = self.session.execute(upsert(credit_entries).values(
+            id=entry.id, user_id=entry.user_id, kind=entry.kind,
+            amount_minor=entry.amount.amount_minor, currency=entry.amount.currency,
+            idempotency_key=entry.idempotency_key, reason=entry.reason[:200],
+            reference=entry.reference, occurred_at=entry.occurred_at,
+        ).on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+            .returning(credit_entries.c.id))
+        if stored.first() is None:
+            return False  # a replay: the first one counted
+        self.session.execute(upsert(credit_balances).values(
+            user_id=entry.user_id, currency=entry.amount.currency, available=0, held=0,
+        ).on_conflict_do_nothing(index_elements=["user_id", "currency"]))
+        c = credit_balances.c
+        try:
+            self.session.execute(update(credit_balances).where(
+                c.user_id == entry.user_id, c.currency == entry.amount.currency).values(
+                available=c.available + entry.available_delta, held=c.held + entry.held_delta))
+        except IntegrityError as error:  # the CHECK: it would go below zero
+            raise InsufficientCredits("not enough credits for this") from error
+        return True
+
+    def balances(self, user_id: str) -> list[CreditBalance]:
+        c = credit_balances.c
+        rows = self.session.execute(select(c.currency, c.available, c.held)
+                                    .where(c.user_id == user_id).order_by(c.currency))
+        return [CreditBalance(user_id, r.currency, int(r.available), int(r.held)) for r in rows]
+
+    def entries(self, user_id: str, limit: int) -> list[CreditEntry]:
+        c = credit_entries.c
+        rows = self.session.execute(select(credit_entries).where(c.user_id == user_id)
+                                    .order_by(c.occurred_at.desc(), c.id).limit(limit))
+        return [CreditEntry(r.id, r.user_id, CreditEntryKind(r.kind),
+                            Money(int(r.amount_minor), r.currency), r.idempotency_key,
+                            r.reason, r.occurred_at, r.reference) for r in rows]
 
 
 class SqlLiveSessionRepository:
@@ -146,6 +226,7 @@ class SqlLiveUnitOfWork(SqlUnitOfWork):
     repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
         "sessions": lambda uow: SqlLiveSessionRepository(uow.session, uow.tracker),
         "participants": lambda uow: SqlParticipantRepository(uow.session, uow.tracker),
+        "credits": lambda uow: SqlCreditLedger(uow.session),
         "roster": course_roster,
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "audit": audit_log,

@@ -11,7 +11,13 @@ from adapters.outbound.persistence.catalog import (
     enrollments,
     lessons,
 )
-from adapters.outbound.persistence.live import live_participants, live_presences, live_sessions
+from adapters.outbound.persistence.live import (
+    credit_balances,
+    credit_entries,
+    live_participants,
+    live_presences,
+    live_sessions,
+)
 from adapters.outbound.persistence.messaging import (
     message_deliveries,
     notification_preferences,
@@ -42,6 +48,8 @@ __all__ = [
     "course_revenue",
     "course_stats",
     "courses",
+    "credit_balances",
+    "credit_entries",
     "enrollments",
     "idempotency_keys",
     "lessons",

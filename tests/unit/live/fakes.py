@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from application.accounts.directory import UserDirectory
 from application.catalog.course_roster import CatalogCourseRoster
 from domain.accounts.model import User
+from domain.live.credits import CreditBalance, CreditEntry
 from domain.live.model import LiveSession, Participant, SessionStatus
 from domain.shared.errors import Conflict
 from tests.unit.accounts.fakes import FakeUserRepository
@@ -91,10 +92,49 @@ def course_roster(uow: FakeUnitOfWorkBase) -> CatalogCourseRoster:
     return CatalogCourseRoster(FakeCourseRepository(uow), FakeEnrollmentRepository(uow))
 
 
+class FakeCreditLedger(_Repo):
+    """The ledger in memory: this transaction's entries and balances are seen by itself at
+    once and by others after commit, like the SQL one's."""
+
+    def _staged(self) -> Any:
+        return self.uow.staged.setdefault(FakeCreditLedger, {"entries": [], "balances": {}})
+
+    def _balance(self, user_id: str, currency: str) -> CreditBalance:
+        staged = self._staged()["balances"].get((user_id, currency))
+        return staged or self.uow.db.credit_balances.get(
+            (user_id, currency), CreditBalance(user_id, currency))
+
+    def post(self, entry: CreditEntry) -> bool:
+        known = [*self.uow.db.credit_entries, *self._staged()["entries"]]
+        if any((e.user_id, e.idempotency_key) == (entry.user_id, entry.idempotency_key)
+               for e in known):
+            return False
+        after = self._balance(entry.user_id, entry.amount.currency).after(entry)
+        self._staged()["entries"].append(entry)
+        self._staged()["balances"][entry.user_id, entry.amount.currency] = after
+
+        def apply(db: FakeDatabase) -> None:
+            db.credit_entries.append(entry)
+            db.credit_balances[entry.user_id, entry.amount.currency] = after
+        self.uow.staged_ops.append(apply)
+        return True
+
+    def balances(self, user_id: str) -> list[CreditBalance]:
+        currencies = {c for (u, c) in (*self.uow.db.credit_balances,
+                                       *self._staged()["balances"]) if u == user_id}
+        return [self._balance(user_id, c) for c in sorted(currencies)]
+
+    def entries(self, user_id: str, limit: int) -> list[CreditEntry]:
+        mine = [e for e in (*self.uow.db.credit_entries, *self._staged()["entries"])
+                if e.user_id == user_id]
+        return sorted(mine, key=lambda e: (-e.occurred_at.timestamp(), e.id))[:limit]
+
+
 class FakeLiveUnitOfWork(FakeUnitOfWorkBase):
     repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "sessions": FakeLiveSessionRepository,
         "participants": FakeParticipantRepository,
+        "credits": FakeCreditLedger,
         "roster": course_roster,
         "people": lambda uow: UserDirectory(FakeUserRepository(uow)),
         "audit": FakeAuditLog,

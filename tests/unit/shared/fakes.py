@@ -83,6 +83,8 @@ class FakeDatabase:
     checkout_holds: dict[tuple[str, str], str] = field(default_factory=dict)
     live_sessions: dict[str, Any] = field(default_factory=dict)
     live_participants: dict[str, Any] = field(default_factory=dict)
+    credit_entries: list[Any] = field(default_factory=list)
+    credit_balances: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
 class _Repo:
