@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from injector import Binder, InstanceProvider, Module
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +23,7 @@ from adapters.outbound.persistence.database import build_engine, normalise_url
 from adapters.outbound.persistence.migrations_runner import upgrade
 from adapters.outbound.persistence.tables import metadata
 from adapters.settings import Settings
+from application.shared.ports import Clock
 
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -183,3 +185,22 @@ def all_areas_unit_of_work() -> type[Any]:
                         **SqlKernelUnitOfWork.repositories}
 
     return AllAreasUnitOfWork
+
+
+class ClockModule(Module):
+    """Binds the Clock port to a test's clock, so time moves when the test says."""
+
+    def __init__(self, clock: Any) -> None:
+        self.clock = clock
+
+    def configure(self, binder: Binder) -> None:
+        binder.bind(Clock, to=InstanceProvider(self.clock))  # type: ignore[type-abstract]
+
+
+def clocked_injector(settings: Settings, clock: Any) -> Iterator[Any]:
+    """The app's injector with ``clock`` as its Clock; its engine disposed afterwards."""
+    from bootstrap import build_injector
+
+    injector = build_injector(settings, ClockModule(clock))
+    yield injector
+    injector.get(Engine).dispose()

@@ -140,13 +140,8 @@ class Participant(Aggregate):
 
     def arrive(self, presence_id: str, now: datetime) -> None:
         """A join: a new stretch of presence unless one is still going, which it then
-        extends (a join is a sign of life like a heartbeat)."""
-        current = self._current(now)
-        if current is None:
-            self.presences.append(Presence(presence_id, now, now))
-        else:
-            current.last_seen_at = now
-        self.version += 1
+        extends. A join is a sign of life like a heartbeat, and counts the same."""
+        self.beat(presence_id, now)
 
     def beat(self, presence_id: str, now: datetime) -> None:
         """A heartbeat: the current stretch goes on, or, after a silence, a new one starts

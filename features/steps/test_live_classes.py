@@ -9,26 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from injector import Binder, InstanceProvider, Module
 from pytest_bdd import given, parsers, scenarios, then, when
 
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
-from application.shared.ports import Clock
 from features.steps.conftest import NAME, Platform
+from tests.conftest import ClockModule
 from tests.unit.shared.fakes import FakeClock
 
 scenarios("../live-classes.feature")
 
 CLASS = r'"(?P<title>[^"]+)"'
 
-
-class ClockModule(Module):
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-
-    def configure(self, binder: Binder) -> None:
-        binder.bind(Clock, to=InstanceProvider(self.clock))  # type: ignore[type-abstract]
 
 
 @pytest.fixture

@@ -200,36 +200,32 @@ class SessionStart(MethodView):
         return self.start(StartLiveSessionCommand(current_principal(), session_id))
 
 
-@blp.route("/live-sessions/<string:session_id>/end")
-class SessionEnd(MethodView):
-    @inject
-    def __init__(self, end: EndLiveSession) -> None:
-        self.end = end
+def _closing(cancel: bool) -> type[MethodView]:
+    """``/end`` (a live session) and ``/cancel`` (a scheduled one): one use case."""
 
-    @requires()
-    @blp.response(200, LiveSessionSchema)
-    @blp.alt_response(403, **problem_response("Only the course's teacher or an admin"))
-    @blp.alt_response(404, **NOT_YOURS)
-    @blp.alt_response(409, **problem_response("The session is not live"))
-    def post(self, session_id: str) -> SessionView:
-        """End a live session: no new joins, no new passes."""
-        return self.end(EndLiveSessionCommand(current_principal(), session_id))
+    class Closing(MethodView):
+        @inject
+        def __init__(self, end: EndLiveSession) -> None:
+            self.end = end
+
+        @requires()
+        @blp.response(200, LiveSessionSchema)
+        @blp.alt_response(403, **problem_response("Only the course's teacher or an admin"))
+        @blp.alt_response(404, **NOT_YOURS)
+        @blp.alt_response(409, **problem_response(
+            "The session is not scheduled" if cancel else "The session is not live"))
+        def post(self, session_id: str) -> SessionView:
+            return self.end(EndLiveSessionCommand(current_principal(), session_id, cancel))
+
+    Closing.__name__ = "SessionCancel" if cancel else "SessionEnd"
+    Closing.post.__doc__ = ("Cancel a scheduled session that will not take place." if cancel
+                            else "End a live session: no new joins, no new passes.")
+    return Closing
 
 
-@blp.route("/live-sessions/<string:session_id>/cancel")
-class SessionCancel(MethodView):
-    @inject
-    def __init__(self, end: EndLiveSession) -> None:
-        self.end = end
-
-    @requires()
-    @blp.response(200, LiveSessionSchema)
-    @blp.alt_response(403, **problem_response("Only the course's teacher or an admin"))
-    @blp.alt_response(404, **NOT_YOURS)
-    @blp.alt_response(409, **problem_response("The session is not scheduled"))
-    def post(self, session_id: str) -> SessionView:
-        """Cancel a scheduled session that will not take place."""
-        return self.end(EndLiveSessionCommand(current_principal(), session_id, cancel=True))
+for _cancel in (False, True):
+    blp.route(f"/live-sessions/<string:session_id>/{'cancel' if _cancel else 'end'}")(
+        _closing(_cancel))
 
 
 @blp.route("/live-sessions/<string:session_id>/join")

@@ -9,25 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from injector import Binder, InstanceProvider, Module
-from sqlalchemy import Engine
 
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
-from application.shared.ports import Clock
+from tests.conftest import clocked_injector
 from tests.driver import assert_problem, bearer, login, register
 from tests.integration.mail import messages
 from tests.unit.shared.fakes import FakeClock
 
 NEW = "an entirely new secret"
 
-
-class ClockModule(Module):
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-
-    def configure(self, binder: Binder) -> None:
-        binder.bind(Clock, to=InstanceProvider(self.clock))  # type: ignore[type-abstract]
 
 
 @pytest.fixture
@@ -37,11 +28,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def injector(settings: Settings, clock: FakeClock) -> Iterator[Any]:
-    from bootstrap import build_injector
-
-    injector = build_injector(settings, ClockModule(clock))
-    yield injector
-    injector.get(Engine).dispose()
+    yield from clocked_injector(settings, clock)
 
 
 def reset_tokens(settings: Settings) -> list[str]:

@@ -4,35 +4,22 @@ joining rule and lists the members with the data eduport signed; anyone else is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests import driver
 from tests.integration.messaging.test_broadcasting_http import (
     Served,
     StartClient,
     authorize,
-    serve,
+    eduport,
     subscribe,
 )
 from tests.vendor_servers import soketi as peers
-from tests.vendor_servers.soketi import Soketi
 
 soketi_server = peers.soketi_server
 pusher_js = peers.pusher_js
-
-
-@pytest.fixture
-def eduport(request: pytest.FixtureRequest, tmp_path: Path,
-            soketi_server: Soketi) -> Iterator[Served]:
-    yield from serve(request, tmp_path, PUSHER_APP_ID=soketi_server.app_id,
-                     PUSHER_APP_KEY=soketi_server.key, PUSHER_APP_SECRET=soketi_server.secret,
-                     PUSHER_HOST=soketi_server.host, PUSHER_PORT=str(soketi_server.port),
-                     PUSHER_SCHEME="http", PUSHER_TIMEOUT_SECONDS="3")
+__all__ = ["eduport"]  # eduport served against the session's soketi, as for notifications
 
 
 def a_class(served: Served) -> dict[str, Any]:

@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from injector import Binder, InstanceProvider, Module
-from sqlalchemy import Engine
 
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
-from application.shared.ports import Clock
-from tests.conftest import make_settings
+from tests.conftest import clocked_injector, make_settings
 from tests.driver import (
     assert_problem,
     log_in,
@@ -29,14 +26,6 @@ from tests.driver import (
 )
 from tests.integration.mail import messages
 from tests.unit.shared.fakes import FakeClock
-
-
-class ClockModule(Module):
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-
-    def configure(self, binder: Binder) -> None:
-        binder.bind(Clock, to=InstanceProvider(self.clock))  # type: ignore[type-abstract]
 
 
 @pytest.fixture
@@ -52,11 +41,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 def injector(settings: Settings, clock: FakeClock) -> Iterator[Any]:
-    from bootstrap import build_injector
-
-    injector = build_injector(settings, ClockModule(clock))
-    yield injector
-    injector.get(Engine).dispose()
+    yield from clocked_injector(settings, clock)
 
 
 @pytest.fixture

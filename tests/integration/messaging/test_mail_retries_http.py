@@ -10,26 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from injector import Binder, InstanceProvider, Module
 from sqlalchemy import Engine, select
 
 from adapters.outbound.persistence import tables as t
-from application.shared.ports import Clock
 from application.shared.relay_outbox import RelayOutbox
-from tests.conftest import make_settings
+from tests.conftest import ClockModule, make_settings
 from tests.driver import PASSWORD, create_admin, log_in
 from tests.unit.shared.fakes import FakeClock
 from tests.vendor_servers.mailgun_server import FakeMailgun
 
 KEY, DOMAIN = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0", "mg.eduport.test"
 
-
-class ClockModule(Module):
-    def __init__(self, clock: FakeClock) -> None:
-        self.clock = clock
-
-    def configure(self, binder: Binder) -> None:
-        binder.bind(Clock, to=InstanceProvider(self.clock))  # type: ignore[type-abstract]
 
 
 @pytest.fixture
