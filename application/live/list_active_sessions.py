@@ -39,6 +39,7 @@ class ListSessionsByStatus:
             for session in self.uow.sessions.with_status(query.status, query.limit):
                 people = [p for p in self.uow.participants.for_session(session.id)
                           if p.presences]
+                live = session.status is SessionStatus.LIVE  # nobody is in an ended one
                 found.append(SessionActivity(describe_session(session), len(people),
-                                             sum(p.is_present(now) for p in people)))
+                                             sum(live and p.is_present(now) for p in people)))
             return found

@@ -76,7 +76,8 @@ class LiveSessionRepository(Protocol):
         """The course's sessions, soonest start first."""
 
     def with_status(self, status: SessionStatus, limit: int) -> list[LiveSession]:
-        """Sessions in ``status``, oldest start first."""
+        """Sessions in ``status``: scheduled and live ones soonest start first, ended and
+        canceled ones latest start first (the recent ones matter)."""
 
 
 class ParticipantRepository(Protocol):

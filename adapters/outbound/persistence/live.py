@@ -170,8 +170,11 @@ class SqlLiveSessionRepository:
                              .order_by(live_sessions.c.starts_at, live_sessions.c.id))
 
     def with_status(self, status: SessionStatus, limit: int) -> list[LiveSession]:
-        return self._tracked(select(LiveSession).where(live_sessions.c.status == status)
-                             .order_by(live_sessions.c.starts_at).limit(limit))
+        c = live_sessions.c
+        past = status in (SessionStatus.ENDED, SessionStatus.CANCELED)
+        order = (c.starts_at.desc(), c.id) if past else (c.starts_at, c.id)
+        return self._tracked(select(LiveSession).where(c.status == status)
+                             .order_by(*order).limit(limit))
 
     def _tracked(self, query: Any) -> list[LiveSession]:
         found = list(self.session.scalars(query))

@@ -280,6 +280,14 @@ def test_sessions_of_a_course_soonest_first_and_by_status_oldest_first(
         sessions = live.sessions(uow)
         assert [s.id for s in sessions.with_status(SessionStatus.SCHEDULED, 10)] == [middle.id]
         assert sessions.get(added.id) is None
+        for ended in (sessions.get(early.id), sessions.get(late.id)):
+            ended.end(at(300))
+        uow.commit()
+    with live() as uow:  # ended ones: the latest start first, the recent ones within reach
+        ended_ids = [s.id for s in live.sessions(uow).with_status(SessionStatus.ENDED, 10)]
+        assert ended_ids == [late.id, early.id]
+        assert [s.id for s in live.sessions(uow).with_status(SessionStatus.ENDED, 1)] == [
+            late.id]
 
 
 def test_session_changes_are_kept_only_on_commit(live: Live, course: Classroom) -> None:

@@ -53,8 +53,11 @@ class FakeLiveSessionRepository(_LiveView):
                       key=lambda s: (s.starts_at, s.id))
 
     def with_status(self, status: SessionStatus, limit: int) -> list[LiveSession]:
-        return sorted((s for s in self._visible() if s.status is status),
-                      key=lambda s: (s.starts_at, s.id))[:limit]
+        found = sorted((s for s in self._visible() if s.status is status),
+                       key=lambda s: (s.starts_at, s.id))
+        if status in (SessionStatus.ENDED, SessionStatus.CANCELED):  # latest first
+            found = sorted(found, key=lambda s: s.starts_at, reverse=True)
+        return found[:limit]
 
 
 class FakeParticipantRepository(_LiveView):
