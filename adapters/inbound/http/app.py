@@ -32,7 +32,7 @@ from adapters.inbound.http.api import ProblemApi, bearer_security
 from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
 from adapters.inbound.http.headers import install_security_headers
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
-from adapters.inbound.http.json_bodies import StrictJSONProvider
+from adapters.inbound.http.json_bodies import StrictJSONProvider, install_url_checks
 from adapters.inbound.http.page_cache import PublicPageCache
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
 from adapters.inbound.webhooks.inbox import webhooks_blueprint
@@ -87,6 +87,7 @@ def create_app(injector: Injector, settings: Settings,
     FlaskInjector(app=app, injector=injector)
     _errors(app)
     _request_ids(app)
+    install_url_checks(app)
     _swagger_assets(app)
     install_security_headers(app, "/docs", production=settings.env == "production",
                              cors=bool(settings.cors_allowed_origins))

@@ -1,7 +1,7 @@
 """How request bodies are read as JSON: like Flask, but a document nested deeper than any
-request needs, or a string that is not Unicode text (a lone surrogate such as ``"\\ud800"``,
-which JSON's escapes allow and nothing downstream can store), is a malformed body (400),
-refused before authentication or any use case sees it."""
+request needs, or a string that is not storable text (a lone surrogate such as ``"\\ud800"``,
+which JSON's escapes allow, or a NUL, which PostgreSQL refuses), is a malformed body (400),
+refused before authentication or any use case sees it. NULs in the URL are refused too."""
 
 from __future__ import annotations
 
@@ -53,10 +53,25 @@ def check(document: Any) -> None:
 
 
 def _text(value: str) -> None:
+    if "\x00" in value:  # PostgreSQL cannot store it, and no text needs it
+        raise MalformedJson("a string holds a NUL character")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as error:
         raise MalformedJson("a string holds a lone surrogate, which is not text") from error
+
+
+def install_url_checks(app: flask.Flask) -> None:
+    """A NUL in the path or the query (``%00``) is refused the same way, before any view."""
+
+    @app.before_request
+    def refuse_nul() -> None:
+        query = flask.request.args
+        if "\x00" in flask.request.path or any(
+                "\x00" in key or "\x00" in value for key, value in query.items(multi=True)):
+            from werkzeug.exceptions import BadRequest
+
+            raise BadRequest("the address holds a NUL character (%00)")
 
 
 class StrictFlaskParser(FlaskParser):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
@@ -72,7 +73,8 @@ def problem(status: int, kind: str, title: str, detail: str | None = None,
                             "status": status}
     if detail:
         body["detail"] = speak(detail)
-    body["instance"] = request.path
+    # A URI reference: what the client sent, percent-encoded (a %00 stays %00, not a NUL).
+    body["instance"] = quote(request.path, safe="/:@!$&'()*+,;=-._~", errors="replace")
     rid = g.get("request_id")
     if rid:
         body["request_id"] = rid

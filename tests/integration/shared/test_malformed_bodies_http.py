@@ -31,8 +31,10 @@ def register_body(**fields: str) -> str:
     register_body(email=f'"{LONE}@example.test"'),
     register_body(password=f'"correct horse {LONE}battery"'),
     register_body(full_name=f'"Ann {LONE}"'),
+    register_body(full_name='"Ann\\u0000Lee"'),  # NUL: PostgreSQL cannot store it
     '{"' + LONE + '": 1, "email": "ann@example.test"}',
-], ids=["deep-array", "deep-field", "deep-objects", "email", "password", "name", "key"])
+], ids=["deep-array", "deep-field", "deep-objects", "email", "password", "name", "nul",
+        "key"])
 def test_registration_refuses_what_is_not_json_text(client: Any, body: str) -> None:
     answer = client.post("/auth/register", data=body, content_type="application/json")
     problem = assert_problem(answer, 400)
@@ -56,3 +58,10 @@ def test_signed_in_calls_refuse_it_too_and_real_text_passes(client: Any) -> None
              '"price": {"amount_minor": 0, "currency": "USD"}}')
     made = client.post("/courses", headers=grace, data=emoji, content_type="application/json")
     assert made.status_code == 201 and made.get_json()["title"] == "Rust \U0001f980 مرحبا"
+
+
+@pytest.mark.parametrize("path", ["/courses/a%00b", "/courses?q=a%00b", "/courses?a%00=1",
+                                  "/live-sessions/%00/join"])
+def test_a_nul_in_the_address_is_a_clear_400(client: Any, path: str) -> None:
+    answer = client.post(path) if path.endswith("/join") else client.get(path)
+    assert "NUL" in assert_problem(answer, 400)["detail"]
