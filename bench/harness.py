@@ -17,6 +17,7 @@ import http.client
 import math
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -666,8 +667,14 @@ def measure(
     processes: int = 2,
     max_requests: int = 5_000_000,
     request_timeout_s: float = 10,
+    generator: str | None = None,
 ) -> Result:
     """Load ``url`` with ``concurrency`` closed-loop clients for ``warmup_s + duration_s``.
+
+    ``generator`` is ``"wrk"`` or ``"python"``; by default :func:`load_generator` (wrk when
+    it is installed, unless ``BENCH_LOAD_GENERATOR=python``). wrk is a C client that costs
+    far less CPU per request, so more of the shared cores go to the server (see
+    :func:`_measure_wrk`); the Python client below is the fallback.
 
     Clients are threads spread over ``processes`` forked processes (so the generator is not
     held back by one GIL), each holding one keep-alive HTTP/1.1 connection (reopened, inside
@@ -690,6 +697,13 @@ def measure(
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
+    if (generator or load_generator()) == "wrk":
+        return _measure_wrk(
+            url, target, parts.netloc, duration_s=duration_s, concurrency=concurrency,
+            warmup_s=warmup_s, headers=dict(headers or {}), method=method.upper(),
+            body_factory=body_factory, server=server, threads=max(1, min(processes,
+                                                                        concurrency)),
+            max_requests=max_requests, request_timeout_s=request_timeout_s)
 
     n_procs = max(1, min(processes, concurrency))
     per_proc = [
@@ -802,6 +816,148 @@ def _make_result(
     )
 
 
+# --------------------------------------------------------------------------------------------
+# wrk: the C load generator
+# --------------------------------------------------------------------------------------------
+
+WRK_MAX_RPS = 8_000  # requests pre-built per second of load (bodies from body_factory)
+_LATENCY_POINTS = 1_000  # quantiles wrk reports; the pooled latencies are rebuilt from them
+
+# Each thread sends its own share of the pre-built requests (a file of length-prefixed raw
+# HTTP requests), cycling if it runs out; done() prints the figures as one line of JSON.
+_WRK_SCRIPT = r"""
+local counter, threads = 0, {}
+function setup(thread)
+  thread:set("tid", counter); counter = counter + 1; table.insert(threads, thread)
+end
+function init(args)
+  local file = assert(io.open(args[1], "rb")); local data = file:read("*a"); file:close()
+  local n, reqs, pos, i = tonumber(args[2]), {}, 1, 0
+  while pos <= #data do
+    local nl = string.find(data, "\n", pos, true)
+    local len = tonumber(string.sub(data, pos, nl - 1))
+    if i %% n == tid then reqs[#reqs + 1] = string.sub(data, nl + 1, nl + len) end
+    pos, i = nl + 1 + len, i + 1
+  end
+  _reqs, _next = reqs, 0
+end
+function request()
+  _next = _next + 1; if _next > #_reqs then _next = 1 end
+  return _reqs[_next]
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  local q = {}
+  for k = 1, %d do q[k] = latency:percentile(100.0 * k / %d) end
+  io.write(string.format('WRKJSON {"requests":%%d,"duration_us":%%d,"connect":%%d,"read":%%d,' ..
+    '"write":%%d,"status":%%d,"timeout":%%d,"quantiles_us":[%%s]}\n', summary.requests,
+    summary.duration, e.connect, e.read, e.write, e.status, e.timeout, table.concat(q, ",")))
+end
+""" % (_LATENCY_POINTS, _LATENCY_POINTS)  # noqa: UP031  (the Lua code is full of braces)
+
+
+def load_generator() -> str:
+    """``"wrk"`` when it is on PATH (and ``BENCH_LOAD_GENERATOR`` is not ``python``)."""
+    wanted = os.environ.get("BENCH_LOAD_GENERATOR", "").strip().lower()
+    if wanted == "python":
+        return "python"
+    if shutil.which("wrk"):
+        return "wrk"
+    if wanted == "wrk":
+        raise RuntimeError("BENCH_LOAD_GENERATOR=wrk but wrk is not installed "
+                           "(apt-get install wrk)")
+    return "python"
+
+
+def _write_requests(path: Path, n: int, method: str, target: str, host: str,
+                    headers: Mapping[str, str], body_factory: BodyFactory | None) -> None:
+    with path.open("wb") as out:
+        for _ in range(n):
+            if body_factory is None:
+                raw = _build_request(method, target, host, headers, None)
+            else:
+                body, extra = body_factory()
+                raw = _build_request(method, target, host, {**headers, **extra}, body)
+            out.write(b"%d\n" % len(raw) + raw)
+            if body_factory is None:
+                break  # one fixed request, sent again and again
+
+
+def _run_wrk(url: str, script: Path, requests: Path, *, threads: int, concurrency: int,
+             seconds: float, timeout_s: float) -> tuple[dict[str, Any], float]:
+    """One wrk run; returns its figures and its CPU (user + system) in seconds."""
+    # wrk takes whole seconds only
+    cmd = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s",
+           f"--timeout={timeout_s:g}s", "-s", str(script), url, "--", str(requests),
+           str(threads)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + timeout_s + 30,
+                          check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("WRKJSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    import json
+
+    return json.loads(line.removeprefix("WRKJSON ")), cpu
+
+
+def _measure_wrk(url: str, target: str, host: str, *, duration_s: float, concurrency: int,
+                 warmup_s: float, headers: dict[str, str], method: str,
+                 body_factory: BodyFactory | None, server: Server | None, threads: int,
+                 max_requests: int, request_timeout_s: float) -> Result:
+    """:func:`measure` with wrk: ``threads`` wrk threads hold ``concurrency`` keep-alive
+    connections. Requests are built before the run (a new body from ``body_factory`` for each,
+    up to ``WRK_MAX_RPS`` per second of load, so signed deliveries stay fresh and unique), one
+    file for the warm-up and one for the measured window: wrk cannot exclude a warm-up, so it
+    is a run of its own. The server CPU is read around the measured run; wrk's latencies come
+    back as 1,000 quantiles, from which the pooled latencies are rebuilt. Non-2xx answers
+    are counted under ``"4xx/5xx"`` (wrk does not tell them apart), socket errors by kind."""
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        script = Path(tmp) / "requests.lua"
+        script.write_text(_WRK_SCRIPT)
+        warm, measured = Path(tmp) / "warmup.http", Path(tmp) / "measured.http"
+        cap = max(1, max_requests)
+        if warmup_s > 0:
+            _write_requests(warm, min(cap, int(WRK_MAX_RPS * warmup_s) + concurrency), method,
+                            target, host, headers, body_factory)
+        _write_requests(measured, min(cap, int(WRK_MAX_RPS * duration_s) + concurrency),
+                        method, target, host, headers, body_factory)
+        if warmup_s > 0:
+            _run_wrk(url, script, warm, threads=threads, concurrency=concurrency,
+                     seconds=warmup_s, timeout_s=request_timeout_s)
+        cpu_before = server.cpu_seconds() if server is not None else float("nan")
+        busy_before, steal_before = _machine_cpu_seconds()
+        figures, client_cpu_s = _run_wrk(url, script, measured, threads=threads,
+                                         concurrency=concurrency, seconds=duration_s,
+                                         timeout_s=request_timeout_s)
+        server_cpu_s = (server.cpu_seconds() - cpu_before) if server is not None \
+            else float("nan")
+        busy_after, steal_after = _machine_cpu_seconds()
+    elapsed = figures["duration_us"] / 1e6
+    errors: Counter[str] = Counter()
+    for kind in ("connect", "read", "write", "timeout"):
+        if figures[kind]:
+            errors[f"wrk {kind} error"] += int(figures[kind])
+    if figures["status"]:
+        errors["4xx/5xx"] += int(figures["status"])
+    ok = max(0, int(figures["requests"]) - int(figures["status"]))
+    quantiles = [q / 1e6 for q in figures["quantiles_us"]]
+    latencies = array("d", sorted(
+        quantiles[min(len(quantiles) - 1, i * len(quantiles) // ok)] for i in range(ok)))
+    machine_busy_s = busy_after - busy_before
+    return _make_result(
+        url=url, method=method, concurrency=concurrency, duration_s=elapsed,
+        latencies=latencies, errors=errors, client_cpu_s=client_cpu_s,
+        server_cpu_s=server_cpu_s,
+        other_cpu_s=(max(0.0, machine_busy_s - server_cpu_s - client_cpu_s)
+                     if server is not None else float("nan")),
+        steal_cpu_s=(steal_after - steal_before) if server is not None else float("nan"),
+        rounds=1,
+    )
+
+
 def measure_interleaved(
     ours_url: str,
     baseline_url: str,
@@ -816,6 +972,7 @@ def measure_interleaved(
     method: str = "GET",
     body_factory: BodyFactory | None = None,
     processes: int = 2,
+    generator: str | None = None,
 ) -> tuple[Result, Result]:
     """Measure two already running servers in alternating rounds; return (ours, baseline).
 
@@ -848,6 +1005,7 @@ def measure_interleaved(
                     body_factory=body_factory,
                     server=server,
                     processes=processes,
+                    generator=generator,
                 )
             )
     return Result.combine(done["ours"]), Result.combine(done["baseline"])

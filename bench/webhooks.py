@@ -70,6 +70,7 @@ from bench.harness import (
     Server,
     _machine_cpu_seconds,
     compare,
+    load_generator,
     measure_interleaved,
     start_gunicorn,
 )
@@ -542,6 +543,42 @@ def report_processing(
     exited_early = run.exit_code is not None and (run.exit_code != 0 or processed < sample)
     if failed or retrying or exited_early:
         print(f"  worker log (tail):\n{run.log_tail}", flush=True)
+    noop = noop_job_rate(bq, sample, args.worker_timeout)
+    if noop is not None and rate == rate:
+        print(
+            f"  RQ's own no-op job rate, same machine, right after: {noop:.1f} jobs/s "
+            f"({sample} jobs of `rq.utils.now`, enqueued with RQ's defaults, one "
+            f"`rq worker --burst --worker-class rq.SimpleWorker`, timed the same way)\n"
+            f"  == events/s against no-op jobs/s: {rate / noop:.3f} (target >= 0.5) ==",
+            flush=True,
+        )
+
+
+def noop_job_rate(bq: BenchQueue, n: int, timeout_s: float) -> float | None:
+    """RQ's own ceiling here: ``n`` jobs that do nothing, queued with RQ's defaults, processed
+    by one ``rq worker --burst`` (a SimpleWorker: no fork per job, like eduport's), timed
+    from the worker's start until it exits, like eduport's worker above."""
+    queue = bq.queue
+    with bq.redis.pipeline() as pipeline:
+        for _ in range(n):
+            bq.job_ids.add(queue.enqueue_call("rq.utils.now", pipeline=pipeline).id)
+        pipeline.execute()
+    cmd = [sys.executable, "-m", "rq.cli", "worker", "--burst", "--worker-class",
+           "rq.SimpleWorker", "--url", os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+           "--logging_level", "WARNING", bq.name]
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        print("  RQ's no-op worker did not finish in time", flush=True)
+        return None
+    wall = time.perf_counter() - started
+    if done.returncode != 0 or len(queue):
+        print(f"  RQ's no-op worker failed ({done.returncode}): {done.stderr[-2000:]}",
+              flush=True)
+        return None
+    return n / wall
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,7 +628,9 @@ def run(args: argparse.Namespace) -> None:
                 start_gunicorn("bench.durable_floor_app:app",
                                {**env, "FLOOR_APPLICATION_NAME": floor_name}, **gunicorn) as floor,
             ):
-                print(f"servers (all three): {app.describe()}; {concurrency} clients", flush=True)
+                print(f"servers (all three): {app.describe()}; {concurrency} clients; load "
+                      f"generator: {load_generator()} (BENCH_LOAD_GENERATOR=python for the "
+                      "Python client)", flush=True)
                 check_stored_once(app, WEBHOOK_PATH, "eduport", secret)
                 check_stored_once(floor, FLOOR_PATH, "the durable floor", secret)
                 check_bare(bare, secret)

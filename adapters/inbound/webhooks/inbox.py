@@ -1,24 +1,71 @@
 """The one webhook endpoint: raw body in, inbox, 2xx at once, for every provider name the
-wiring can register (the areas' ``webhook_names``)."""
+wiring can register (the areas' ``webhook_names``).
+
+This is the busiest write path (docs/adr/0015): the view takes only the injector, reuses one
+``ReceiveWebhook`` per thread instead of resolving its graph on every delivery, and answers
+with a pre-encoded body instead of going through the schema and ``jsonify``. The use case
+still owns the rule (authenticate, store once, commit, then enqueue); errors still reach the
+app's problem+json handlers, since they are raised, not caught, here.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
-from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask.views import MethodView
-from injector import inject
+from injector import Injector, inject
 from marshmallow import Schema, fields
 
 from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
 from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
+from domain.shared.errors import DomainError
+
+# What ReceivedSchema documents, encoded once.
+RECEIVED = b'{"received":true,"duplicate":false}\n'
+DUPLICATE = b'{"received":true,"duplicate":true}\n'
 
 
 class ReceivedSchema(Schema):
     received = fields.Boolean()
     duplicate = fields.Boolean()
+
+
+class _Warm(threading.local):
+    """This thread's ``ReceiveWebhook``, reused call after call. A use case holds no state
+    between calls (its unit of work opens a new session on every ``with``), and a thread
+    serves one request at a time, so reusing it is the same as building a fresh one."""
+
+    def __init__(self) -> None:
+        self.injector: Injector | None = None
+        self.receive: ReceiveWebhook | None = None
+
+
+_warm = _Warm()
+
+
+def _receive(injector: Injector) -> ReceiveWebhook:
+    warm = _warm
+    if warm.injector is not injector or warm.receive is None:  # another app (tests)
+        warm.injector, warm.receive = injector, injector.get(ReceiveWebhook)
+    return warm.receive
+
+
+def receive_delivery(injector: Injector, provider: str) -> Response:
+    """Runs the use case on the raw request; 200 only once it returned (committed, queued)."""
+    command = ReceiveWebhookCommand(provider, dict(request.headers),
+                                    request.get_data(cache=False))
+    try:
+        result = _receive(injector)(command)
+    except DomainError:
+        raise  # forged, stale, not configured: nothing half-done, the use case is reusable
+    except BaseException:
+        _warm.receive = None  # an unexpected failure: the next delivery builds a fresh one
+        raise
+    return Response(DUPLICATE if result.duplicate else RECEIVED, status=200,
+                    mimetype="application/json")
 
 
 def webhooks_blueprint(providers: Iterable[str]) -> Blueprint:
@@ -37,17 +84,15 @@ def _endpoint(blp: Blueprint, provider: str) -> type[MethodView]:
 
     class Endpoint(MethodView):
         @inject
-        def __init__(self, receive: ReceiveWebhook) -> None:
-            self.receive = receive
+        def __init__(self, injector: Injector) -> None:
+            self.injector = injector  # the one binding resolved per request
 
         @blp.response(200, ReceivedSchema)
         @blp.alt_response(400, **problem_response("Unsigned, forged or stale delivery"))
         @blp.alt_response(404, **problem_response(f"Webhooks from {provider} not configured"))
         @blp.alt_response(503, **problem_response("Verification unavailable; deliver again"))
-        def post(self) -> dict[str, Any]:
-            result = self.receive(ReceiveWebhookCommand(provider, dict(request.headers),
-                                                        request.get_data(cache=False)))
-            return {"received": True, "duplicate": result.duplicate}
+        def post(self) -> Response:
+            return receive_delivery(self.injector, provider)
 
     Endpoint.__name__ = f"{provider.title()}Webhook"
     Endpoint.post.__doc__ = f"A {provider} event: verified, stored once, processed in a job."

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -24,7 +26,40 @@ def build_engine(url: str, pool_size: int = 5) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _sqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    ping_after_idle(engine)
+    return engine
+
+
+# A pooled connection idle for longer than this is pinged before it is handed out again.
+IDLE_BEFORE_PING_S = 5.0
+_IDLE_SINCE = "eduport_idle_since"
+
+
+def ping_after_idle(engine: Engine, idle_s: float = IDLE_BEFORE_PING_S) -> None:
+    """``pool_pre_ping``, but only for a connection that sat idle in the pool for ``idle_s``.
+
+    Pinging on every checkout cost a round trip (and two autocommit switches) on every
+    request and on each of a job's transactions. A connection returned moments ago is as good
+    as the ping would say; one that idled (a server restart, an idle timeout, a failover) is
+    checked as before, and a dead one is replaced transparently. A connection that dies inside
+    the window fails its statement; SQLAlchemy then recognises the disconnect and invalidates
+    every pooled connection of that generation, so the next checkout reconnects (the request
+    answers 5xx and the provider delivers again; a job's record is released and retried).
+    """
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop(_IDLE_SINCE, None)
+        if idle_since is None or time.monotonic() - idle_since < idle_s:
+            return  # new, or back in the pool only just now
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool discards it and connects anew
+            raise DisconnectionError("a pooled connection failed its ping") from error
 
 
 def _sqlite_transactions(engine: Engine) -> None:

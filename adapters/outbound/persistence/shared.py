@@ -24,6 +24,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -248,6 +249,15 @@ def _insert_delivery(dialect: str) -> Executable:
     return statement
 
 
+_CLAIM_WITHOUT_FLUSH = text("SET LOCAL synchronous_commit TO OFF")
+_DELIVERY_FIELDS = ("id", "provider", "event_id", "event_type", "payload", "received_at",
+                    "processed_at", "attempts", "last_error", "outcome", "retry_at", "gave_up_at")
+
+
+def _delivery(row: Any) -> InboxDelivery:
+    return InboxDelivery(**{k: row[k] for k in _DELIVERY_FIELDS})
+
+
 class SqlWebhookInbox:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -263,10 +273,20 @@ class SqlWebhookInbox:
 
     def claim(self, record_id: str, now: datetime, lease: timedelta) -> InboxDelivery | None:
         c = webhook_events.c
-        taken = self.session.execute(
-            update(webhook_events)
-            .where(c.id == record_id, *_claimable(c, now))
-            .values(locked_until=now + lease, attempts=c.attempts + 1))
+        claim = (update(webhook_events)
+                 .where(c.id == record_id, *_claimable(c, now))
+                 .values(locked_until=now + lease, attempts=c.attempts + 1))
+        dialect = self.session.get_bind().dialect
+        if dialect.name == "postgresql":
+            # The lease need not wait for its own WAL flush: lost in a crash, the delivery is
+            # simply unclaimed and the relay queues it again; and the next synchronous commit
+            # (the handler's, or marking it processed) flushes the claim with it.
+            self.session.execute(_CLAIM_WITHOUT_FLUSH)
+        if dialect.update_returning:
+            # One round trip: the conditional UPDATE is the lock and hands back the row.
+            row = self.session.execute(claim.returning(webhook_events)).mappings().first()
+            return None if row is None else _delivery(row)
+        taken = self.session.execute(claim)
         if not taken.rowcount:  # type: ignore[attr-defined]
             return None
         return self.get(record_id)
@@ -283,11 +303,7 @@ class SqlWebhookInbox:
     def get(self, delivery_id: str) -> InboxDelivery | None:
         row = self.session.execute(select(webhook_events)
                                    .where(webhook_events.c.id == delivery_id)).mappings().first()
-        if row is None:
-            return None
-        return InboxDelivery(**{k: row[k] for k in (
-            "id", "provider", "event_id", "event_type", "payload", "received_at", "processed_at",
-            "attempts", "last_error", "outcome", "retry_at", "gave_up_at")})
+        return None if row is None else _delivery(row)
 
     def reopen(self, delivery_id: str) -> bool:
         done = self.session.execute(update(webhook_events)

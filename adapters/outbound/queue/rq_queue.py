@@ -23,8 +23,11 @@ class RqTaskQueue:
             # One MULTI/EXEC: the job's hash and its place in the queue land together, in one
             # round trip instead of two.
             with self._redis.pipeline() as pipeline:
+                # result_ttl=0: a job returns nothing worth keeping (its outcome is on its
+                # record), so the worker deletes the job on success instead of writing a
+                # result and a finished-registry entry.
                 self._queue.enqueue_call(
-                    f"{JOBS_MODULE}.{job}", args=args,
+                    f"{JOBS_MODULE}.{job}", args=args, result_ttl=0,
                     timeout=300, failure_ttl=30 * 24 * 3600, pipeline=pipeline,
                 )
                 pipeline.execute()
