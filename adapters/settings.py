@@ -44,6 +44,8 @@ class Settings:
     listing_cache_seconds: int = 5
     rate_limit_login: str = "10 per minute"
     rate_limit_register: str = "5 per minute"
+    # Roles that must confirm their email address before publishing a paid course or paying.
+    verified_email_roles: tuple[str, ...] = ("teacher", "student")
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -164,6 +166,7 @@ class SettingsReader:
             listing_cache_seconds=self.integer("LISTING_CACHE_SECONDS", 5, 0),
             rate_limit_login=self.required("RATE_LIMIT_LOGIN", "10 per minute"),
             rate_limit_register=self.required("RATE_LIMIT_REGISTER", "5 per minute"),
+            verified_email_roles=self._roles("REQUIRE_VERIFIED_EMAIL", ("teacher", "student")),
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=self.choice("LOG_FORMAT", "json", ("json", "text")),
             environ=self.env,
@@ -172,6 +175,18 @@ class SettingsReader:
         if self.problems:
             raise ConfigurationError(self.problems)
         return settings
+
+    def _roles(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        """A comma-separated list of roles; empty: none."""
+        raw = self.env.get(name)
+        if raw is None:
+            return default
+        roles = tuple(r.strip() for r in raw.split(",") if r.strip())
+        known = {"student", "teacher", "company", "institution_admin", "platform_admin"}
+        unknown = [r for r in roles if r not in known]
+        if unknown:
+            self.problems.append(f"{name} names roles that do not exist: {', '.join(unknown)}")
+        return roles
 
     def _jwt_secret(self, env: str, data_dir: str) -> str:
         secret = self.text("JWT_SECRET")

@@ -29,7 +29,7 @@ from adapters.wiring.area import AreaModule, bind_units_of_work
 from adapters.wiring.choice import vendor_or_default
 from application.messaging.channels import ChannelRules
 from application.shared.audit import Auditor
-from application.shared.config import LeasePolicy, Links, RetentionPolicy
+from application.shared.config import LeasePolicy, Links, RetentionPolicy, VerificationPolicy
 from application.shared.health import Readiness
 from application.shared.leases import Leases
 from application.shared.ports import (
@@ -87,6 +87,11 @@ class SharedModule(Module):
     def retention_policy(self) -> RetentionPolicy:
         return RetentionPolicy(outbox=timedelta(days=self.settings.outbox_retention_days),
                                webhooks=timedelta(days=self.settings.webhook_retention_days))
+
+    @singleton
+    @provider
+    def verification_policy(self) -> VerificationPolicy:
+        return VerificationPolicy(frozenset(self.settings.verified_email_roles))
 
     @singleton
     @provider

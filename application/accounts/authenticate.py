@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from application.accounts.ports import AccessTokens, AccountsUnitOfWork
 from application.shared.ports import Principal
 from domain.shared.errors import AuthenticationFailed
@@ -22,4 +24,4 @@ class Authenticate:
         if user.predates_password(principal.issued_at):
             raise AuthenticationFailed("your password changed since you signed in; sign in "
                                        "again")
-        return principal
+        return replace(principal, email_verified=user.is_email_verified)

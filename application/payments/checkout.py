@@ -15,7 +15,7 @@ from application.payments.ports import ExchangeRates, PaymentsUnitOfWork
 from application.payments.providers import PaymentGateways
 from application.payments.settlement import lock_payment
 from application.shared.audit import Auditor
-from application.shared.config import Links
+from application.shared.config import Links, VerificationPolicy
 from application.shared.ports import Clock, IdGenerator, Principal
 from domain.payments.model import Order, OrderLine, Payment, PaymentStatus
 from domain.shared.errors import Conflict, PermissionDenied
@@ -44,13 +44,15 @@ class Checkout:
 
     def __init__(self, uow: PaymentsUnitOfWork, gateways: PaymentGateways, rates: ExchangeRates,
                  clock: Clock, ids: IdGenerator, links: Links, policy: PaymentPolicy,
-                 auditor: Auditor) -> None:
+                 auditor: Auditor, verification: VerificationPolicy) -> None:
         self.uow, self.gateways, self.rates, self.clock = uow, gateways, rates, clock
         self.ids, self.links, self.policy, self.auditor = ids, links, policy, auditor
+        self.verification = verification
 
     def __call__(self, cmd: CheckoutCommand) -> CheckoutResult:
         if cmd.actor.role != Role.STUDENT:
             raise PermissionDenied("only students buy courses")
+        self.verification.ensure(cmd.actor, "pay")
         flow = self.gateways.flow(cmd.provider, cmd.flow)
         course_set = course_set_of(cmd.course_ids, self.policy)
         with self.uow:

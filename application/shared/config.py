@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from application.shared.ports import Principal
+from domain.shared.errors import PermissionDenied
+
 # The waits before each retry: RQ's schedule before the relay took retries over, so the
 # embedded default and Redis retry alike.
 RETRY_BACKOFF = tuple(timedelta(seconds=s) for s in (10, 30, 120, 600, 1800))
@@ -58,3 +61,18 @@ class Links:
 
         suffix = f"?{urlencode(query)}" if query else ""
         return f"{self.frontend_url.rstrip('/')}/{path.lstrip('/')}{suffix}"
+
+
+@dataclass(frozen=True)
+class VerificationPolicy:
+    """Who must have confirmed their email address before they sell or buy."""
+
+    roles: frozenset[str] = frozenset({"teacher", "student"})
+
+    def ensure(self, principal: Principal, action: str) -> None:
+        """Raises ``PermissionDenied`` saying how to verify, for an unverified principal of
+        one of ``roles``."""
+        if principal.role in self.roles and not principal.email_verified:
+            raise PermissionDenied(
+                f"confirm your email address before you {action}: open the link we sent "
+                "you, or ask for a new one with POST /auth/verify-email/resend")

@@ -35,6 +35,7 @@ class Principal:
     user_id: str
     role: str
     issued_at: datetime | None = field(default=None, compare=False)  # who, not when
+    email_verified: bool = field(default=False, compare=False)  # as the account is now
 
 
 class TaskQueue(Protocol):

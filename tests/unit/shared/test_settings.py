@@ -98,3 +98,14 @@ def test_exchange_rates_are_checked_at_start_up(tmp_path: Path) -> None:
         read_settings({"EDUPORT_DATA_DIR": str(tmp_path), "EXCHANGE_RATES": "EGP:USD=cheap",
                        "EXCHANGE_RATES_AS_OF": "yesterday"})
     assert "EXCHANGE_RATES:" in str(error.value) and "EXCHANGE_RATES_AS_OF" in str(error.value)
+
+
+def test_the_roles_that_must_verify_their_email_are_configurable(tmp_path: Path) -> None:
+    base = {"EDUPORT_DATA_DIR": str(tmp_path)}
+    assert Settings.from_env(base, dotenv=False).verified_email_roles == ("teacher", "student")
+    assert Settings.from_env({**base, "REQUIRE_VERIFIED_EMAIL": ""},
+                             dotenv=False).verified_email_roles == ()
+    assert Settings.from_env({**base, "REQUIRE_VERIFIED_EMAIL": " teacher "},
+                             dotenv=False).verified_email_roles == ("teacher",)
+    with pytest.raises(ConfigurationError, match="roles that do not exist: wizard"):
+        Settings.from_env({**base, "REQUIRE_VERIFIED_EMAIL": "teacher,wizard"}, dotenv=False)
