@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 from flask import Flask, Response, g, request, send_from_directory
 from flask_cors import CORS
@@ -146,8 +147,17 @@ def _swagger_assets(app: Flask) -> None:
 
 
 def _rate_limits(app: Flask, settings: Settings) -> None:
+    # Counters every worker shares: Redis, or without it a file in the data folder (a
+    # worker's own memory would let each worker allow the whole limit again).
+    import adapters.outbound.rate_limits  # noqa: F401  (registers eduport+sqlite://)
+
+    shared = settings.redis_url or \
+        f"eduport+sqlite:///{Path(settings.data_dir).resolve() / 'rate-limits.sqlite3'}"
+    app.config.update(RATELIMIT_HEADER_LIMIT="RateLimit-Limit",
+                      RATELIMIT_HEADER_REMAINING="RateLimit-Remaining",
+                      RATELIMIT_HEADER_RESET="RateLimit-Reset")
     limiter = Limiter(
-        get_remote_address, app=app, storage_uri=settings.redis_url or "memory://",
+        get_remote_address, app=app, storage_uri=shared,
         headers_enabled=True, key_prefix="eduport", swallow_errors=True,
     )
     # Only these endpoints are limited: every other request skips the limiter's evaluation.
