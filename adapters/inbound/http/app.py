@@ -149,7 +149,7 @@ def _swagger_assets(app: Flask) -> None:
 def _rate_limits(app: Flask, settings: Settings) -> None:
     # Counters every worker shares: Redis, or without it a file in the data folder (a
     # worker's own memory would let each worker allow the whole limit again).
-    import adapters.outbound.rate_limits  # noqa: F401  (registers eduport+sqlite://)
+    import adapters.inbound.http.rate_limit_storage  # noqa: F401  (registers eduport+sqlite)
 
     shared = settings.redis_url or \
         f"eduport+sqlite:///{Path(settings.data_dir).resolve() / 'rate-limits.sqlite3'}"
