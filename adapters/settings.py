@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self, TypeVar
@@ -98,6 +98,19 @@ class SettingsReader:
 
     def required(self, name: str, default: str) -> str:
         return self.text(name) or default
+
+    def together(self, vendor: str, names: Sequence[str], unset: str = "") -> dict[str, str]:
+        """A vendor's variables that go all or none: all of them by name, or {} when none is
+        set; a part of them is a problem naming the missing ones (``unset`` says what
+        setting none means)."""
+        given = {name: value for name in names if (value := self.text(name)) is not None}
+        if given and len(given) < len(names):
+            missing = [name for name in names if name not in given]
+            self.problems.append(
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: "
+                f"{vendor} needs {', '.join(names[:-1])} and {names[-1]} together "
+                f"(or none of them{', ' + unset if unset else ''})")
+        return given if len(given) == len(names) else {}
 
     def parse(self, name: str, default: T, convert: Callable[[str], T], what: str) -> T:
         raw = self.text(name)

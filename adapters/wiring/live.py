@@ -29,16 +29,6 @@ from application.messaging.channels import ChannelRule
 from domain.live.events import LiveSessionStarted
 
 
-def _together(reader: SettingsReader, vendor: str, names: Sequence[str]) -> dict[str, str]:
-    """The vendor's variables, all or none: a part of them is a problem naming the rest."""
-    given = {name: value for name in names if (value := reader.text(name)) is not None}
-    if given and len(given) < len(names):
-        missing = [name for name in names if name not in given]
-        reader.problems.append(f"{', '.join(missing)} missing: {vendor} needs "
-                               f"{' and '.join(names)} together (or none of them)")
-    return given if len(given) == len(names) else {}
-
-
 @dataclass(frozen=True)
 class LiveSettings:
     jitsi_domain: str = "meet.jit.si"
@@ -55,10 +45,10 @@ class LiveSettings:
 
     @classmethod
     def read(cls, reader: SettingsReader) -> LiveSettings:
-        jitsi = _together(reader, "Jitsi token auth", ("JITSI_APP_ID", "JITSI_APP_SECRET"))
-        jaas = _together(reader, "JaaS", ("JAAS_APP_ID", "JAAS_KEY_ID", "JAAS_PRIVATE_KEY"))
+        jitsi = reader.together("Jitsi token auth", ("JITSI_APP_ID", "JITSI_APP_SECRET"))
+        jaas = reader.together("JaaS", ("JAAS_APP_ID", "JAAS_KEY_ID", "JAAS_PRIVATE_KEY"))
         # Agora without its certificate would hand out tokens no channel accepts.
-        agora = _together(reader, "Agora", ("AGORA_APP_ID", "AGORA_APP_CERTIFICATE"))
+        agora = reader.together("Agora", ("AGORA_APP_ID", "AGORA_APP_CERTIFICATE"))
         secret = reader.text("LIVE_ROOM_SECRET")
         if secret is not None and len(secret.encode()) < 16:
             reader.problems.append("LIVE_ROOM_SECRET needs at least 16 characters")

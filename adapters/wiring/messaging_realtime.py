@@ -37,14 +37,8 @@ class RealtimeSettings:
     @classmethod
     def read(cls, reader: SettingsReader) -> RealtimeSettings:
         app_id = reader.text("PUSHER_APP_ID")
-        key, secret = reader.text("PUSHER_APP_KEY"), reader.text("PUSHER_APP_SECRET")
-        given = dict(zip(_CREDENTIALS, (app_id, key, secret), strict=True))
-        missing = [name for name, value in given.items() if value is None]
-        if 0 < len(missing) < len(given):
-            reader.problems.append(
-                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: "
-                f"Pusher needs {', '.join(_CREDENTIALS[:-1])} and {_CREDENTIALS[-1]} together "
-                "(or none of them, for no real-time channels)")
+        credentials = reader.together("Pusher", _CREDENTIALS, "for no real-time channels")
+        key, secret = credentials.get("PUSHER_APP_KEY"), credentials.get("PUSHER_APP_SECRET")
         if app_id is not None and not app_id.isdigit():
             reader.problems.append(f"PUSHER_APP_ID must be the app's number, got {app_id!r}")
         host = reader.text("PUSHER_HOST")

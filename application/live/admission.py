@@ -39,7 +39,7 @@ def admit(uow: LiveUnitOfWork, rooms: VideoRooms, names: RoomNames, ids: IdGener
         participant = Participant(ids.new_id(), session.id, principal.user_id,
                                   free_uid(uow, session.id, principal.user_id), role, now)
         uow.participants.add(participant)
-    participant.role = role
+    participant.assign(role)
     if session.provider != rooms.provider:
         raise Conflict(f"this session runs on {session.provider}, which is no longer "
                        "configured")

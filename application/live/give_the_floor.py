@@ -40,7 +40,6 @@ class GiveTheFloor:
                 participant = Participant(self.ids.new_id(), session.id, cmd.student_id, uid,
                                           role, self.clock.now())
                 self.uow.participants.add(participant)
-            participant.role = role
-            participant.version += 1
+            participant.assign(role)
             self.uow.commit()
             return role.value

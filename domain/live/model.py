@@ -138,6 +138,13 @@ class Participant(Aggregate):
         digest = hashlib.sha256(f"{session_id}:{user_id}:{attempt}".encode()).digest()
         return int.from_bytes(digest[:4], "big") % MAX_UID + 1
 
+    def assign(self, role: RoomRole) -> None:
+        """The rights the participant's next pass grants (the teacher gave or took the
+        floor); a change is a new version, like any other."""
+        if role is not self.role:
+            self.role = role
+            self.version += 1
+
     def arrive(self, presence_id: str, now: datetime) -> None:
         """A join: a new stretch of presence unless one is still going, which it then
         extends. A join is a sign of life like a heartbeat, and counts the same."""

@@ -24,14 +24,20 @@ class MalformedJson(json.JSONDecodeError):
         super().__init__(reason, "(the request body)", 0)
 
 
+def strict_loads(text: str | bytes, **kwargs: Any) -> Any:
+    """``json.loads`` with the checks above; ``MalformedJson`` (a ``JSONDecodeError``) when
+    the document breaks one."""
+    try:
+        document = json.loads(text, **kwargs)
+    except RecursionError as error:
+        raise MalformedJson(f"nested deeper than {MAX_DEPTH} levels") from error
+    check(document)
+    return document
+
+
 class StrictJSONProvider(DefaultJSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        try:
-            document = json.loads(s, **kwargs)
-        except RecursionError as error:
-            raise MalformedJson(f"nested deeper than {MAX_DEPTH} levels") from error
-        check(document)
-        return document
+        return strict_loads(s, **kwargs)
 
 
 def check(document: Any) -> None:
@@ -80,12 +86,7 @@ class StrictFlaskParser(FlaskParser):
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
             return core.missing
-        try:
-            document = core.parse_json(req.get_data(cache=True))
-        except RecursionError as error:
-            raise MalformedJson(f"nested deeper than {MAX_DEPTH} levels") from error
-        check(document)
-        return document
+        return strict_loads(req.get_data(cache=True))
 
 
 class Blueprint(flask_smorest.Blueprint):

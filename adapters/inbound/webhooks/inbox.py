@@ -2,7 +2,8 @@
 wiring can register (the areas' ``webhook_names``).
 
 This is the busiest write path (docs/adr/0015): the view takes only the injector, reuses one
-``ReceiveWebhook`` per thread instead of resolving its graph on every delivery, and answers
+``ReceiveWebhook`` per thread (``WarmUseCases``) instead of resolving its graph on every
+delivery, and answers
 with a pre-encoded body instead of going through the schema and ``jsonify``. The use case
 still owns the rule (authenticate, store once, commit, then enqueue); errors still reach the
 app's problem+json handlers, since they are raised, not caught, here.
@@ -10,7 +11,6 @@ app's problem+json handlers, since they are raised, not caught, here.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 
 from flask import Response, request
@@ -20,8 +20,8 @@ from marshmallow import Schema, fields
 
 from adapters.inbound.http.json_bodies import Blueprint
 from adapters.inbound.http.schemas import problem_response
+from adapters.inbound.warm import WarmUseCases
 from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
-from domain.shared.errors import DomainError
 
 # What ReceivedSchema documents, encoded once.
 RECEIVED = b'{"received":true,"duplicate":false}\n'
@@ -33,37 +33,14 @@ class ReceivedSchema(Schema):
     duplicate = fields.Boolean()
 
 
-class _Warm(threading.local):
-    """This thread's ``ReceiveWebhook``, reused call after call. A use case holds no state
-    between calls (its unit of work opens a new session on every ``with``), and a thread
-    serves one request at a time, so reusing it is the same as building a fresh one."""
-
-    def __init__(self) -> None:
-        self.injector: Injector | None = None
-        self.receive: ReceiveWebhook | None = None
-
-
-_warm = _Warm()
-
-
-def _receive(injector: Injector) -> ReceiveWebhook:
-    warm = _warm
-    if warm.injector is not injector or warm.receive is None:  # another app (tests)
-        warm.injector, warm.receive = injector, injector.get(ReceiveWebhook)
-    return warm.receive
+_warm = WarmUseCases()
 
 
 def receive_delivery(injector: Injector, provider: str) -> Response:
     """Runs the use case on the raw request; 200 only once it returned (committed, queued)."""
     command = ReceiveWebhookCommand(provider, dict(request.headers),
                                     request.get_data(cache=False))
-    try:
-        result = _receive(injector)(command)
-    except DomainError:
-        raise  # forged, stale, not configured: nothing half-done, the use case is reusable
-    except BaseException:
-        _warm.receive = None  # an unexpected failure: the next delivery builds a fresh one
-        raise
+    result = _warm.call(injector, ReceiveWebhook, lambda receive: receive(command))
     return Response(DUPLICATE if result.duplicate else RECEIVED, status=200,
                     mimetype="application/json")
 

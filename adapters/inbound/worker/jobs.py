@@ -8,7 +8,6 @@ The table of jobs (``declared_jobs``) is read from the ``Job`` declarations besi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from injector import Injector
 
 from adapters.discovery import application_modules
+from adapters.inbound.warm import WarmUseCases
 from application.shared.jobs import Job
 
 
@@ -56,31 +56,11 @@ def run_job(injector: Injector, job: str, *args: str) -> object:
     return injector.get(declared_jobs()[job].use_case)(*args)
 
 
-class _WarmUseCases(threading.local):
-    """The use cases this thread has built for its jobs, each reused by the next job of its
-    name: resolving one through the injector cost about 1 ms of CPU per job. A use case
-    keeps no state between calls (its unit of work opens a new session on every ``with``),
-    so reusing it in the same thread, one call at a time, is the same as a fresh one."""
-
-    def __init__(self) -> None:
-        self.injector: Injector | None = None
-        self.by_job: dict[str, Any] = {}
-
-
-_warm = _WarmUseCases()
+_warm = WarmUseCases()
 
 
 def _run_warm(injector: Injector, job: str, *args: str) -> object:
-    warm = _warm
-    if warm.injector is not injector:  # installed anew (tests): forget the old graph
-        warm.injector, warm.by_job = injector, {}
-    # Taken out while it runs: a job that runs the same job inline gets a fresh one.
-    use_case = warm.by_job.pop(job, None)
-    if use_case is None:
-        use_case = injector.get(declared_jobs()[job].use_case)
-    result = use_case(*args)
-    warm.by_job[job] = use_case  # not after an exception: the next job builds a fresh one
-    return result
+    return _warm.call(injector, declared_jobs()[job].use_case, lambda use_case: use_case(*args))
 
 
 def job_function(name: str) -> Callable[..., None]:
