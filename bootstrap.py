@@ -22,6 +22,7 @@ from adapters.settings import Settings
 from adapters.wiring.accounts import AccountsModule
 from adapters.wiring.area import AreaModule
 from adapters.wiring.catalog import CatalogModule
+from adapters.wiring.files import FilesModule
 from adapters.wiring.live import LiveModule
 from adapters.wiring.messaging import MessagingModule
 from adapters.wiring.payments import PaymentsModule
@@ -33,7 +34,7 @@ log = logging.getLogger("eduport.bootstrap")
 
 # Adding an area is a new package in each layer and one line here.
 AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsModule,
-                                       MessagingModule, LiveModule)
+                                       MessagingModule, LiveModule, FilesModule)
 
 
 def read_settings(environ: Mapping[str, str] | None = None) -> Settings:

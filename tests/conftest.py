@@ -178,6 +178,7 @@ def all_areas_unit_of_work() -> type[Any]:
     of several areas in one transaction (the fake unit of work serves every area too)."""
     from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
     from adapters.outbound.persistence.catalog import SqlCatalogUnitOfWork
+    from adapters.outbound.persistence.files import SqlFilesUnitOfWork
     from adapters.outbound.persistence.payments import SqlPaymentsUnitOfWork
     from adapters.outbound.persistence.unit_of_work import SqlKernelUnitOfWork, SqlUnitOfWork
 
@@ -185,7 +186,8 @@ def all_areas_unit_of_work() -> type[Any]:
         repositories = {**SqlAccountsUnitOfWork.repositories,
                         **SqlCatalogUnitOfWork.repositories,
                         **SqlPaymentsUnitOfWork.repositories,
-                        **SqlKernelUnitOfWork.repositories}
+                        **SqlKernelUnitOfWork.repositories,
+                        **SqlFilesUnitOfWork.repositories}
 
     return AllAreasUnitOfWork
 

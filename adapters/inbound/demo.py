@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -34,6 +35,9 @@ from application.payments.providers import PaymentGateways
 PASSWORD = "demo passphrase 2026"  # noqa: S105 - the demo's throwaway accounts
 # A real client beats every 30 s; the demo, on the real clock, every second, three times.
 HEARTBEATS, HEARTBEAT_EVERY_S = 3, 1.0
+# The smallest files whose first bytes are what they claim: eduport checks them at completion.
+DEMO_PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+DEMO_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 8
 
 
 class DemoFailed(Exception):
@@ -75,6 +79,21 @@ class Demo:
                     return found.group(1)
         raise DemoFailed(f"no {subject!r} email reached {address}")
 
+    def upload(self, token: str, purpose: str, subject_id: str, data: bytes,
+               content_type: str, filename: str) -> str:
+        """Request a signed upload, PUT the bytes to it, have eduport check them: the id."""
+        asked = self.call("POST", "/uploads", 201, token, {
+            "purpose": purpose, "subject_id": subject_id, "content_type": content_type,
+            "size": len(data), "filename": filename})
+        link = urlsplit(asked["upload"]["url"])
+        put = self.client.put(f"{link.path}?{link.query}", data=data,
+                              headers=asked["upload"]["headers"])
+        if put.status_code != 204:
+            raise DemoFailed(f"the upload was refused: {put.get_data(as_text=True)[:300]}")
+        self.echo(f"      PUT {link.path} -> 204")
+        self.call("POST", f"/uploads/{asked['id']}/complete", 200, token)
+        return str(asked["id"])
+
     def register(self, who: str, address: str, role: str) -> str:
         self.call("POST", "/auth/register", 201, body={
             "email": address, "password": PASSWORD, "full_name": who, "role": role})
@@ -88,25 +107,35 @@ class Demo:
         self.call("POST", "/auth/verify-email", 200, body={"token": self.token_mailed_to(
             "grace@demo.eduport", "Confirm your email address")})
 
-        self.step("She creates a free course with three lessons, the first a free preview")
+        self.step("She creates a free course with three lessons: the first a free preview on "
+                  "an external site, the others videos she uploads; and a thumbnail")
         course = self.call("POST", "/courses", 201, teacher, {
             "title": "Compilers from scratch", "slug": "compilers-from-scratch",
             "description": "Build a compiler in ten evenings.",
             "price": {"amount_minor": 0, "currency": "USD"}})
-        lessons = [
-            self.call("POST", f"/courses/{course['id']}/lessons", 201, teacher, {
-                "title": title, "slug": slug, "is_free_preview": index == 0,
-                "video_ref": f"https://videos.demo.eduport/{slug}.mp4"})
-            for index, (title, slug) in enumerate([
-                ("Why compilers", "why-compilers"), ("Lexing", "lexing"),
-                ("Parsing", "parsing")])
-        ]
+        lessons = [self.call("POST", f"/courses/{course['id']}/lessons", 201, teacher, {
+            "title": "Why compilers", "slug": "why-compilers", "is_free_preview": True,
+            "video_url": "https://videos.demo.eduport/why-compilers.mp4"})]
+        for title, slug in (("Lexing", "lexing"), ("Parsing", "parsing")):
+            video = self.upload(teacher, "lesson_video", course["id"], DEMO_MP4, "video/mp4",
+                                f"{slug}.mp4")
+            lessons.append(self.call("POST", f"/courses/{course['id']}/lessons", 201, teacher,
+                                     {"title": title, "slug": slug,
+                                      "video_upload_id": video}))
+        thumbnail = self.upload(teacher, "course_thumbnail", course["id"], DEMO_PNG,
+                                "image/png", "compilers.png")
+        self.call("PATCH", f"/courses/{course['id']}", 200, teacher,
+                  {"thumbnail_upload_id": thumbnail})
 
         self.step("She publishes it; it appears in the public catalog")
         self.call("POST", f"/courses/{course['id']}/publish", 200, teacher)
         listing = self.call("GET", "/courses?q=compilers", 200)
         if [item["id"] for item in listing["items"]] != [course["id"]]:
             raise DemoFailed("the published course is not in the catalog")
+        link = urlsplit(listing["items"][0]["thumbnail_url"])
+        if self.client.get(f"{link.path}?{link.query}").data != DEMO_PNG:
+            raise DemoFailed("the catalog's thumbnail link does not serve the thumbnail")
+        self.echo(f"      thumbnail on a signed link: {link.path}")
 
         self.step("A student registers; welcome and verification emails go out via the outbox")
         student = self.register("Alan Turing", "alan@demo.eduport", "student")
@@ -136,7 +165,8 @@ class Demo:
         self.step("Now lesson two opens")
         opened = self.call("GET", f"/courses/{course['id']}/lessons/{lessons[1]['id']}", 200,
                            student)
-        self.echo(f"      playing {opened['video_ref']}")
+        self.echo(f"      playing {opened['playback']['kind']} video on a link valid until "
+                  f"{opened['playback']['expires_at']}")
 
         self.step("The outbox delivered every message")
         with self.engine.connect() as connection:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from application.catalog.ports import CatalogUnitOfWork
+from application.catalog.ports import CatalogUnitOfWork, CourseSummary
+from application.files.published import FileLinks
 from application.shared.ports import Principal
 from domain.catalog.model import Course
 from domain.shared.errors import NotFound, PermissionDenied
@@ -32,7 +33,7 @@ class CourseDetails:
     slug: str
     description: str
     price: Money
-    thumbnail_key: str | None
+    thumbnail_url: str | None  # signed; see FileLinks.public_link
     status: str
     created_at: datetime
     updated_at: datetime
@@ -40,11 +41,24 @@ class CourseDetails:
     lessons: tuple[LessonOutline, ...]
 
 
-def describe_course(course: Course) -> CourseDetails:
-    lessons = tuple(LessonOutline(lesson.id, lesson.title, lesson.slug, lesson.position,
-                                  lesson.is_free_preview) for lesson in course.lessons)
+def thumbnail_url(links: FileLinks, key: str | None) -> str | None:
+    return links.public_link(key).url if key else None
+
+
+def with_thumbnail(links: FileLinks, summary: CourseSummary) -> CourseSummary:
+    return replace(summary, thumbnail_url=thumbnail_url(links, summary.thumbnail_key))
+
+
+def outline(course: Course) -> tuple[LessonOutline, ...]:
+    return tuple(LessonOutline(lesson.id, lesson.title, lesson.slug, lesson.position,
+                               lesson.is_free_preview) for lesson in course.lessons)
+
+
+def describe_course(course: Course, links: FileLinks) -> CourseDetails:
+    lessons = outline(course)
     return CourseDetails(course.id, course.teacher_id, course.title, course.slug,
-                         course.description, course.price, course.thumbnail_key,
+                         course.description, course.price,
+                         thumbnail_url(links, course.thumbnail_key),
                          course.status.value, course.created_at, course.updated_at,
                          course.published_at, lessons)
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.catalog.course_views import CourseDetails, describe_course
 from application.catalog.ports import CatalogUnitOfWork
+from application.files.published import FileLinks
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, IdGenerator, Principal
 from domain.catalog.model import Course, check_slug
@@ -19,15 +20,15 @@ class CreateCourseCommand:
     slug: str
     description: str
     price: Money
-    thumbnail_key: str | None = None
 
 
 class CreateCourse:
     """A teacher starts a draft course; it has no lessons and nobody else sees it yet."""
 
     def __init__(self, uow: CatalogUnitOfWork, clock: Clock, ids: IdGenerator,
-                 auditor: Auditor) -> None:
+                 auditor: Auditor, links: FileLinks) -> None:
         self.uow, self.clock, self.ids, self.auditor = uow, clock, ids, auditor
+        self.links = links
 
     def __call__(self, cmd: CreateCourseCommand) -> CourseDetails:
         if cmd.actor.role != Role.TEACHER:
@@ -38,9 +39,9 @@ class CreateCourse:
                 raise Conflict(f"a course with the slug {slug!r} exists already")
             now = self.clock.now()
             course = Course(self.ids.new_id(), cmd.actor.user_id, cmd.title, slug,
-                            cmd.description, cmd.price, now, now, cmd.thumbnail_key or None)
+                            cmd.description, cmd.price, now, now)
             self.uow.courses.add(course)
             self.auditor.record(self.uow, cmd.actor.user_id, "course.created", "course",
                                 course.id, slug=slug)
             self.uow.commit()
-            return describe_course(course)
+            return describe_course(course, self.links)

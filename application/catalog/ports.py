@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from application.files.published import FileAttachments
 from application.shared.ports import AuditedUnitOfWork, Page
 from domain.catalog.enrollment import Enrollment
 from domain.catalog.model import Course
@@ -45,6 +46,7 @@ class CourseSummary:
     thumbnail_key: str | None
     lessons_count: int
     published_at: datetime | None
+    thumbnail_url: str | None = None  # signed by the use case that shows the summary
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,4 @@ class CatalogUnitOfWork(AuditedUnitOfWork, Protocol):
     courses: CourseRepository
     enrollments: EnrollmentRepository
     statistics: CourseStatistics
+    files: FileAttachments

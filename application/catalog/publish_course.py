@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.catalog.course_views import CourseDetails, describe_course, owned_course
 from application.catalog.ports import CatalogUnitOfWork
+from application.files.published import FileLinks
 from application.shared.audit import Auditor
 from application.shared.config import VerificationPolicy
 from application.shared.ports import Clock, Principal
@@ -21,8 +22,9 @@ class PublishCourse:
     who has one (``VerificationPolicy``)."""
 
     def __init__(self, uow: CatalogUnitOfWork, clock: Clock, auditor: Auditor,
-                 verification: VerificationPolicy) -> None:
+                 verification: VerificationPolicy, links: FileLinks) -> None:
         self.uow, self.clock, self.auditor = uow, clock, auditor
+        self.links = links
         self.verification = verification
 
     def __call__(self, cmd: PublishCourseCommand) -> CourseDetails:
@@ -35,4 +37,4 @@ class PublishCourse:
                 self.auditor.record(self.uow, cmd.actor.user_id, "course.published", "course",
                                     course.id)
                 self.uow.commit()
-            return describe_course(course)
+            return describe_course(course, self.links)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.catalog.course_views import LessonOutline, describe_course, owned_course
+from application.catalog.course_views import LessonOutline, outline, owned_course
 from application.catalog.ports import CatalogUnitOfWork
 from application.shared.ports import Clock, Principal
 
@@ -25,4 +25,4 @@ class ReorderLessons:
             course = owned_course(self.uow, cmd.actor, cmd.course_id)
             course.reorder_lessons(list(cmd.lesson_ids), self.clock.now())
             self.uow.commit()
-            return list(describe_course(course).lessons)
+            return list(outline(course))

@@ -5,20 +5,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from domain.catalog.events import CoursePublished
 from domain.shared.errors import Conflict, InvalidState, InvalidValue, NotFound, PermissionDenied
+from domain.shared.files import VideoKind
 from domain.shared.model import Aggregate
 from domain.shared.money import Money
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_EXTERNAL_URL = re.compile(r"^https://[^\s/?#]+[^\s]{0,480}$")
 
 
 def check_slug(slug: str) -> str:
     if not 1 <= len(slug) <= 120 or not _SLUG.match(slug):
         raise InvalidValue("a slug is lower-case letters and digits joined by single hyphens")
     return slug
+
+
+class Unchanged(Enum):
+    """A field left as it is (None is a value: no video)."""
+
+    TOKEN = 0
+
+
+UNCHANGED = Unchanged.TOKEN
 
 
 class CourseStatus(StrEnum):
@@ -33,11 +44,41 @@ class Lesson:
     slug: str
     position: int
     is_free_preview: bool = False
-    video_ref: str | None = None
+    video_ref: str | None = None  # a file key, a vault's video id or an external URL
+    video_kind: VideoKind | None = None
 
     def __post_init__(self) -> None:
         self.title = _title(self.title)
         check_slug(self.slug)
+
+    @property
+    def video(self) -> LessonVideoRef | None:
+        if self.video_kind is None or self.video_ref is None:
+            return None
+        return LessonVideoRef(self.video_kind, self.video_ref)
+
+    def change(self, video: LessonVideoRef | Unchanged | None = UNCHANGED,
+               is_free_preview: bool | None = None) -> None:
+        if not isinstance(video, Unchanged):
+            self.video_kind, self.video_ref = (video.kind, video.ref) if video else (None, None)
+        if is_free_preview is not None:
+            self.is_free_preview = is_free_preview
+        # A video anyone can fetch from its URL is no protection for what students pay for.
+        if self.video_kind == VideoKind.EXTERNAL and not self.is_free_preview:
+            raise InvalidState("an external video URL is for free previews only: upload the "
+                               "video of a paid lesson")
+
+
+@dataclass(frozen=True)
+class LessonVideoRef:
+    kind: VideoKind
+    ref: str
+
+    def __post_init__(self) -> None:
+        if self.kind == VideoKind.EXTERNAL and not _EXTERNAL_URL.match(self.ref):
+            raise InvalidValue("an external video is an https URL of at most 500 characters")
+        if not 1 <= len(self.ref) <= 500:
+            raise InvalidValue("a video reference has 1 to 500 characters")
 
 
 @dataclass(eq=False)
@@ -96,12 +137,13 @@ class Course(Aggregate):
         self._changed(now)
 
     def add_lesson(
-        self, lesson_id: str, title: str, slug: str, is_free_preview: bool, video_ref: str | None,
-        now: datetime,
+        self, lesson_id: str, title: str, slug: str, is_free_preview: bool,
+        video: LessonVideoRef | None, now: datetime,
     ) -> Lesson:
         if any(lesson.slug == slug for lesson in self.lessons):
             raise Conflict(f"the course already has a lesson with the slug {slug!r}")
-        lesson = Lesson(lesson_id, title, slug, len(self.lessons) + 1, is_free_preview, video_ref)
+        lesson = Lesson(lesson_id, title, slug, len(self.lessons) + 1)
+        lesson.change(video, is_free_preview)
         self.lessons.append(lesson)
         self._changed(now)
         return lesson
@@ -113,15 +155,12 @@ class Course(Aggregate):
         *,
         title: str | None = None,
         is_free_preview: bool | None = None,
-        video_ref: str | None = None,
+        video: LessonVideoRef | Unchanged | None = UNCHANGED,
     ) -> Lesson:
         lesson = self.lesson(lesson_id)
         if title is not None:
             lesson.title = _title(title)
-        if is_free_preview is not None:
-            lesson.is_free_preview = is_free_preview
-        if video_ref is not None:
-            lesson.video_ref = video_ref or None
+        lesson.change(video, is_free_preview)
         self._changed(now)
         return lesson
 

@@ -16,3 +16,10 @@ def contract_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     """A migrated SQLite database of its own (PostgreSQL is covered by the adapters' tests)."""
     with mapped_engine(fresh_database(request, tmp_path, "sqlite")) as engine:
         yield engine
+
+
+@pytest.fixture
+def postgres_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """PostgreSQL alone, for interleavings SQLite's one-writer-at-a-time cannot produce."""
+    with mapped_engine(fresh_database(request, tmp_path, "postgres")) as engine:
+        yield engine

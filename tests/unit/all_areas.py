@@ -8,13 +8,15 @@ from typing import Any, ClassVar
 
 from tests.unit.accounts.fakes import FakeAccountsUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogUnitOfWork
+from tests.unit.files.fakes import FakeFilesUnitOfWork
 from tests.unit.live.fakes import FakeLiveUnitOfWork
 from tests.unit.messaging.fakes import FakeMessagingUnitOfWork
 from tests.unit.payments.fakes import FakePaymentsUnitOfWork
 from tests.unit.shared.fakes import FakeKernelUnitOfWork, FakeUnitOfWorkBase
 
 AREAS = (FakeAccountsUnitOfWork, FakeCatalogUnitOfWork, FakePaymentsUnitOfWork,
-         FakeKernelUnitOfWork, FakeMessagingUnitOfWork, FakeLiveUnitOfWork)
+         FakeKernelUnitOfWork, FakeMessagingUnitOfWork, FakeLiveUnitOfWork,
+         FakeFilesUnitOfWork)  # last: its "files" are the records, not the catalog's view
 
 
 class FakeUnitOfWork(FakeUnitOfWorkBase):

@@ -19,6 +19,7 @@ from application.accounts.ports import (
     PasswordHasher,
 )
 from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
+from application.files.ports import FilesUnitOfWork
 from application.live.ports import LiveUnitOfWork
 from application.messaging.ports import Mailer, MessagingUnitOfWork
 from application.payments.config import PaymentPolicy
@@ -43,6 +44,7 @@ from tests.unit.accounts.fakes import (
 )
 from tests.unit.all_areas import FakeUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogQueries, FakeCatalogUnitOfWork
+from tests.unit.files.fakes import FakeFilesUnitOfWork
 from tests.unit.live.fakes import FakeLiveUnitOfWork
 from tests.unit.messaging.fakes import FakeMailer, FakeMessagingUnitOfWork
 from tests.unit.payments.fakes import FakeExchangeRates, FakePaymentGateway, FakePaymentsUnitOfWork
@@ -122,7 +124,8 @@ class FakesModule(Module):
                           (OutboxUnitOfWork, FakeKernelUnitOfWork),
                           (InboxUnitOfWork, FakeKernelUnitOfWork),
                           (MessagingUnitOfWork, FakeMessagingUnitOfWork),
-                          (LiveUnitOfWork, FakeLiveUnitOfWork)):
+                          (LiveUnitOfWork, FakeLiveUnitOfWork),
+                          (FilesUnitOfWork, FakeFilesUnitOfWork)):
             binder.bind(port, to=lambda uow=uow: uow(w.db, w.clock, w.ids, w.queue))
         fakes: dict[Any, Callable[[], Any]] = {
             Clock: lambda: w.clock, IdGenerator: lambda: w.ids, TaskQueue: lambda: w.queue,

@@ -23,6 +23,7 @@ from adapters.inbound.http import (
     broadcasting,
     catalog,
     enrollment,
+    files,
     health,
     live,
     messaging,
@@ -34,12 +35,15 @@ from adapters.inbound.http.auth import AUTHENTICATE_EXTENSION
 from adapters.inbound.http.headers import install_security_headers
 from adapters.inbound.http.idempotency import IDEMPOTENCY_EXTENSION
 from adapters.inbound.http.json_bodies import StrictJSONProvider, install_url_checks
+from adapters.inbound.http.local_files import local_files_blueprint
 from adapters.inbound.http.page_cache import PublicPageCache
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
 from adapters.inbound.webhooks.inbox import webhooks_blueprint
 from adapters.logging import request_id
+from adapters.outbound.files.local import LocalFileStorage
 from adapters.settings import Settings
 from application.accounts.authenticate import Authenticate
+from application.files.ports import FileStorage
 from application.shared.ports import Cache, IdempotencyStore
 from domain.shared.errors import DomainError
 
@@ -49,7 +53,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
-    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp,
+    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp, files.blp,
 ]
 # Endpoints that guess passwords or create accounts are limited per client address.
 RATE_LIMITED = {
@@ -83,6 +87,9 @@ def create_app(injector: Injector, settings: Settings,
                  if not (settings.env == "production" and b is sandbox.blp)]
     for blueprint in [*published, webhooks_blueprint(webhook_providers)]:
         api.register_blueprint(blueprint)
+    storage = injector.get(FileStorage)
+    if isinstance(storage, LocalFileStorage):  # the embedded default serves its own links
+        app.register_blueprint(local_files_blueprint(storage))
     # FlaskInjector wraps every hook and error handler registered before it in an injecting
     # call that inspects signatures on each request; only the views need injection.
     FlaskInjector(app=app, injector=injector)
@@ -116,7 +123,9 @@ def _request_ids(app: Flask) -> None:
         g.started = time.perf_counter()
         g.request_id_token = request_id.set(g.request_id)
         length = request.content_length
-        if length is not None and length > (app.config["MAX_CONTENT_LENGTH"] or length):
+        # A local upload's limit is the size its link signed, checked by the store.
+        if length is not None and request.endpoint != "local_files.upload" \
+                and length > (app.config["MAX_CONTENT_LENGTH"] or length):
             from werkzeug.exceptions import RequestEntityTooLarge
 
             raise RequestEntityTooLarge()

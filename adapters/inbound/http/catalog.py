@@ -27,9 +27,15 @@ from application.catalog.open_lesson import LessonDetails, OpenLesson, OpenLesso
 from application.catalog.ports import CourseStats, CourseSummary
 from application.catalog.publish_course import PublishCourse, PublishCourseCommand
 from application.catalog.reorder_lessons import ReorderLessons, ReorderLessonsCommand
+from application.catalog.request_lesson_video_upload import (
+    RequestLessonVideoUpload,
+    RequestLessonVideoUploadCommand,
+)
 from application.catalog.update_course import UpdateCourse, UpdateCourseCommand
 from application.catalog.update_lesson import UpdateLesson, UpdateLessonCommand
+from application.files.published import VideoUploadCredentials
 from application.shared.ports import Page, Principal
+from domain.shared.files import VideoKind
 from domain.shared.money import Money
 from domain.shared.roles import Role
 
@@ -53,31 +59,41 @@ class NewCourseSchema(Schema):
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG])
     description = fields.String(load_default="", validate=validate.Length(max=20_000))
     price = fields.Nested(PriceSchema, required=True)
-    thumbnail_key = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
 class CourseChangesSchema(Schema):
-    """Only the fields sent change; an empty ``thumbnail_key`` removes the thumbnail."""
+    """Only the fields sent change; an empty ``thumbnail_upload_id`` removes the
+    thumbnail."""
 
     title = fields.String(validate=validate.Length(min=1, max=200))
     description = fields.String(validate=validate.Length(max=20_000))
     price = fields.Nested(PriceSchema)
-    thumbnail_key = fields.String(validate=validate.Length(max=500))
+    thumbnail_upload_id = fields.String(validate=validate.Length(max=64), metadata={
+        "description": "A completed course_thumbnail upload for this course"})
+
+
+VIDEO_UPLOAD = {"description": "A completed lesson_video upload for this course"}
+VIDEO_URL = {"description": "An external https video: free previews only"}
 
 
 class NewLessonSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG])
     is_free_preview = fields.Boolean(load_default=False)
-    video_ref = fields.String(load_default=None, validate=validate.Length(max=500))
+    video_upload_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                                    metadata=VIDEO_UPLOAD)
+    video_url = fields.String(load_default=None, validate=validate.Length(min=1, max=500),
+                              metadata=VIDEO_URL)
 
 
 class LessonChangesSchema(Schema):
-    """Only the fields sent change; an empty ``video_ref`` removes the video."""
+    """Only the fields sent change; an empty ``video_upload_id`` or ``video_url`` removes
+    the video."""
 
     title = fields.String(validate=validate.Length(min=1, max=200))
     is_free_preview = fields.Boolean()
-    video_ref = fields.String(validate=validate.Length(max=500))
+    video_upload_id = fields.String(validate=validate.Length(max=64), metadata=VIDEO_UPLOAD)
+    video_url = fields.String(validate=validate.Length(max=500), metadata=VIDEO_URL)
 
 
 class LessonOrderSchema(Schema):
@@ -102,9 +118,29 @@ class LessonOutlineSchema(Schema):
     is_free_preview = fields.Boolean()
 
 
+class PlaybackSchema(Schema):
+    kind = fields.String(metadata={"enum": [kind.value for kind in VideoKind]})
+    url = fields.String(allow_none=True, metadata={"description": "file and external videos"})
+    otp = fields.String(allow_none=True, metadata={"description": "vault (VdoCipher) videos"})
+    playback_info = fields.String(allow_none=True, data_key="playbackInfo")
+    expires_at = fields.DateTime(allow_none=True)
+
+
 class LessonSchema(LessonOutlineSchema):
     course_id = fields.String()
-    video_ref = fields.String(allow_none=True)
+    video_kind = fields.String(allow_none=True,
+                               metadata={"enum": [kind.value for kind in VideoKind]})
+    playback = fields.Nested(PlaybackSchema, allow_none=True, metadata={
+        "description": "How to play the video now: when the lesson is opened"})
+
+
+class VideoUploadCredentialsSchema(Schema):
+    video_id = fields.String()
+    upload_url = fields.String()
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+                          attribute="fields", metadata={
+                              "description": "POST multipart/form-data with all of these, "
+                                             "the file last"})
 
 
 class CourseSchema(Schema):
@@ -114,7 +150,7 @@ class CourseSchema(Schema):
     slug = fields.String()
     description = fields.String()
     price = fields.Nested(MoneySchema)
-    thumbnail_key = fields.String(allow_none=True)
+    thumbnail_url = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["draft", "published"]})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -129,7 +165,7 @@ class CourseSummarySchema(Schema):
     teacher_id = fields.String()
     teacher_name = fields.String()
     price = fields.Nested(MoneySchema)
-    thumbnail_key = fields.String(allow_none=True)
+    thumbnail_url = fields.String(allow_none=True)
     lessons_count = fields.Integer()
     published_at = fields.DateTime(allow_none=True)
 
@@ -285,7 +321,8 @@ class LessonItem(MethodView):
     @blp.alt_response(404, **problem_response("No such course or lesson"))
     def get(self, course_id: str, lesson_id: str) -> LessonDetails:
         """Open a lesson, video included: enrolled students, the teacher, admins, previews."""
-        return self.open_lesson(OpenLessonQuery(current_principal(), course_id, lesson_id))
+        return self.open_lesson(OpenLessonQuery(current_principal(), course_id, lesson_id,
+                                                request.remote_addr or ""))
 
     @requires()
     @blp.arguments(LessonChangesSchema)
@@ -293,9 +330,31 @@ class LessonItem(MethodView):
     @blp.alt_response(401, **problem_response("No valid access token"))
     @blp.alt_response(403, **problem_response("Only the course's teacher edits lessons"))
     @blp.alt_response(404, **problem_response("No such course or lesson"))
+    @blp.alt_response(409, **problem_response("The upload is not complete or in use, or an "
+                                              "external video on a paid lesson"))
+    @blp.alt_response(422, **problem_response("The upload is not a video of this course"))
     def patch(self, body: dict[str, Any], course_id: str, lesson_id: str) -> LessonDetails:
         """Rename a lesson, set its video or make it a free preview."""
         return self.update(UpdateLessonCommand(current_principal(), course_id, lesson_id, **body))
+
+
+@blp.route("/courses/<string:course_id>/lessons/<string:lesson_id>/video-upload")
+class LessonVideoUpload(MethodView):
+    @inject
+    def __init__(self, request_upload: RequestLessonVideoUpload) -> None:
+        self.request_upload = request_upload
+
+    @requires(Role.TEACHER)
+    @blp.response(201, VideoUploadCredentialsSchema)
+    @blp.alt_response(403, **problem_response("Only the course's teacher"))
+    @blp.alt_response(404, **problem_response("No such course or lesson"))
+    @blp.alt_response(409, **problem_response("No video vault is configured"))
+    @blp.alt_response(503, **problem_response("The video vault is unavailable"))
+    def post(self, course_id: str, lesson_id: str) -> VideoUploadCredentials:
+        """Credentials to upload the lesson's video straight to the video vault (VdoCipher);
+        the lesson plays that video from now on."""
+        return self.request_upload(RequestLessonVideoUploadCommand(current_principal(),
+                                                                   course_id, lesson_id))
 
 
 @blp.route("/courses/<string:course_id>/statistics")

@@ -36,6 +36,7 @@ from application.catalog.ports import CourseStats, CourseSummary, EnrollmentSumm
 from application.shared.ports import Page
 from domain.catalog.enrollment import Enrollment, EnrollmentStatus
 from domain.catalog.model import Course, CourseStatus, Lesson
+from domain.shared.files import VideoKind
 from domain.shared.money import Money
 
 courses = Table(
@@ -68,6 +69,7 @@ lessons = Table(
     Column("position", Integer, nullable=False),
     Column("is_free_preview", Boolean, nullable=False),
     Column("video_ref", String(500)),
+    Column("video_kind", EnumText(VideoKind)),
     UniqueConstraint("course_id", "slug", name="uq_lessons_course_id_slug"),
 )
 
@@ -293,10 +295,19 @@ def course_roster(uow: SqlUnitOfWork) -> CatalogCourseRoster:
                                SqlEnrollmentRepository(uow.session, uow.tracker))
 
 
+def _file_attachments(uow: SqlUnitOfWork) -> Any:
+    # Imported on use: the files' records read the catalog's rosters, so the files module
+    # imports this one.
+    from adapters.outbound.persistence.files import file_attachments
+
+    return file_attachments(uow)
+
+
 class SqlCatalogUnitOfWork(SqlUnitOfWork):
     repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
         "courses": lambda uow: SqlCourseRepository(uow.session, uow.tracker),
         "enrollments": lambda uow: SqlEnrollmentRepository(uow.session, uow.tracker),
         "statistics": lambda uow: SqlCourseStatistics(uow.session),
+        "files": lambda uow: _file_attachments(uow),
         "audit": audit_log,
     }

@@ -11,6 +11,7 @@ from adapters.outbound.persistence.catalog import (
     enrollments,
     lessons,
 )
+from adapters.outbound.persistence.files import playback_grants, stored_files
 from adapters.outbound.persistence.live import (
     credit_balances,
     credit_entries,
@@ -65,10 +66,12 @@ __all__ = [
     "outbox",
     "outbox_handled",
     "payments",
+    "playback_grants",
     "refresh_tokens",
     "refunds",
     "sandbox_events",
     "sandbox_payments",
+    "stored_files",
     "suppressions",
     "used_tokens",
     "users",

@@ -35,8 +35,9 @@ from application.catalog.ports import (
 from application.shared.process_outbox_message import PROCESS_OUTBOX_JOB
 from domain.accounts.model import EmailAddress, User
 from domain.catalog.enrollment import Enrollment, EnrollmentStatus
-from domain.catalog.model import Course, CourseStatus
+from domain.catalog.model import Course, CourseStatus, LessonVideoRef
 from domain.shared.errors import Conflict
+from domain.shared.files import VideoKind
 from domain.shared.money import Money
 from domain.shared.roles import Role
 from tests.contracts import Contract
@@ -151,7 +152,8 @@ def course(teacher_id: str, title: str, slug: str | None = None, *, created: flo
                   f"All about {title}", price, at(created), at(created), thumbnail)
     for number in range(1, lessons + 1):
         made.add_lesson(str(uuid.uuid4()), f"Lesson {number}", f"lesson-{number}",
-                        number == 1, f"video-{number}", at(created))
+                        number == 1, LessonVideoRef(VideoKind.VAULT, f"video{number}"),
+                        at(created))
     if published is not None:
         made.publish(at(published))
     return made
@@ -166,7 +168,7 @@ def looks(found: Course) -> tuple[Any, ...]:
     return (found.id, found.teacher_id, found.title, found.slug, found.description,
             found.price, found.thumbnail_key, found.status, found.created_at, found.published_at,
             [(lesson.id, lesson.title, lesson.slug, lesson.position, lesson.is_free_preview,
-              lesson.video_ref) for lesson in found.lessons])
+              lesson.video_kind, lesson.video_ref) for lesson in found.lessons])
 
 
 # --- CatalogUnitOfWork -----------------------------------------------------------------------

@@ -18,8 +18,7 @@ from tests.driver import (
 )
 
 NEW_COURSE = {"title": "Intro to Python", "slug": "intro-to-python",
-              "description": "Learn Python.", "price": {"amount_minor": 4900, "currency": "USD"},
-              "thumbnail_key": "thumbs/python.png"}
+              "description": "Learn Python.", "price": {"amount_minor": 4900, "currency": "USD"}}
 
 
 def test_a_teacher_creates_edits_and_publishes_a_course(client: Any) -> None:
@@ -32,13 +31,12 @@ def test_a_teacher_creates_edits_and_publishes_a_course(client: Any) -> None:
     assert course["price"] == {"amount_minor": 4900, "currency": "USD", "formatted": "49.00"}
 
     edited = client.patch(f"/courses/{course['id']}", headers=teacher, json={
-        "title": "Python, gently", "price": {"amount_minor": 500, "currency": "JPY"},
-        "thumbnail_key": ""})
+        "title": "Python, gently", "price": {"amount_minor": 500, "currency": "JPY"}})
     assert edited.status_code == 200
     body = edited.get_json()
     assert body["title"] == "Python, gently" and body["slug"] == "intro-to-python"
     assert body["price"] == {"amount_minor": 500, "currency": "JPY", "formatted": "500"}
-    assert body["thumbnail_key"] is None and body["description"] == "Learn Python."
+    assert body["thumbnail_url"] is None and body["description"] == "Learn Python."
 
     assert_problem(client.post(f"/courses/{course['id']}/publish", headers=teacher), 409)
     new_lesson(client, teacher, course["id"], "welcome", free_preview=True)
@@ -146,17 +144,18 @@ def test_lessons_are_added_edited_and_reordered(client: Any) -> None:
     one, two, three = (new_lesson(client, teacher, course["id"], slug)
                        for slug in ("one", "two", "three"))
     assert [one["position"], two["position"], three["position"]] == [1, 2, 3]
-    assert one["video_ref"] == "vdo/one" and one["course_id"] == course["id"]
+    assert one["video_kind"] == "file" and one["course_id"] == course["id"]
+    assert one["playback"] is None  # played when opened, not when written
     assert_problem(client.post(lessons, headers=teacher, json={"title": "1", "slug": "one"}), 409)
     problem = assert_problem(client.post(lessons, headers=teacher, json={
         "title": "x", "slug": "x", "is_free_preview": "maybe"}), 422)
     assert "is_free_preview" in problem["errors"]
 
     edited = client.patch(f"{lessons}/{two['id']}", headers=teacher, json={
-        "title": "Two!", "is_free_preview": True, "video_ref": "vdo/two-v2"})
+        "title": "Two!", "is_free_preview": True, "video_url": "https://videos.example/two"})
     assert edited.status_code == 200
     assert (edited.get_json()["title"], edited.get_json()["is_free_preview"],
-            edited.get_json()["video_ref"]) == ("Two!", True, "vdo/two-v2")
+            edited.get_json()["video_kind"]) == ("Two!", True, "external")
 
     order = [three["id"], one["id"], two["id"]]
     reordered = client.put(f"{lessons}/order", headers=teacher, json={"lesson_ids": order})
@@ -165,7 +164,7 @@ def test_lessons_are_added_edited_and_reordered(client: Any) -> None:
     outline = client.get(f"/courses/{course['id']}", headers=teacher).get_json()["lessons"]
     assert [(lesson["slug"], lesson["position"]) for lesson in outline] == [
         ("three", 1), ("one", 2), ("two", 3)]
-    assert all("video_ref" not in lesson for lesson in outline)
+    assert all("video_kind" not in lesson and "playback" not in lesson for lesson in outline)
 
     for wrong in ([one["id"]], [*order, one["id"]], [*order[:2], "ghost"], []):
         assert_problem(client.put(f"{lessons}/order", headers=teacher,

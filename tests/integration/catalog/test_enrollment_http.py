@@ -6,7 +6,9 @@ import threading
 from typing import Any
 
 from tests.driver import (
+    MP4,
     assert_problem,
+    local_path,
     new_course,
     new_lesson,
     published_course,
@@ -103,7 +105,9 @@ def test_who_may_open_which_lesson(client: Any, injector: Any) -> None:
         opened = client.get(f"/courses/{course['id']}/lessons/{lesson['id']}",
                             headers=users[who])
         if opened.status_code == 200:
-            assert opened.get_json()["video_ref"] == lesson["video_ref"]
+            playback = opened.get_json()["playback"]
+            assert playback["kind"] == "file" and client.get(local_path(playback["url"])
+                                                             ).data == MP4
         else:
             assert_problem(opened, 403)
         code: int = opened.status_code

@@ -23,11 +23,10 @@ from tests.integration.live.test_live_records_contracts import (
     at,
     live,
     live_for,
-    postgres_engine,
 )
 from tests.unit.live.fakes import FakeCreditLedger
 
-__all__ = ["live", "postgres_engine"]  # the fixtures this suite shares
+__all__ = ["live"]  # the fixture this suite shares
 
 LEDGER = Contract(CreditLedger, {"fake": FakeCreditLedger, "sqlite": SqlCreditLedger,
                                  "postgres": SqlCreditLedger}, marks={"postgres": POSTGRES})

@@ -7,51 +7,30 @@ once, which each implementation settles in its own way (the tests say which)."""
 from __future__ import annotations
 
 import threading
-import typing
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
-from adapters.outbound.persistence.catalog import SqlCatalogUnitOfWork
-from adapters.outbound.persistence.database import session_factory
 from adapters.outbound.persistence.live import (
     SqlLiveSessionRepository,
     SqlLiveUnitOfWork,
     SqlParticipantRepository,
 )
-from adapters.outbound.persistence.unit_of_work import SqlKernelUnitOfWork
-from adapters.outbound.system import UuidGenerator
 from application.accounts.published import Contact
 from application.catalog.published import CourseCard
 from application.live.ports import LiveSessionRepository, LiveUnitOfWork, ParticipantRepository
-from application.shared.process_outbox_message import PROCESS_OUTBOX_JOB
-from domain.accounts.model import EmailAddress, User
-from domain.catalog.enrollment import Enrollment
-from domain.catalog.model import Course
 from domain.live.model import LiveSession, Participant, RoomRole, SessionStatus
 from domain.shared.errors import Conflict
-from domain.shared.money import Money
 from domain.shared.roles import Role
-from tests.conftest import fresh_database, mapped_engine
 from tests.contracts import Contract
-from tests.unit.accounts.fakes import FakeAccountsUnitOfWork
-from tests.unit.catalog.fakes import FakeCatalogUnitOfWork
+from tests.integration.area_records import T0, AreaRecords, records_for
 from tests.unit.live.fakes import (
     FakeLiveSessionRepository,
     FakeLiveUnitOfWork,
     FakeParticipantRepository,
-)
-from tests.unit.shared.fakes import (
-    FakeClock,
-    FakeDatabase,
-    FakeIdGenerator,
-    FakeKernelUnitOfWork,
-    FakeTaskQueue,
 )
 
 POSTGRES = pytest.mark.postgres
@@ -71,71 +50,24 @@ PARTICIPANTS = Contract(ParticipantRepository, {"fake": FakeParticipantRepositor
 assert SESSIONS.implementations.keys() == PARTICIPANTS.implementations.keys() == \
     UNIT_OF_WORK.implementations.keys()
 
-T0 = datetime(2026, 12, 1, 9, 0, 0, 250000, tzinfo=UTC)  # sub-second: kept exactly
-
-
 def at(minutes: float = 0, seconds: float = 0) -> datetime:
     return T0 + timedelta(minutes=minutes, seconds=seconds)
 
 
-class Live:
-    """One implementation of the live classes' storage: its units of work (each call opens
-    a new one) and their repositories, checked against their Contracts; the accounts' and
-    the catalog's units of work over the same records, for the users and courses sessions
-    point at; the jobs the live commits dispatched."""
+class Live(AreaRecords):
+    """The live classes' storage (see ``AreaRecords``): sessions and participants."""
 
-    def __init__(self, param: str, make: Callable[[type[Any], FakeTaskQueue], Any],
-                 kinds: dict[str, type[Any]]) -> None:
-        self.param, self._make, self._kinds = param, make, kinds
-        self.queue = FakeTaskQueue()
-
-    def __call__(self) -> Any:
-        return UNIT_OF_WORK.build(self.param, lambda: self._make(self._kinds["live"],
-                                                                 self.queue))
-
-    def _other(self, kind: str) -> Any:
-        return self._make(self._kinds[kind], FakeTaskQueue())
+    unit_of_work = UNIT_OF_WORK
 
     def sessions(self, uow: Any) -> Any:
-        return SESSIONS.build(self.param, lambda: getattr(uow, _named(SESSIONS)))
+        return self.repository(uow, SESSIONS)
 
     def participants(self, uow: Any) -> Any:
-        return PARTICIPANTS.build(self.param, lambda: getattr(uow, _named(PARTICIPANTS)))
+        return self.repository(uow, PARTICIPANTS)
 
     def dispatched(self) -> list[str]:
         """The event types of the outbox messages the live commits dispatched."""
-        assert {job for job, _ in self.queue.jobs} <= {PROCESS_OUTBOX_JOB}
-        with self._other("kernel") as kernel:
-            messages = [kernel.outbox.claim(message_id, datetime.now(UTC),
-                                            timedelta(minutes=1))
-                        for _, (message_id,) in self.queue.jobs]
-        return sorted(message.event_type for message in messages if message is not None)
-
-    # --- setting up what sessions point at ---
-
-    def user(self, name: str, role: Role = Role.STUDENT) -> str:
-        someone = User.register(str(uuid.uuid4()), EmailAddress.parse(
-            f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.test"), name, role, "hashed", T0)
-        with self._other("accounts") as uow:
-            uow.users.add(someone)
-            uow.commit()
-        return someone.id
-
-    def course(self, teacher_id: str, title: str = "Compilers") -> str:
-        made = Course(str(uuid.uuid4()), teacher_id, title, f"c-{uuid.uuid4().hex[:8]}", "",
-                      Money.zero("USD"), T0, T0)
-        with self._other("catalog") as uow:
-            uow.courses.add(made)
-            uow.commit()
-        return made.id
-
-    def enroll(self, student_id: str, course_id: str, suspended: bool = False) -> None:
-        enrollment = Enrollment(str(uuid.uuid4()), student_id, course_id, T0)
-        if suspended:
-            enrollment.suspend()
-        with self._other("catalog") as uow:
-            uow.enrollments.add(enrollment)
-            uow.commit()
+        return sorted(message.event_type for message in self.dispatched_messages())
 
     def store(self, *records: LiveSession | Participant) -> None:
         with self() as uow:
@@ -147,46 +79,13 @@ class Live:
             uow.commit()
 
 
-def _named(contract: Contract) -> str:
-    """The repository the unit-of-work port declares of ``contract``'s port."""
-    return next(name for name, port in typing.get_type_hints(LiveUnitOfWork).items()
-                if port is contract.port)
-
-
-FAKES = {"live": FakeLiveUnitOfWork, "accounts": FakeAccountsUnitOfWork,
-         "catalog": FakeCatalogUnitOfWork, "kernel": FakeKernelUnitOfWork}
-SQL = {"live": SqlLiveUnitOfWork, "accounts": SqlAccountsUnitOfWork,
-       "catalog": SqlCatalogUnitOfWork, "kernel": SqlKernelUnitOfWork}
-
-
-def fake_live() -> Live:
-    db, ids = FakeDatabase(), FakeIdGenerator()  # one sequence: outbox ids never repeat
-    return Live("fake", lambda kind, queue: kind(db, FakeClock(T0), ids, queue), FAKES)
-
-
-def sql_live(param: str, engine: Any) -> Live:
-    sessions = session_factory(engine)
-    return Live(param, lambda kind, queue: kind(sessions, FakeClock(T0), UuidGenerator(),
-                                                queue), SQL)
-
-
-@pytest.fixture
-def postgres_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    with mapped_engine(fresh_database(request, tmp_path, "postgres")) as engine:
-        yield engine
-
-
-def live_for(request: pytest.FixtureRequest, param: str) -> Live:
-    if param == "fake":
-        return fake_live()
-    if param == "sqlite":
-        return sql_live(param, request.getfixturevalue("contract_engine"))
-    return sql_live(param, request.getfixturevalue("postgres_engine"))
+def live_for(request: pytest.FixtureRequest, param: str | None = None) -> Live:
+    return records_for(request, Live, FakeLiveUnitOfWork, SqlLiveUnitOfWork, param)
 
 
 @pytest.fixture(params=UNIT_OF_WORK.params())
 def live(request: pytest.FixtureRequest) -> Live:
-    return live_for(request, request.param)
+    return live_for(request)
 
 
 class Classroom:
@@ -457,7 +356,7 @@ def test_the_roster_and_the_people_are_read_in_the_live_transaction(
 @pytest.fixture(params=["fake", pytest.param("postgres", marks=POSTGRES)])
 def overlapping(request: pytest.FixtureRequest) -> Live:
     """Where two transactions can be open at once in one thread."""
-    return live_for(request, request.param)
+    return live_for(request)
 
 
 def beating(course: Classroom, live: Live) -> tuple[LiveSession, Participant]:

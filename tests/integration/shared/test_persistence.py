@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +20,12 @@ from adapters.outbound.persistence.migrations_runner import (
     head_revision,
 )
 from domain.accounts.model import EmailAddress, User
-from domain.catalog.model import Course
+from domain.catalog.model import Course, LessonVideoRef
 from domain.shared.errors import Conflict
+from domain.shared.files import VideoKind
 from domain.shared.money import Money
 from domain.shared.roles import Role
-from tests.conftest import all_areas_unit_of_work, fresh_database, mapped_engine
+from tests.conftest import all_areas_unit_of_work
 from tests.driver import count
 from tests.unit.shared.fakes import FakeClock, FakeTaskQueue
 
@@ -47,11 +46,6 @@ def make_uow(engine: Engine) -> Any:
     return uow_factory(engine)
 
 
-@pytest.fixture
-def postgres_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """PostgreSQL alone, for interleavings SQLite's one-writer-at-a-time cannot produce."""
-    with mapped_engine(fresh_database(request, tmp_path, "postgres")) as engine:
-        yield engine
 
 
 def uow_factory(engine: Engine) -> Any:
@@ -131,12 +125,15 @@ def saved_course(make_uow: Any, price: Money,
 def test_entities_round_trip_with_money_enums_and_ordered_lessons(make_uow: Any) -> None:
     now = NOW
     course = saved_course(make_uow, Money(1999, "KWD"),
-                          (("intro", True, None), ("types", False, "video-1")))
+                          (("intro", True, None),
+                           ("types", False, LessonVideoRef(VideoKind.VAULT, "video1"))))
     with make_uow() as uow:
         loaded = uow.courses.get(course.id)
         assert loaded is not None
         assert loaded.price == Money(1999, "KWD")
         assert [lesson.slug for lesson in loaded.lessons] == ["intro", "types"]
+        assert [lesson.video for lesson in loaded.lessons] == [
+            None, LessonVideoRef(VideoKind.VAULT, "video1")]
         loaded.reorder_lessons([loaded.lessons[1].id, loaded.lessons[0].id], now)
         uow.commit()
     with make_uow() as uow:

@@ -10,6 +10,7 @@ from application.catalog.ports import CourseStats, CourseSummary, EnrollmentSumm
 from application.shared.ports import Page
 from domain.catalog.enrollment import Enrollment
 from domain.catalog.model import Course
+from domain.files.model import StoredFile
 from domain.shared.money import Money
 from tests.unit.shared.fakes import FakeAuditLog, FakeDatabase, FakeUnitOfWorkBase, _Repo
 
@@ -107,12 +108,20 @@ CATALOG_UNIQUE: Mapping[type[Any], Callable[[Any], tuple[str, ...]]] = {
     Course: lambda c: (c.slug,), Enrollment: lambda e: (e.student_id, e.course_id)}
 
 
+def _file_attachments(uow: FakeUnitOfWorkBase) -> Any:
+    from tests.unit.files.fakes import file_attachments  # the files' fakes import these
+
+    return file_attachments(uow)
+
+
 class FakeCatalogUnitOfWork(FakeUnitOfWorkBase):
     repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "courses": FakeCourseRepository,
         "enrollments": FakeEnrollmentRepository,
         "statistics": FakeCourseStatistics,
+        "files": lambda uow: _file_attachments(uow),
         "audit": FakeAuditLog,
     }
-    tables = CATALOG_TABLES
+    # Attaching and discarding files changes their records in the catalog's transaction.
+    tables = {**CATALOG_TABLES, StoredFile: "stored_files"}
     unique = CATALOG_UNIQUE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -22,7 +23,9 @@ from application.shared.ports import Principal
 from domain.accounts.model import User
 from domain.catalog.enrollment import Enrollment
 from domain.catalog.model import CourseStatus
+from domain.files.model import FileStatus, OwnerKind, StoredFile, key_for
 from domain.shared.errors import Conflict, InvalidState, InvalidValue, NotFound, PermissionDenied
+from domain.shared.files import FilePurpose
 from domain.shared.money import Money
 from domain.shared.roles import Role
 from tests.unit.conftest import World
@@ -42,14 +45,32 @@ def add_user(world: World, principal: Principal, name: str = "Tess Teacher") -> 
 
 def create(world: World, slug: str = "intro-to-python", title: str = "Intro to Python",
            price: Money = FREE, actor: Principal = TEACHER) -> CourseDetails:
-    cmd = CreateCourseCommand(actor, title, slug, "Learn Python.", price, "thumbs/python.png")
+    cmd = CreateCourseCommand(actor, title, slug, "Learn Python.", price)
     result: CourseDetails = world.build(CreateCourse)(cmd)
     return result
 
 
+def completed_upload(world: World, purpose: FilePurpose, course_id: str,
+                     uploader: Principal = TEACHER, content_type: str = "video/mp4") -> StoredFile:
+    """An upload its teacher made and completed for the course (the files area's part)."""
+    file_id = world.ids.new_id()
+    file = StoredFile(file_id, purpose, OwnerKind.USER, uploader.user_id, uploader.user_id,
+                      course_id, key_for(purpose, uuid.uuid4().hex), content_type, 1000, None,
+                      FileStatus.READY, world.clock.now(), world.clock.now(), world.clock.now())
+    world.db.stored_files[file_id] = file
+    return file
+
+
+def discarded_keys(world: World) -> list[str]:
+    """The files whose bytes are to leave the store, as the outbox holds them."""
+    return [row["message"].payload["key"] for row in world.db.outbox.values()
+            if row["message"].event_type == "FileDiscarded"]
+
+
 def add_lesson(world: World, course_id: str, slug: str, free_preview: bool = False) -> Any:
+    video = completed_upload(world, FilePurpose.LESSON_VIDEO, course_id)
     cmd = AddLessonCommand(TEACHER, course_id, slug.replace("-", " ").title(), slug,
-                           free_preview, f"video/{slug}")
+                           free_preview, video_upload_id=video.id)
     return world.build(AddLesson)(cmd)
 
 
@@ -69,7 +90,7 @@ def test_a_teacher_creates_a_draft_course_and_it_is_audited(world: World) -> Non
 
     stored = world.db.courses[course.id]
     assert stored.teacher_id == TEACHER.user_id and stored.status == CourseStatus.DRAFT
-    assert stored.price == Money(4900, "USD") and stored.thumbnail_key == "thumbs/python.png"
+    assert stored.price == Money(4900, "USD") and stored.thumbnail_key is None
     assert course.status == "draft" and course.lessons == ()
     assert [(r.action, r.object_id) for r in world.db.audit] == [("course.created", course.id)]
 
@@ -100,13 +121,57 @@ def test_the_teacher_edits_the_course(world: World) -> None:
     course = create(world)
     world.clock.advance(hours=1)
     cmd = UpdateCourseCommand(TEACHER, course.id, title="Python, gently",
-                              price=Money(1000, "EUR"), thumbnail_key="")
+                              price=Money(1000, "EUR"))
     edited = world.build(UpdateCourse)(cmd)
 
     stored = world.db.courses[course.id]
     assert stored.title == "Python, gently" and stored.price == Money(1000, "EUR")
-    assert stored.thumbnail_key is None and stored.description == "Learn Python."
+    assert stored.description == "Learn Python."
     assert edited.updated_at == world.clock.now() and edited.slug == "intro-to-python"
+
+
+def test_a_thumbnail_is_a_completed_upload_and_a_replaced_one_is_discarded(
+        world: World) -> None:
+    course = create(world)
+    first = completed_upload(world, FilePurpose.COURSE_THUMBNAIL, course.id,
+                             content_type="image/png")
+    update = world.build(UpdateCourse)
+    shown = update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id=first.id))
+    assert world.db.courses[course.id].thumbnail_key == first.key
+    assert shown.thumbnail_url is not None and first.key in shown.thumbnail_url
+    assert world.db.stored_files[first.id].status == FileStatus.ATTACHED
+
+    second = completed_upload(world, FilePurpose.COURSE_THUMBNAIL, course.id,
+                              content_type="image/png")
+    update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id=second.id))
+    assert world.db.stored_files[first.id].status == FileStatus.DISCARDED
+    assert discarded_keys(world) == [first.key]
+
+    removed = update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id=""))
+    assert removed.thumbnail_url is None and world.db.courses[course.id].thumbnail_key is None
+    assert world.db.stored_files[second.id].status == FileStatus.DISCARDED
+
+
+def test_only_a_completed_thumbnail_of_this_course_is_attached(world: World) -> None:
+    course, other = create(world), create(world, "other-course")
+    update = world.build(UpdateCourse)
+    video = completed_upload(world, FilePurpose.LESSON_VIDEO, course.id)
+    elsewhere = completed_upload(world, FilePurpose.COURSE_THUMBNAIL, other.id,
+                                 content_type="image/png")
+    pending = completed_upload(world, FilePurpose.COURSE_THUMBNAIL, course.id,
+                               content_type="image/png")
+    world.db.stored_files[pending.id].status = FileStatus.PENDING
+    with pytest.raises(InvalidValue):  # another purpose
+        update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id=video.id))
+    with pytest.raises(InvalidValue):  # another course
+        update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id=elsewhere.id))
+    with pytest.raises(InvalidState):
+        update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id=pending.id))
+    with pytest.raises(NotFound):
+        update(UpdateCourseCommand(TEACHER, course.id, thumbnail_upload_id="nope"))
+    assert world.db.courses[course.id].thumbnail_key is None
+    assert {f.status for f in world.db.stored_files.values()} == {FileStatus.READY,
+                                                                  FileStatus.PENDING}
 
 
 def test_another_teacher_cannot_edit_and_nothing_changes(world: World) -> None:
@@ -130,7 +195,7 @@ def test_lessons_are_appended_in_order_and_slugs_are_unique_per_course(world: Wo
     second = add_lesson(world, course.id, "variables")
 
     assert (first.position, second.position) == (1, 2)
-    assert first.video_ref == "video/welcome" and first.is_free_preview
+    assert first.video_kind == "file" and first.is_free_preview
     with pytest.raises(Conflict):
         add_lesson(world, course.id, "welcome")
     assert [lesson.slug for lesson in world.db.courses[course.id].lessons] == [
@@ -148,17 +213,36 @@ def test_only_the_owner_adds_lessons(world: World) -> None:
 def test_the_teacher_edits_a_lesson(world: World) -> None:
     course = create(world)
     lesson = add_lesson(world, course.id, "welcome")
+    old_key = world.db.courses[course.id].lessons[0].video_ref
     cmd = UpdateLessonCommand(TEACHER, course.id, lesson.id, title="Hello!",
-                              is_free_preview=True, video_ref="video/new")
+                              is_free_preview=True, video_url="https://videos.example/hello")
     edited = world.build(UpdateLesson)(cmd)
 
     stored = world.db.courses[course.id].lessons[0]
     assert (stored.title, stored.is_free_preview, stored.video_ref) == (
-        "Hello!", True, "video/new")
-    assert edited.video_ref == "video/new"
-    world.build(UpdateLesson)(UpdateLessonCommand(TEACHER, course.id, lesson.id, video_ref=""))
+        "Hello!", True, "https://videos.example/hello")
+    assert edited.video_kind == "external"
+    assert discarded_keys(world) == [old_key]  # the uploaded video no lesson plays any more
+    world.build(UpdateLesson)(UpdateLessonCommand(TEACHER, course.id, lesson.id, video_url=""))
     stored = world.db.courses[course.id].lessons[0]
-    assert stored.video_ref is None and stored.title == "Hello!"
+    assert stored.video_ref is None and stored.video_kind is None and stored.title == "Hello!"
+
+
+def test_an_external_video_is_for_free_previews_only(world: World) -> None:
+    course = create(world)
+    lesson = add_lesson(world, course.id, "welcome")
+    update = world.build(UpdateLesson)
+    with pytest.raises(InvalidState):
+        update(UpdateLessonCommand(TEACHER, course.id, lesson.id,
+                                   video_url="https://videos.example/paid"))
+    with pytest.raises(InvalidValue):
+        update(UpdateLessonCommand(TEACHER, course.id, lesson.id, is_free_preview=True,
+                                   video_url="http://plain.example/x"))
+    update(UpdateLessonCommand(TEACHER, course.id, lesson.id, is_free_preview=True,
+                               video_url="https://videos.example/free"))
+    with pytest.raises(InvalidState):  # no longer a preview, the external video would leak
+        update(UpdateLessonCommand(TEACHER, course.id, lesson.id, is_free_preview=False))
+    assert world.db.courses[course.id].lessons[0].is_free_preview
 
 
 def test_editing_lessons_is_checked(world: World) -> None:
@@ -243,6 +327,7 @@ def test_a_published_course_is_public_and_lists_lessons(world: World) -> None:
     details = world.build(GetCourse)(GetCourseQuery(None, course.id))
     assert [(lesson.slug, lesson.position) for lesson in details.lessons] == [("welcome", 1)]
     assert not hasattr(details.lessons[0], "video_ref")
+    assert not hasattr(details.lessons[0], "playback")
 
 
 def test_the_catalog_lists_published_courses_newest_first_and_searches(world: World) -> None:
@@ -307,12 +392,16 @@ def test_lesson_access_matrix(world: World) -> None:
             lesson = open_lesson(OpenLessonQuery(actor, course.id, lesson_id))
         except PermissionDenied:
             return False
-        assert lesson.video_ref is not None
+        assert lesson.playback is not None and lesson.playback.url is not None
         return True
 
     assert opens(enrolled, locked.id) and opens(TEACHER, locked.id) and opens(ADMIN, locked.id)
     assert not opens(STUDENT, locked.id) and not opens(OTHER_TEACHER, locked.id)
     assert opens(STUDENT, preview.id) and opens(OTHER_TEACHER, preview.id)
+    # Each opening is a view; a refusal is none.
+    assert [(g.lesson_id, g.viewer_id) for g in world.db.playback_grants] == [
+        (locked.id, enrolled.user_id), (locked.id, TEACHER.user_id), (locked.id, ADMIN.user_id),
+        (preview.id, STUDENT.user_id), (preview.id, OTHER_TEACHER.user_id)]
     with pytest.raises(NotFound):
         open_lesson(OpenLessonQuery(enrolled, course.id, "nope"))
 
@@ -321,7 +410,7 @@ def test_lessons_of_a_draft_are_hidden_from_strangers(world: World) -> None:
     course = create(world)
     preview = add_lesson(world, course.id, "preview", free_preview=True)
     open_lesson = world.build(OpenLesson)
-    assert open_lesson(OpenLessonQuery(TEACHER, course.id, preview.id)).video_ref
+    assert open_lesson(OpenLessonQuery(TEACHER, course.id, preview.id)).playback
     with pytest.raises(NotFound):
         open_lesson(OpenLessonQuery(STUDENT, course.id, preview.id))
 

@@ -24,7 +24,7 @@ def course(world: World, slug: str = "python", price: Money | None = None,
     now = world.clock.now()
     found = Course(f"course-{slug}", TEACHER.user_id, slug.title(), slug, "", price
                    or Money.zero("USD"), now, now)
-    found.add_lesson(f"lesson-{slug}", "Welcome", "welcome", False, "video/1", now)
+    found.add_lesson(f"lesson-{slug}", "Welcome", "welcome", False, None, now)
     if publish:
         found.publish(now)
         found.events.clear()

@@ -85,6 +85,8 @@ class FakeDatabase:
     live_participants: dict[str, Any] = field(default_factory=dict)
     credit_entries: list[Any] = field(default_factory=list)
     credit_balances: dict[tuple[str, str], Any] = field(default_factory=dict)
+    stored_files: dict[str, Any] = field(default_factory=dict)
+    playback_grants: list[Any] = field(default_factory=list)
 
 
 class _Repo:
@@ -202,8 +204,11 @@ class FakeUnitOfWorkBase:
     def commit(self) -> None:
         for kind, key_of in type(self).unique.items():
             stored = getattr(self.db, type(self).tables[kind]).values()
-            for new in self.staging(kind).values():
-                if any(key_of(old) == key_of(new) and old.id != new.id for old in stored):
+            staged = list(self.staging(kind).values())
+            for index, new in enumerate(staged):
+                # Against what others committed, and this transaction's own other inserts.
+                if any(key_of(old) == key_of(new) and old.id != new.id
+                       for old in (*stored, *staged[:index])):
                     raise Conflict("the change collides with one made at the same time")
         written = []
         for aggregate in self.identity.values():

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from application.files.config import FilesPolicy
+from application.files.ports import FileStorage, FilesUnitOfWork
+from application.shared.jobs import Job
+from application.shared.ports import Clock
+
+BATCH = 200
+
+
+class SweepUnusedUploads:
+    """Runs on the cron: uploads never completed, or completed and never used, for a day
+    are discarded (their bytes leave the store through the outbox). A discarded file's bytes
+    are deleted once more after its upload link expired: a PUT on that link in between
+    would otherwise leave bytes nothing knows of."""
+
+    def __init__(self, uow: FilesUnitOfWork, storage: FileStorage, policy: FilesPolicy,
+                 clock: Clock) -> None:
+        self.uow, self.storage, self.policy, self.clock = uow, storage, policy, clock
+
+    def __call__(self) -> int:
+        now = self.clock.now()
+        cutoff = now - self.policy.keep_unused
+        with self.uow:
+            files = self.uow.files.abandoned(cutoff, cutoff, BATCH)
+            for file in files:
+                file.discard(now)
+            for gone in self.uow.files.unremoved(now, BATCH):
+                self.storage.delete(gone.key)  # idempotent: a failed commit repeats it
+                gone.mark_removed(now)
+            self.uow.commit()
+        return len(files)
+
+
+SWEEP_UNUSED_UPLOADS = Job("sweep_unused_uploads", SweepUnusedUploads, every=timedelta(hours=1))
