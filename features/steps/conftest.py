@@ -23,6 +23,7 @@ from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
 from tests.conftest import make_settings
 from tests.driver import (
+    MP4,
     PASSWORD,
     assert_problem,
     bearer,
@@ -30,6 +31,7 @@ from tests.driver import (
     login,
     register,
     request,
+    uploaded,
 )
 from tests.integration.mail import body, link_token, messages
 
@@ -222,9 +224,14 @@ class Platform:
     def add_lesson(self, teacher: str, course: str, lesson: str,
                    free_preview: bool = False) -> Any:
         found = self.course(course)
+        # The course's teacher uploads its video first; anyone else adds a lesson without one
+        # (and is refused for the lesson itself).
+        video = None if teacher != found.teacher else uploaded(
+            self.client, self.headers(teacher), "lesson_video", found.id, MP4, "video/mp4",
+            f"{slugify(lesson)}.mp4")["id"]
         answer = self.call("POST", f"/courses/{found.id}/lessons", teacher, json={
             "title": lesson, "slug": slugify(lesson), "is_free_preview": free_preview,
-            "video_ref": f"videos/{slugify(course)}/{slugify(lesson)}.mp4"})
+            "video_upload_id": video})
         if answer.status_code == 201:
             found.lessons[lesson] = answer.get_json()
         return answer

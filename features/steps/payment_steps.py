@@ -310,10 +310,10 @@ def opens_lesson(platform: Platform, name: str, access: str, lesson: str, title:
     answer = platform.open_lesson(name, title, lesson)
     if access == "can":
         opened = platform.expect(200, answer)
-        assert opened["title"] == lesson and opened["video_ref"], opened
+        assert opened["title"] == lesson and opened["playback"]["url"], opened
     else:
         problem = platform.expect(REFUSED, answer)
-        assert "enroll" in problem["detail"] and "video_ref" not in problem, problem
+        assert "enroll" in problem["detail"] and "playback" not in problem, problem
 
 
 @then(parsers.re(f"{NAME} sees (?P<count>\\d+) students? and (?:no revenue|{AMOUNT} of revenue) "

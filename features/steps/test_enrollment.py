@@ -78,11 +78,10 @@ def watches(platform: Platform, name: str) -> None:
     opened = platform.expect(200)
     course = next(c for c in platform.courses.values() if c.id == opened["course_id"])
     lesson = course.lessons[opened["title"]]
-    assert (opened["id"], opened["video_ref"]) == (lesson["id"], lesson["video_ref"]), opened
-    assert opened["video_ref"]
+    assert opened["id"] == lesson["id"] and opened["playback"]["url"], opened
 
 
 @then(parsers.re(f"{NAME} is asked to enroll first"))
 def asked_to_enroll(platform: Platform, name: str) -> None:
     problem = platform.problem(REFUSED)
-    assert "enroll" in problem["detail"] and "video_ref" not in problem, problem
+    assert "enroll" in problem["detail"] and "playback" not in problem, problem
