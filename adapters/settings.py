@@ -42,8 +42,15 @@ class Settings:
     cors_allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
     listing_cache_seconds: int = 5
+    # Named limits (ADR 16): per client address, per account (the address given), per user
+    # (the bearer token's), per webhook provider.
     rate_limit_login: str = "10 per minute"
     rate_limit_register: str = "5 per minute"
+    rate_limit_authenticated: str = "60 per minute"
+    rate_limit_password_reset: str = "5 per hour"  # noqa: S105 (a rate, not a password)
+    rate_limit_verification: str = "5 per hour"
+    rate_limit_checkout: str = "20 per minute"
+    rate_limit_webhooks: str = "600 per minute"
     # Roles that must confirm their email address before publishing a paid course or paying.
     verified_email_roles: tuple[str, ...] = ("teacher", "student")
     log_level: str = "INFO"
@@ -140,6 +147,18 @@ class SettingsReader:
                 self.problems.append(f"{name} must be a URL starting with {' or '.join(schemes)}")
         return value
 
+    def rate(self, name: str, default: str) -> str:
+        """A rate limit in the ``limits`` notation: "10 per minute", "100/hour"."""
+        from limits import parse_many
+
+        value = self.required(name, default)
+        try:
+            parse_many(value)
+        except ValueError:
+            self.problems.append(f"{name} must be a rate such as '10 per minute', got {value!r}")
+            return default
+        return value
+
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.required(name, default)
         if value not in choices:
@@ -177,8 +196,13 @@ class SettingsReader:
             cors_allowed_origins=origins,
             max_request_bytes=self.integer("MAX_REQUEST_BYTES", 1_048_576, 1024),
             listing_cache_seconds=self.integer("LISTING_CACHE_SECONDS", 5, 0),
-            rate_limit_login=self.required("RATE_LIMIT_LOGIN", "10 per minute"),
-            rate_limit_register=self.required("RATE_LIMIT_REGISTER", "5 per minute"),
+            rate_limit_login=self.rate("RATE_LIMIT_LOGIN", "10 per minute"),
+            rate_limit_register=self.rate("RATE_LIMIT_REGISTER", "5 per minute"),
+            rate_limit_authenticated=self.rate("RATE_LIMIT_AUTHENTICATED", "60 per minute"),
+            rate_limit_password_reset=self.rate("RATE_LIMIT_PASSWORD_RESET", "5 per hour"),
+            rate_limit_verification=self.rate("RATE_LIMIT_VERIFICATION", "5 per hour"),
+            rate_limit_checkout=self.rate("RATE_LIMIT_CHECKOUT", "20 per minute"),
+            rate_limit_webhooks=self.rate("RATE_LIMIT_WEBHOOKS", "600 per minute"),
             verified_email_roles=self._roles("REQUIRE_VERIFIED_EMAIL", ("teacher", "student")),
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=self.choice("LOG_FORMAT", "json", ("json", "text")),

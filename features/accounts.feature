@@ -26,10 +26,11 @@ Feature: Accounts
       And Mallory cannot sign in
       And Mallory receives no email
 
-    Scenario: An email address belongs to one account
+    Scenario: An email address belongs to one account, and signing up tells nobody whose
       Given Alan has signed up as a student
       When Eve signs up as a teacher with the email address of Alan
-      Then Eve is told that an account with this email address already exists
+      Then Eve gets the answer anyone signing up gets
+      And Alan is told by email that someone tried to sign up with his address
       And Alan still has a student account
 
   Rule: The email address is confirmed from the link in the email

@@ -29,6 +29,12 @@ IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: takes minutes (the OpenAPI conformance run); CI runs it, deselect "
+                   "it locally with -m 'not slow'")
+
+
 def need_service(variable: str) -> str:
     url = os.environ.get(variable)
     if not url:
@@ -133,6 +139,13 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settin
         "PASSWORD_HASH_MEMORY_KIB": "8",
         "RATE_LIMIT_LOGIN": "1000 per minute",
         "RATE_LIMIT_REGISTER": "1000 per minute",
+        # The named limits are tested on their own (test_rate_limits_http); elsewhere a test
+        # makes as many calls as it needs.
+        "RATE_LIMIT_AUTHENTICATED": "100000 per minute",
+        "RATE_LIMIT_PASSWORD_RESET": "1000 per minute",
+        "RATE_LIMIT_VERIFICATION": "1000 per minute",
+        "RATE_LIMIT_CHECKOUT": "1000 per minute",
+        "RATE_LIMIT_WEBHOOKS": "100000 per minute",
         "LOG_FORMAT": "text",
         # The rule that sellers and buyers confirm their address is tested on its own
         # (test_verified_email_http); elsewhere sign-ups act at once.

@@ -41,7 +41,7 @@ def sign_up(client: Any, role: str, name: str = "Ann Lee") -> dict[str, str]:
     """Registers a fresh user of ``role`` and returns the Authorization header of a session."""
     email = f"{role}-{next(_numbers)}@example.test"
     registered = register(client, email, role, name)
-    assert registered.status_code == 201, registered.get_data(as_text=True)
+    assert registered.status_code == 202, registered.get_data(as_text=True)
     return log_in(client, email)
 
 

@@ -95,7 +95,7 @@ class Demo:
         return str(asked["id"])
 
     def register(self, who: str, address: str, role: str) -> str:
-        self.call("POST", "/auth/register", 201, body={
+        self.call("POST", "/auth/register", 202, body={
             "email": address, "password": PASSWORD, "full_name": who, "role": role})
         session = self.call("POST", "/auth/login", 200,
                             body={"email": address, "password": PASSWORD})

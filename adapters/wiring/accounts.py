@@ -24,6 +24,7 @@ from application.accounts.ports import (
 )
 from application.accounts.send_account_emails import (
     SendPasswordResetEmail,
+    SendSignUpRepeatedEmail,
     SendVerificationEmail,
     SendWelcomeEmail,
 )
@@ -32,6 +33,7 @@ from application.shared.ports import Clock, Principal
 from domain.accounts.events import (
     EmailVerificationRequested,
     PasswordResetRequested,
+    SignUpRepeated,
     UserRegistered,
 )
 from domain.shared.roles import Role
@@ -70,6 +72,7 @@ class AccountsModule(AreaModule):
                          ("verification_email", SendVerificationEmail)),
         EmailVerificationRequested: (("verification_email", SendVerificationEmail),),
         PasswordResetRequested: (("password_reset_email", SendPasswordResetEmail),),
+        SignUpRepeated: (("sign_up_repeated_email", SendSignUpRepeatedEmail),),
     }
     # Each person's own channel (their notifications), and the platform admins' one.
     channel_rules = (ChannelRule("private-user.{id}", is_the_user),

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from application.shared.ports import AuditedUnitOfWork, Principal
 from domain.accounts.model import User
+from domain.accounts.throttle import LoginAttempts
 
 
 class PasswordHasher(Protocol):
@@ -99,9 +100,21 @@ class UsedTokens(Protocol):
         """Records a one-time token as used; False when it had been used before."""
 
 
+class LoginAttemptsStore(Protocol):
+    def get(self, key: str) -> LoginAttempts:
+        """The address's failed sign-ins (none yet: ``LoginAttempts(key)``), locked for the
+        transaction, so concurrent failures on one address all count."""
+
+    def save(self, attempts: LoginAttempts) -> None: ...
+
+    def clear(self, key: str) -> None:
+        """A successful sign-in forgets the failures; idempotent."""
+
+
 class AccountsUnitOfWork(AuditedUnitOfWork, Protocol):
     """One transaction over the accounts' own records."""
 
     users: UserRepository
     refresh_tokens: RefreshTokenStore
     used_tokens: UsedTokens
+    login_attempts: LoginAttemptsStore

@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.accounts.ports import AccountsUnitOfWork
+from application.shared.audit import Auditor
 from domain.accounts.events import PasswordResetRequested
 from domain.accounts.model import EmailAddress
 from domain.shared.errors import InvalidValue
@@ -14,11 +15,13 @@ class RequestPasswordResetCommand:
 
 
 class RequestPasswordReset:
-    """Emails a reset link when the account exists. The answer is the same either way, so the
-    endpoint cannot be used to find out which emails have accounts."""
+    """Emails a reset link when the account exists. The answer is the same either way, and
+    so is the work before it (one audited commit, without even looking the address up: that
+    and the email happen after the answer, through the outbox), so neither the answer nor
+    its timing tells which emails have accounts."""
 
-    def __init__(self, uow: AccountsUnitOfWork) -> None:
-        self.uow = uow
+    def __init__(self, uow: AccountsUnitOfWork, auditor: Auditor) -> None:
+        self.uow, self.auditor = uow, auditor
 
     def __call__(self, cmd: RequestPasswordResetCommand) -> None:
         try:
@@ -26,7 +29,6 @@ class RequestPasswordReset:
         except InvalidValue:
             return
         with self.uow:
-            user = self.uow.users.get_by_email(email)
-            if user is not None:
-                user.events.append(PasswordResetRequested(user_id=user.id))
-                self.uow.commit()
+            self.uow.publish(PasswordResetRequested(email=email))
+            self.auditor.record(self.uow, None, "password_reset.requested", "user", None)
+            self.uow.commit()

@@ -25,12 +25,15 @@ class _AccountNotice:
 
     def __call__(self, event: Event, idempotency_key: str) -> None:
         with self.uow:
-            user = self.uow.users.get(str(event.payload()["user_id"]))
+            user = self.recipient(event)
         if user is None or not self.wanted(user):
             return
         self.notifier.notify(Notice(
             Recipient(user.id, user.email, user.full_name, user.locale.value), self.kind,
             idempotency_key, context=self.context(user)))
+
+    def recipient(self, event: Event) -> User | None:
+        return self.uow.users.get(str(event.payload()["user_id"]))
 
     def wanted(self, user: User) -> bool:
         return True
@@ -60,10 +63,25 @@ class SendVerificationEmail(_AccountNotice):
 
 
 class SendPasswordResetEmail(_AccountNotice):
+    """Asked for an address: nothing is sent when it has no account."""
+
     kind = "password_reset"
+
+    def recipient(self, event: Event) -> User | None:
+        return self.uow.users.get_by_email(str(event.payload()["email"]))
 
     def context(self, user: User) -> dict[str, Any]:
         ttl = self.policy.password_reset_ttl
         token = self.tokens.issue(RESET_PASSWORD, user.id, ttl)
         return {"minutes": int(ttl.total_seconds() // 60),
                 "link": self.links.to("reset-password", token=token)}
+
+
+class SendSignUpRepeatedEmail(_AccountNotice):
+    """The owner of an address learns that someone signed up with it (the sign-up itself
+    answered as any other does, so it tells nobody else that the account exists)."""
+
+    kind = "sign_up_repeated"
+
+    def context(self, user: User) -> dict[str, Any]:
+        return {"link": self.links.to("login"), "reset": self.links.to("forgot-password")}

@@ -74,11 +74,13 @@ class RefundPayment:
                 self.uow.refunds.update(refund.id, RefundStatus.FAILED, None)
                 self.uow.commit()
             raise
+        if receipt.status == RefundStatus.SUCCEEDED:
+            # Settled first, while the refund still counts as in flight: at no moment does
+            # the money look free to another refund (it counts twice for a moment instead).
+            self._settle(payment.id)
         with self.uow:
             self.uow.refunds.update(refund.id, receipt.status, receipt.reference)
             self.uow.commit()
-        if receipt.status == RefundStatus.SUCCEEDED:
-            self._settle(payment.id)
         return RefundPaymentResult(refund.id, payment.id, amount, receipt.status)
 
     def _settle(self, payment_id: str) -> None:

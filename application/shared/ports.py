@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
 from domain.shared.audit import AuditRecord
+from domain.shared.events import Event
 
 T = TypeVar("T")
 
@@ -132,6 +133,10 @@ class UnitOfWork(Protocol):
         when a versioned aggregate (a course) read here was saved meanwhile by another."""
 
     def rollback(self) -> None: ...
+
+    def publish(self, event: Event) -> None:
+        """An event that belongs to no aggregate (a request about an address that may have
+        no account): stored in the outbox by ``commit()`` with the aggregates' own."""
 
 
 class AuditedUnitOfWork(UnitOfWork, Protocol):

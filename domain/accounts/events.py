@@ -21,6 +21,16 @@ class EmailVerificationRequested(Event):
 
 @dataclass(frozen=True)
 class PasswordResetRequested(Event):
+    """Asked for an address, which may have no account: who it is, if anyone, is looked up
+    after the answer."""
+
+    email: str
+
+
+@dataclass(frozen=True)
+class SignUpRepeated(Event):
+    """Someone signed up with the address of an existing account."""
+
     user_id: str
 
 

@@ -20,6 +20,7 @@ class MessageKind(StrEnum):
     WELCOME = "welcome"
     VERIFY_EMAIL = "verify_email"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of message, not a password)
+    SIGN_UP_REPEATED = "sign_up_repeated"  # someone signed up with an address that has one
     RECEIPT = "receipt"
     REFUND = "refund"
     LIVE_SESSION_STARTED = "live_session_started"
@@ -27,7 +28,8 @@ class MessageKind(StrEnum):
     @property
     def is_security(self) -> bool:
         """Security messages are always emailed: a preference cannot turn them off."""
-        return self in (MessageKind.VERIFY_EMAIL, MessageKind.PASSWORD_RESET)
+        return self in (MessageKind.VERIFY_EMAIL, MessageKind.PASSWORD_RESET,
+                        MessageKind.SIGN_UP_REPEATED)
 
 
 class DeliveryStatus(StrEnum):

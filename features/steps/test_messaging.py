@@ -24,7 +24,7 @@ ARABIC_WELCOME = "مرحبًا بك في eduport"
 
 @when(parsers.re(f"{NAME} signs up as a student speaking Arabic"))
 def signs_up_in_arabic(platform: Platform, name: str) -> None:
-    platform.expect(201, platform.sign_up(name, "student", locale="ar"))
+    platform.expect(202, platform.sign_up(name, "student", locale="ar"))
 
 
 def _welcome_html(platform: Platform, name: str) -> str:

@@ -141,6 +141,7 @@ class FakeVendorServer:
         self._closing = threading.Event()
         self._failures: deque[InjectedFailure] = deque()
         self._delays: deque[float] = deque()
+        self._holds: deque[threading.Event] = deque()
         self.requests: list[RecordedRequest] = []
         self._server = LocalServer(self._wsgi_app)
 
@@ -178,6 +179,14 @@ class FakeVendorServer:
             raise ValueError("n and seconds must be >= 0")
         with self._lock:
             self._delays.extend([seconds] * n)
+
+    def hold_next(self) -> threading.Event:
+        """The next request waits, before it is handled, until the returned event is set (30 s
+        at most): a test sees what eduport does while that call is in flight."""
+        gate = threading.Event()
+        with self._lock:
+            self._holds.append(gate)
+        return gate
 
     def clear_faults(self) -> None:
         """Drop any queued ``fail_next`` / ``delay_next`` entries."""
@@ -223,6 +232,10 @@ class FakeVendorServer:
         raise NotImplementedError
 
     def _wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._lock:
+            gate = self._holds.popleft() if self._holds else None
+        if gate is not None:
+            gate.wait(30)
         request = Request(environ)
         response = self.handle(request)
         return response(environ, start_response)

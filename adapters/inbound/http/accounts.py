@@ -44,7 +44,8 @@ class RegistrationSchema(Schema):
 
 
 class RegisteredSchema(Schema):
-    user_id = fields.String()
+    """The same answer whether or not the address has an account already."""
+
     email = fields.String()
     role = fields.String()
 
@@ -109,11 +110,11 @@ class Registration(MethodView):
         self.register = register
 
     @blp.arguments(RegistrationSchema)
-    @blp.response(201, RegisteredSchema)
-    @blp.alt_response(409, **problem_response("An account with this email exists"))
+    @blp.response(202, RegisteredSchema)
     @blp.alt_response(429, **problem_response("Too many registrations from this address"))
     def post(self, body: dict[str, Any]) -> RegisterUserResult:
-        """Create a student, teacher or company account; a verification email follows."""
+        """Create a student, teacher or company account; a verification email follows. An
+        address that has an account gets the same answer, and its owner an email."""
         locale = body.pop("locale", None) or Locale.from_accept_language(
             request.headers.get("Accept-Language")).value
         return self.register(RegisterUserCommand(**body, locale=locale))

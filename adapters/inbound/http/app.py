@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, g, request, send_from_directory
+from flask.testing import FlaskClient
 from flask_cors import CORS
 from flask_injector import FlaskInjector
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from injector import Injector
 from werkzeug.exceptions import HTTPException
+from werkzeug.test import TestResponse
 
 from adapters.inbound.http import (
     accounts,
@@ -41,10 +45,12 @@ from adapters.inbound.http.problems import from_domain_error, from_http_exceptio
 from adapters.inbound.webhooks.inbox import webhooks_blueprint
 from adapters.logging import request_id
 from adapters.outbound.files.local import LocalFileStorage
+from adapters.outbound.queue.inline import Deferred, InlineTaskQueue, deferred
 from adapters.settings import Settings
 from application.accounts.authenticate import Authenticate
+from application.accounts.ports import AccessTokens
 from application.files.ports import FileStorage
-from application.shared.ports import Cache, IdempotencyStore
+from application.shared.ports import Cache, IdempotencyStore, TaskQueue
 from domain.shared.errors import DomainError
 
 log = logging.getLogger("eduport.http")
@@ -55,11 +61,22 @@ BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
     payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp, files.blp,
 ]
-# Endpoints that guess passwords or create accounts are limited per client address.
-RATE_LIMITED = {
-    "accounts.Login": "rate_limit_login",
-    "accounts.Registration": "rate_limit_register",
+# The named limits (ADR 16): endpoint -> (setting, what is counted) pairs. "address": the
+# client's; "account": the email address in the body (whether or not it has an account);
+# "user": the bearer token's subject. Webhooks count per provider (an endpoint each), and
+# every other call with a valid bearer token counts against RATE_LIMIT_AUTHENTICATED.
+RATE_LIMITED: dict[str, tuple[tuple[str, str], ...]] = {
+    "accounts.Login": (("rate_limit_login", "address"),),
+    "accounts.Registration": (("rate_limit_register", "address"),),
+    "accounts.PasswordResetRequest": (("rate_limit_password_reset", "address"),
+                                      ("rate_limit_password_reset", "account")),
+    "accounts.EmailVerificationResend": (("rate_limit_verification", "address"),
+                                         ("rate_limit_verification", "user")),
+    "payments.CheckoutView": (("rate_limit_checkout", "user"),),
+    "payments.PaymentConfirmation": (("rate_limit_checkout", "user"),),
 }
+# Not counted per user: probes, the API's own documents and the local store's signed links.
+UNLIMITED = ("health.", "api-docs.", "local_files.", "static")
 
 
 def create_app(injector: Injector, settings: Settings,
@@ -95,6 +112,7 @@ def create_app(injector: Injector, settings: Settings,
     FlaskInjector(app=app, injector=injector)
     _errors(app)
     _request_ids(app)
+    _jobs_after_the_answer(app, injector.get(TaskQueue))
     install_url_checks(app)
     _swagger_assets(app)
     install_security_headers(app, "/docs", production=settings.env == "production",
@@ -102,7 +120,7 @@ def create_app(injector: Injector, settings: Settings,
     if settings.cors_allowed_origins:
         CORS(app, origins=list(settings.cors_allowed_origins), expose_headers=["X-Request-ID"],
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])
-    _rate_limits(app, settings)
+    _rate_limits(app, settings, injector.get(AccessTokens))
     PublicPageCache(injector.get(Cache), endpoints={"catalog.Catalog"},
                     invalidated_by={"catalog"},
                     ttl_seconds=settings.listing_cache_seconds).install(app)
@@ -113,6 +131,46 @@ def _errors(app: Flask) -> None:
     app.register_error_handler(DomainError, from_domain_error)
     app.register_error_handler(HTTPException, from_http_exception)
     app.register_error_handler(Exception, from_unexpected)
+
+
+class ClosingTestClient(FlaskClient):
+    """Closes each answer as soon as it is read, as a server does once it has sent it, so
+    the jobs held for after the answer have run when a test or the demo looks at what
+    followed (mail, notifications)."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> TestResponse:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+def _jobs_after_the_answer(app: Flask, queue: TaskQueue) -> None:
+    """With inline jobs, what a request queues runs once its answer is sent (when the server
+    closes the response), never before: the answer's timing does not tell what it caused."""
+    if not isinstance(queue, InlineTaskQueue):
+        return  # RQ: the worker runs them, elsewhere
+    app.test_client_class = ClosingTestClient
+
+    @app.before_request
+    def hold() -> None:
+        g.held_jobs = deferred()
+        g.jobs = g.held_jobs.__enter__()
+
+    def release() -> Deferred:
+        g.pop("held_jobs").__exit__(None, None, None)
+        jobs: Deferred = g.pop("jobs")
+        return jobs
+
+    @app.after_request
+    def after_the_answer(response: Response) -> Response:
+        if "held_jobs" in g:
+            jobs = release()
+            if jobs:
+                response.call_on_close(lambda: queue.run_all(jobs))
+        return response
+
+    @app.teardown_request
+    def left_over(error: BaseException | None) -> None:
+        if "held_jobs" in g:  # no answer was made: run them now rather than never
+            queue.run_all(release())
 
 
 def _request_ids(app: Flask) -> None:
@@ -155,7 +213,7 @@ def _swagger_assets(app: Flask) -> None:
         return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
-def _rate_limits(app: Flask, settings: Settings) -> None:
+def _rate_limits(app: Flask, settings: Settings, tokens: AccessTokens) -> None:
     # Counters every worker shares: Redis, or without it a file in the data folder (a
     # worker's own memory would let each worker allow the whole limit again).
     import adapters.inbound.http.rate_limit_storage  # noqa: F401  (registers eduport+sqlite)
@@ -169,9 +227,48 @@ def _rate_limits(app: Flask, settings: Settings) -> None:
         get_remote_address, app=app, storage_uri=shared,
         headers_enabled=True, key_prefix="eduport", swallow_errors=True,
     )
-    # Only these endpoints are limited: every other request skips the limiter's evaluation.
-    limiter.request_filter(lambda: request.endpoint not in RATE_LIMITED)
-    for endpoint, setting in RATE_LIMITED.items():
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(getattr(settings, setting),
-                                                     methods=["POST"])(view)
+
+    def user() -> str | None:
+        """The bearer token's subject when its signature and expiry hold (revocation is the
+        view's to check); None without one: such a call is not counted per user."""
+        if "limited_user" not in g:  # asked by several limits: the token is read once
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            try:
+                g.limited_user = tokens.read(token.strip()).user_id \
+                    if scheme.lower() == "bearer" and token.strip() else None
+            except DomainError:
+                g.limited_user = None
+        found: str | None = g.limited_user
+        return found
+
+    def account() -> str:
+        body = request.get_json(silent=True)
+        email = body.get("email") if isinstance(body, dict) else None
+        digest = hashlib.sha256(str(email or "").strip().lower().encode()).hexdigest()
+        return f"account:{digest}"
+
+    keys: dict[str, Callable[[], str]] = {
+        "address": get_remote_address,
+        "account": account,
+        "user": lambda: f"user:{user()}",
+        "provider": lambda: f"provider:{request.endpoint}",
+    }
+    limited = {endpoint: list(named) for endpoint, named in RATE_LIMITED.items()}
+    for endpoint in app.view_functions:
+        if endpoint.startswith("webhooks."):  # over the limit: 429, so the sender retries
+            limited[endpoint] = [("rate_limit_webhooks", "provider")]
+    for endpoint, view in list(app.view_functions.items()):
+        wrapped = view
+        if not endpoint.startswith((*UNLIMITED, "webhooks.")):
+            # One count per user across every endpoint.
+            wrapped = limiter.shared_limit(settings.rate_limit_authenticated,
+                                           scope="authenticated-calls",
+                                           key_func=lambda: f"calls:{user()}",
+                                           exempt_when=lambda: user() is None)(wrapped)
+        for setting, counted in limited.get(endpoint, ()):
+            wrapped = limiter.limit(
+                getattr(settings, setting), key_func=keys[counted], methods=["POST"],
+                scope=f"{setting}:{counted}",
+                exempt_when=lambda counted=counted: counted == "user" and user() is None,
+            )(wrapped)
+        app.view_functions[endpoint] = wrapped

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from adapters.i18n import translations
 from application.payments.errors import GatewayDeclined, GatewayMisconfigured, RateUnavailable
 from application.shared.errors import DeliveryFailed, IdempotencyMismatch, InvalidSignature
+from domain.accounts.throttle import TooManyAttempts
 from domain.catalog.enrollment import CheckoutRequired
 from domain.shared.errors import (
     AuthenticationFailed,
@@ -43,6 +44,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (IdempotencyMismatch, 422),
     (RateUnavailable, 422),
     (DeliveryFailed, 503),
+    (TooManyAttempts, 429),
 ]
 
 _HTTP_TITLES = {
@@ -104,6 +106,8 @@ def from_domain_error(error: DomainError) -> Response:
                                error.message, **extra)
             if isinstance(error, DeliveryFailed) and error.retry_after:
                 response.headers["Retry-After"] = str(min(error.retry_after, 3600))
+            if isinstance(error, TooManyAttempts):
+                response.headers["Retry-After"] = str(error.retry_after)
             return response
     return problem(422, error.code.replace("_", "-"), "The request cannot be carried out",
                    error.message)

@@ -10,12 +10,16 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     Column,
     ForeignKey,
+    Integer,
     String,
     Table,
+    delete,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, registry
 
@@ -24,6 +28,7 @@ from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.ports import RefreshTokenRecord
 from domain.accounts.model import User
+from domain.accounts.throttle import LoginAttempts
 from domain.shared.locale import Locale
 from domain.shared.roles import Role
 
@@ -129,6 +134,41 @@ class SqlUsedTokens:
         return True
 
 
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    # A digest of the address: failed sign-ins are counted for addresses without accounts
+    # too (or a 429 would tell which have one), and those are kept as digests only.
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", utc(), nullable=False),
+    Column("blocked_until", utc()),
+)
+
+
+class SqlLoginAttempts:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> LoginAttempts:
+        row = self.session.execute(select(login_attempts).where(login_attempts.c.key == key)
+                                   .with_for_update()).first()
+        if row is None:
+            return LoginAttempts(key)
+        return LoginAttempts(key, row.failures, row.last_failed_at, row.blocked_until)
+
+    def save(self, attempts: LoginAttempts) -> None:
+        values = {"failures": attempts.failures, "last_failed_at": attempts.last_failed_at,
+                  "blocked_until": attempts.blocked_until}
+        dialect = self.session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(upsert(login_attempts).values(key=attempts.key, **values)
+                             .on_conflict_do_update(index_elements=["key"], set_=values))
+
+    def clear(self, key: str) -> None:
+        self.session.execute(delete(login_attempts).where(login_attempts.c.key == key))
+
+
 def map_accounts(mapper: registry) -> None:
     mapper.map_imperatively(User, users)
 
@@ -138,5 +178,6 @@ class SqlAccountsUnitOfWork(SqlUnitOfWork):
         "users": lambda uow: SqlUserRepository(uow.session, uow.tracker),
         "refresh_tokens": lambda uow: SqlRefreshTokenStore(uow.session),
         "used_tokens": lambda uow: SqlUsedTokens(uow.session),
+        "login_attempts": lambda uow: SqlLoginAttempts(uow.session),
         "audit": audit_log,
     }

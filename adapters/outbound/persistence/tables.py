@@ -3,7 +3,12 @@ metadata. Each table is defined in its area's module."""
 
 from __future__ import annotations
 
-from adapters.outbound.persistence.accounts import refresh_tokens, used_tokens, users
+from adapters.outbound.persistence.accounts import (
+    login_attempts,
+    refresh_tokens,
+    used_tokens,
+    users,
+)
 from adapters.outbound.persistence.catalog import (
     course_revenue,
     course_stats,
@@ -57,6 +62,7 @@ __all__ = [
     "live_participants",
     "live_presences",
     "live_sessions",
+    "login_attempts",
     "message_deliveries",
     "metadata",
     "notification_preferences",

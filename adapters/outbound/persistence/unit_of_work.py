@@ -20,6 +20,7 @@ from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, IdGenerator, OutboxMessage, TaskQueue
 from application.shared.process_outbox_message import PROCESS_OUTBOX_JOB
 from domain.shared.errors import Conflict
+from domain.shared.events import Event
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self._session: Session | None = None
         self._built: dict[str, Any] = {}
         self.tracker = Tracker()
+        self._published: list[Event] = []
 
     def __getattr__(self, name: str) -> Any:
         factory = type(self).repositories.get(name)
@@ -45,7 +47,11 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         self._session, self.tracker, self._built = self._sessions(), Tracker(), {}
+        self._published = []
         return self
+
+    def publish(self, event: Event) -> None:
+        self._published.append(event)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -90,16 +96,17 @@ class SqlUnitOfWork:
         # What was rolled back raised nothing: a later commit must not write its events.
         # (Cleared in place: the repositories built so far hold this tracker.)
         self.tracker.seen.clear()
+        self._published.clear()
 
     def _write_events_to_outbox(self) -> list[str]:
         written = []
         now, outbox = self._clock.now(), SqlOutbox(self.session)
-        for aggregate in self.tracker.seen:
-            while aggregate.events:
-                event = aggregate.events.pop(0)
-                message = OutboxMessage(self.ids.new_id(), event.name, event.payload(), now)
-                outbox.add(message)
-                written.append(message.id)
+        raised = [event for aggregate in self.tracker.seen
+                  for event in _drained(aggregate.events)]
+        for event in [*raised, *_drained(self._published)]:
+            message = OutboxMessage(self.ids.new_id(), event.name, event.payload(), now)
+            outbox.add(message)
+            written.append(message.id)
         return written
 
     def _dispatch(self, message_ids: list[str]) -> None:
@@ -109,6 +116,12 @@ class SqlUnitOfWork:
                 self._queue.enqueue(PROCESS_OUTBOX_JOB, message_id)
             except DeliveryFailed:
                 log.warning("outbox message %s left for the relay: queue unreachable", message_id)
+
+
+def _drained(events: list[Event]) -> list[Event]:
+    drained = list(events)
+    events.clear()
+    return drained
 
 
 def audit_log(uow: SqlUnitOfWork) -> SqlAuditLog:

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.outbound.persistence.accounts import (
     SqlAccountsUnitOfWork,
+    SqlLoginAttempts,
     SqlRefreshTokenStore,
     SqlUsedTokens,
     SqlUserRepository,
@@ -25,6 +26,7 @@ from adapters.outbound.system import SystemClock, UuidGenerator
 from application.accounts.ports import (
     AccessTokens,
     AccountsUnitOfWork,
+    LoginAttemptsStore,
     OneTimeTokens,
     PasswordHasher,
     RefreshTokenRecord,
@@ -35,12 +37,14 @@ from application.accounts.ports import (
 from application.shared.ports import Principal
 from application.shared.process_outbox_message import PROCESS_OUTBOX_JOB
 from domain.accounts.model import EmailAddress, User
+from domain.accounts.throttle import LoginAttempts
 from domain.shared.errors import AuthenticationFailed, Conflict, InvalidToken
 from domain.shared.roles import Role
 from tests.contracts import Contract
 from tests.unit.accounts.fakes import (
     FakeAccessTokens,
     FakeAccountsUnitOfWork,
+    FakeLoginAttempts,
     FakeOneTimeTokens,
     FakePasswordHasher,
     FakeRefreshTokenStore,
@@ -239,9 +243,11 @@ USERS = Contract(UserRepository, {"fake": FakeUserRepository, "sqlalchemy": SqlU
 REFRESH_TOKENS = Contract(RefreshTokenStore, {"fake": FakeRefreshTokenStore,
                                               "sqlalchemy": SqlRefreshTokenStore})
 USED_TOKENS = Contract(UsedTokens, {"fake": FakeUsedTokens, "sqlalchemy": SqlUsedTokens})
+LOGIN_ATTEMPTS = Contract(LoginAttemptsStore, {"fake": FakeLoginAttempts,
+                                               "sqlalchemy": SqlLoginAttempts})
 # The repositories run under the unit of work's params.
 assert all(contract.implementations.keys() == ACCOUNTS_UNIT_OF_WORK.implementations.keys()
-           for contract in (USERS, REFRESH_TOKENS, USED_TOKENS))
+           for contract in (USERS, REFRESH_TOKENS, USED_TOKENS, LOGIN_ATTEMPTS))
 
 
 class Accounts:
@@ -468,3 +474,32 @@ def test_used_tokens_contract_consume_once(unit_of_work: Accounts) -> None:
         assert used.consume("jti-kept", "reset_password", NOW) is False
         assert used.consume("jti-dropped", "verify_email", NOW) is False
         assert used.consume("jti-new", "reset_password", NOW) is True
+
+
+def test_login_attempts_contract_saves_reads_back_and_clears(unit_of_work: Accounts) -> None:
+    key, other = "a" * 64, "b" * 64
+    with unit_of_work() as uow:
+        attempts = unit_of_work.repository(uow, LOGIN_ATTEMPTS)
+        assert attempts.get(key) == LoginAttempts(key)  # none yet
+        once = LoginAttempts(key).after_failure(NOW)
+        attempts.save(once)
+        assert attempts.get(key) == once  # the transaction reads its own save
+    with unit_of_work() as uow:  # never committed
+        assert unit_of_work.repository(uow, LOGIN_ATTEMPTS).get(key) == LoginAttempts(key)
+    held = LoginAttempts(key, 7, NOW, NOW + timedelta(seconds=4))
+    with unit_of_work() as uow:
+        attempts = unit_of_work.repository(uow, LOGIN_ATTEMPTS)
+        attempts.save(LoginAttempts(key).after_failure(NOW))
+        attempts.save(held)  # saved again in one transaction: the last one counts
+        attempts.save(LoginAttempts(other).after_failure(NOW))
+        uow.commit()
+    with unit_of_work() as uow:
+        attempts = unit_of_work.repository(uow, LOGIN_ATTEMPTS)
+        assert attempts.get(key) == held
+        attempts.clear(key)
+        attempts.clear("c" * 64)  # nothing to clear: fine
+        uow.commit()
+    with unit_of_work() as uow:
+        attempts = unit_of_work.repository(uow, LOGIN_ATTEMPTS)
+        assert attempts.get(key) == LoginAttempts(key)
+        assert attempts.get(other).failures == 1

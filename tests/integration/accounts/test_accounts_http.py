@@ -11,15 +11,16 @@ from typing import Any
 import jwt
 import pytest
 
+from adapters.outbound.persistence.tables import users
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
 from tests.conftest import JWT_SECRET, make_settings
-from tests.driver import PASSWORD, assert_problem, bearer, login, register
+from tests.driver import PASSWORD, assert_problem, bearer, count, login, register
 from tests.integration.mail import link_token, messages
 
 
 def test_register_verify_login_refresh_and_me(client: Any, settings: Settings) -> None:
-    assert register(client, "Ann@Example.test").status_code == 201
+    assert register(client, "Ann@Example.test").status_code == 202
     mail = Path(settings.section(MessagingSettings).outbox_dir)
     subjects = sorted(m["Subject"] for m in messages(mail))
     assert subjects == ["Confirm your email address", "Welcome to eduport"]
@@ -64,7 +65,7 @@ def test_password_reset_flow_ends_old_sessions(client: Any, settings: Settings) 
     assert_problem(client.post("/auth/refresh", json={"refresh_token": old["refresh_token"]}), 401)
 
 
-def test_bad_input_gets_problems_and_changes_nothing(client: Any) -> None:
+def test_bad_input_gets_problems_and_changes_nothing(client: Any, engine: Any) -> None:
     assert_problem(client.post("/auth/register", data="{not json",
                                content_type="application/json"), 400)
     invalid = assert_problem(client.post("/auth/register", json={
@@ -72,9 +73,11 @@ def test_bad_input_gets_problems_and_changes_nothing(client: Any) -> None:
     assert set(invalid["errors"]) == {"email", "password", "full_name", "role"}
     weak = assert_problem(register_with(client, password="short"), 422)
     assert "password" in weak["detail"]
-    assert register_with(client).status_code == 201  # the refused attempts kept nothing
-    assert register(client, "ann@example.test").status_code == 201
-    assert_problem(register(client, "ANN@example.test"), 409)
+    assert register_with(client).status_code == 202  # the refused attempts kept nothing
+    first = register(client, "ann@example.test")
+    again = register(client, "ANN@example.test")  # taken: the same answer, nothing stored
+    assert (first.status_code, first.get_json()) == (again.status_code, again.get_json())
+    assert count(engine, users) == 2
 
 
 def register_with(client: Any, **fields: Any) -> Any:
@@ -105,7 +108,9 @@ def test_admin_changes_roles_and_reads_the_audit_log(injector: Any, client: Any)
     from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
     injector.get(CreateAdmin)(CreateAdminCommand("root@example.test", PASSWORD, "Root"))
-    user_id = register(client, "ann@example.test").get_json()["user_id"]
+    register(client, "ann@example.test")
+    user_id = client.get("/me", headers=bearer(login(client, "ann@example.test").get_json()[
+        "access_token"])).get_json()["user_id"]
     admin = login(client, "root@example.test").get_json()["access_token"]
     changed = client.put(f"/admin/users/{user_id}/role", json={"role": "teacher"},
                          headers=bearer(admin))
@@ -176,7 +181,7 @@ def test_login_and_registration_are_rate_limited(tmp_path: Path, database_url: s
     assert statuses == [401, 401, 401, 429]
     assert_problem(login(client, "ghost@example.test"), 429)
     codes = [register_with(client, email=f"u{i}@example.test").status_code for i in range(3)]
-    assert codes == [201, 201, 429]
+    assert codes == [202, 202, 429]
 
 
 def test_cors_allows_only_configured_origins(tmp_path: Path, database_url: str) -> None:
@@ -214,4 +219,4 @@ def test_passwords_easy_to_guess_are_refused_with_the_reason(client: Any, weak: 
     problem = assert_problem(answer, 422)
     (reason,) = problem["errors"]["password"]
     assert reason.startswith("choose a password that is harder to guess")
-    assert register(client, "ann@example.test").status_code == 201  # nothing was kept
+    assert register(client, "ann@example.test").status_code == 202  # nothing was kept

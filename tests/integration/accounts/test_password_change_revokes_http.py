@@ -43,7 +43,7 @@ def reset_tokens(settings: Settings) -> list[str]:
 
 def test_a_reset_kills_every_earlier_link_and_token(client: Any, settings: Settings,
                                                     clock: FakeClock) -> None:
-    assert register(client, "ann@example.test").status_code == 201
+    assert register(client, "ann@example.test").status_code == 202
     session = login(client, "ann@example.test").get_json()
     client.post("/auth/password-reset", json={"email": "ann@example.test"})
     clock.advance(minutes=2)

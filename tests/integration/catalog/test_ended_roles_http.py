@@ -18,7 +18,7 @@ from tests.driver import (
 
 def test_a_demoted_teacher_can_no_longer_act_on_their_courses(client: Any,
                                                               injector: Any) -> None:
-    assert register(client, "grace@example.test", "teacher").status_code == 201
+    assert register(client, "grace@example.test", "teacher").status_code == 202
     grace = log_in(client, "grace@example.test")
     course = new_course(client, grace, amount_minor=1000, currency="EUR")
     lesson = new_lesson(client, grace, course["id"], "intro")

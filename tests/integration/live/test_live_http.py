@@ -51,7 +51,7 @@ def cls(client: Any, injector: Any, clock: FakeClock) -> dict[str, Any]:
     for name, role in (("grace", "teacher"), ("ann", "student"), ("bob", "student"),
                        ("cy", "student")):
         assert register(client, f"{name}@example.test", role,
-                        name.title() + " Lee").status_code == 201
+                        name.title() + " Lee").status_code == 202
     people = {name: log_in(client, f"{name}@example.test")
               for name in ("grace", "ann", "bob", "cy")}
     people["root"] = sign_up_admin(client, injector)
@@ -79,7 +79,7 @@ def test_only_the_courses_teacher_schedules_and_a_class_goes_live_once(
     other = client.post("/auth/register", json={
         "email": "alan@example.test", "password": "correct horse battery", "role": "teacher",
         "full_name": "Alan Turing"})
-    assert other.status_code == 201
+    assert other.status_code == 202
     alan = log_in(client, "alan@example.test")
     body = {"title": "Mine now", "starts_at": session["starts_at"], "planned_minutes": 30}
     assert_problem(post(client, f"/courses/{cls['course']['id']}/live-sessions", alan,

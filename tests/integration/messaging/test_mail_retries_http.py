@@ -43,7 +43,7 @@ def test_a_throttled_message_waits_for_retry_after_and_is_sent_once(
         mailgun.fail_next(1, 429, retry_after=120)
         assert client.post("/auth/register", json={
             "email": "ann@example.test", "password": PASSWORD, "full_name": "Ann Lee",
-            "role": "student"}).status_code == 201
+            "role": "student"}).status_code == 202
         create_admin(injector, "root@example.test", "Root")
         root = log_in(client, "root@example.test")
 

@@ -36,7 +36,7 @@ def mail(settings: Settings, to: str) -> list[Any]:
 def sign_up(client: Any, email: str, **headers: str) -> dict[str, str]:
     answer = client.post("/auth/register", headers=headers, json={
         "email": email, "password": PASSWORD, "full_name": "Layla Haddad", "role": "student"})
-    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert answer.status_code == 202, answer.get_data(as_text=True)
     return log_in(client, email)
 
 

@@ -30,7 +30,7 @@ def verify(client: Any, settings: Settings, address: str) -> None:
 
 def test_unverified_people_neither_sell_nor_buy(client: Any, settings: Settings) -> None:
     for name, role in (("grace", "teacher"), ("alan", "student")):
-        assert register(client, f"{name}@example.test", role).status_code == 201
+        assert register(client, f"{name}@example.test", role).status_code == 202
     grace, alan = log_in(client, "grace@example.test"), log_in(client, "alan@example.test")
     paid = new_course(client, grace, amount_minor=4900, currency="EUR")
     new_lesson(client, grace, paid["id"], "intro")

@@ -29,7 +29,7 @@ def test_commits_enqueue_rq_jobs_that_a_worker_runs(
     settings = make_settings(tmp_path, database_url, REDIS_URL=redis_url)
     injector = build_injector(settings)
     client = create_app(injector, settings).test_client()
-    assert client.post("/auth/register", json=BODY).status_code == 201
+    assert client.post("/auth/register", json=BODY).status_code == 202
 
     queue = Queue(settings.queue_name, connection=Redis.from_url(redis_url))
     (job,) = queue.get_jobs()
@@ -54,7 +54,7 @@ def test_a_redis_outage_does_not_fail_the_request(
 
     settings = make_settings(tmp_path, database_url, REDIS_URL="redis://127.0.0.1:1/0")
     client = create_app(build_injector(settings), settings).test_client()
-    assert client.post("/auth/register", json=BODY).status_code == 201
+    assert client.post("/auth/register", json=BODY).status_code == 202
     with engine.connect() as connection:
         pending = connection.execute(select(t.outbox.c.processed_at)).all()
     assert [row.processed_at for row in pending] == [None]  # left for the relay

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from application.accounts.ports import IssuedAccessToken, OneTimeClaims, RefreshTokenRecord
 from application.shared.ports import Principal
 from domain.accounts.model import User
+from domain.accounts.throttle import LoginAttempts
 from domain.shared.errors import AuthenticationFailed, InvalidToken
 from tests.unit.shared.fakes import FakeAuditLog, FakeClock, FakeUnitOfWorkBase, _Repo
 
@@ -142,9 +143,33 @@ class FakeUsedTokens(_Repo):
         return True
 
 
+class FakeLoginAttempts(_Repo):
+    """Saved at commit, as the SQL store's upsert; this transaction reads its own saves."""
+
+    def _staged(self) -> dict[str, LoginAttempts | None]:
+        staged: dict[str, LoginAttempts | None] = self.uow.staged.setdefault(
+            FakeLoginAttempts, {})  # type: ignore[arg-type]
+        return staged
+
+    def get(self, key: str) -> LoginAttempts:
+        staged = self._staged()
+        found = staged[key] if key in staged else self.uow.db.login_attempts.get(key)
+        return found or LoginAttempts(key)
+
+    def save(self, attempts: LoginAttempts) -> None:
+        self._staged()[attempts.key] = attempts
+        self.uow.staged_ops.append(
+            lambda db: db.login_attempts.__setitem__(attempts.key, attempts))
+
+    def clear(self, key: str) -> None:
+        self._staged()[key] = None
+        self.uow.staged_ops.append(lambda db: db.login_attempts.pop(key, None))
+
+
 class FakeAccountsUnitOfWork(FakeUnitOfWorkBase):
     repositories: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
         "users": FakeUserRepository,
+        "login_attempts": FakeLoginAttempts,
         "refresh_tokens": FakeRefreshTokenStore,
         "used_tokens": FakeUsedTokens,
         "audit": FakeAuditLog,

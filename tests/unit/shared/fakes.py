@@ -22,6 +22,7 @@ from domain.catalog.model import Course
 from domain.payments.model import Order, Payment
 from domain.shared.audit import AuditRecord
 from domain.shared.errors import Conflict
+from domain.shared.events import Event
 from domain.shared.model import Aggregate
 
 A = TypeVar("A", bound=Aggregate)
@@ -86,6 +87,7 @@ class FakeDatabase:
     credit_entries: list[Any] = field(default_factory=list)
     credit_balances: dict[tuple[str, str], Any] = field(default_factory=dict)
     stored_files: dict[str, Any] = field(default_factory=dict)
+    login_attempts: dict[str, Any] = field(default_factory=dict)
     playback_grants: list[Any] = field(default_factory=list)
 
 
@@ -188,6 +190,10 @@ class FakeUnitOfWorkBase:
         self.claimed: set[str] = set()
         self.staged: dict[type[Any], dict[str, Aggregate]] = {}
         self.staged_ops: list[Callable[[FakeDatabase], None]] = []
+        self.published: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.published.append(event)
 
     def staging(self, kind: type[A]) -> dict[str, A]:
         """The aggregates of ``kind`` added in this transaction, by id."""
@@ -211,13 +217,14 @@ class FakeUnitOfWorkBase:
                        for old in (*stored, *staged[:index])):
                     raise Conflict("the change collides with one made at the same time")
         written = []
+        raised = [event for aggregate in self.identity.values() for event in aggregate.events]
         for aggregate in self.identity.values():
-            while aggregate.events:
-                event = aggregate.events.pop(0)
-                message = OutboxMessage(self.ids.new_id(), event.name, event.payload(),
-                                        self.clock.now())
-                FakeOutbox(self).add(message)
-                written.append(message.id)
+            aggregate.events.clear()
+        for event in [*raised, *self.published]:
+            message = OutboxMessage(self.ids.new_id(), event.name, event.payload(),
+                                    self.clock.now())
+            FakeOutbox(self).add(message)
+            written.append(message.id)
         for op in self.staged_ops:  # the ones that can collide are staged first
             op(self.db)
         for (kind, key), aggregate in self.identity.items():
