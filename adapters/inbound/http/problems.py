@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from adapters.i18n import translations
 from application.payments.errors import GatewayDeclined, GatewayMisconfigured, RateUnavailable
 from application.shared.errors import DeliveryFailed, IdempotencyMismatch, InvalidSignature
-from domain.accounts.throttle import TooManyAttempts
+from domain.accounts.throttle import FREE_FAILURES, TooManyAttempts
 from domain.catalog.enrollment import CheckoutRequired
 from domain.shared.errors import (
     AuthenticationFailed,
@@ -107,7 +107,11 @@ def from_domain_error(error: DomainError) -> Response:
             if isinstance(error, DeliveryFailed) and error.retry_after:
                 response.headers["Retry-After"] = str(min(error.retry_after, 3600))
             if isinstance(error, TooManyAttempts):
-                response.headers["Retry-After"] = str(error.retry_after)
+                # As every 429: when to come back, and the limit it ran into.
+                response.headers.update({
+                    "Retry-After": str(error.retry_after),
+                    "RateLimit-Limit": str(FREE_FAILURES), "RateLimit-Remaining": "0",
+                    "RateLimit-Reset": str(error.retry_after)})
             return response
     return problem(422, error.code.replace("_", "-"), "The request cannot be carried out",
                    error.message)

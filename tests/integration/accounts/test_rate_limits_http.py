@@ -146,6 +146,8 @@ def test_failed_logins_on_one_account_wait_longer_and_longer_from_any_address(
                 problem = assert_problem(answer, 429)
                 assert problem["type"].endswith("/too-many-attempts")
                 waits.append(int(answer.headers["Retry-After"]))
+                assert answer.headers["RateLimit-Remaining"] == "0"
+                assert answer.headers["RateLimit-Reset"] == answer.headers["Retry-After"]
                 refusals += 1
             clock.advance(seconds=15 / 80)
         assert 5 < guesses <= 10 and guesses + refusals == 80
