@@ -120,6 +120,7 @@ def create_app(injector: Injector, settings: Settings,
     if settings.cors_allowed_origins:
         CORS(app, origins=list(settings.cors_allowed_origins), expose_headers=["X-Request-ID"],
              allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"])
+    _own_rate_limit_headers(app)  # registered first: runs after the limiter's headers
     _rate_limits(app, settings, injector.get(AccessTokens))
     PublicPageCache(injector.get(Cache), endpoints={"catalog.Catalog"},
                     invalidated_by={"catalog"},
@@ -211,6 +212,17 @@ def _swagger_assets(app: Flask) -> None:
     @app.get(f"{SWAGGER_ASSETS}<path:filename>")
     def swagger_asset(filename: str) -> Response:
         return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
+def _own_rate_limit_headers(app: Flask) -> None:
+    """A 429 eduport answered itself (failed sign-ins) describes its own limit, not the one
+    the limiter was counting for the endpoint."""
+    @app.after_request
+    def restore(response: Response) -> Response:
+        own = g.get("rate_limit_headers")
+        if own:
+            response.headers.update(own)
+        return response
 
 
 def _rate_limits(app: Flask, settings: Settings, tokens: AccessTokens) -> None:

@@ -107,11 +107,13 @@ def from_domain_error(error: DomainError) -> Response:
             if isinstance(error, DeliveryFailed) and error.retry_after:
                 response.headers["Retry-After"] = str(min(error.retry_after, 3600))
             if isinstance(error, TooManyAttempts):
-                # As every 429: when to come back, and the limit it ran into.
-                response.headers.update({
+                # As every 429: when to come back, and the limit it ran into (these win over
+                # the limiter's headers of other limits: see app._own_rate_limit_headers).
+                g.rate_limit_headers = {
                     "Retry-After": str(error.retry_after),
                     "RateLimit-Limit": str(FREE_FAILURES), "RateLimit-Remaining": "0",
-                    "RateLimit-Reset": str(error.retry_after)})
+                    "RateLimit-Reset": str(error.retry_after)}
+                response.headers.update(g.rate_limit_headers)
             return response
     return problem(422, error.code.replace("_", "-"), "The request cannot be carried out",
                    error.message)
