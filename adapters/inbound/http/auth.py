@@ -14,6 +14,9 @@ from domain.shared.errors import AuthenticationFailed, PermissionDenied
 F = TypeVar("F", bound=Callable[..., Any])
 # A callable token -> Principal (the Authenticate use case), set by the app factory.
 AUTHENTICATE_EXTENSION = "eduport.authenticate"
+# Set on every view ``requires`` guards: the roles it names (empty: any signed-in user). The
+# OpenAPI document reads it to declare the bearer requirement and the 401/403 it can answer.
+REQUIRED_ROLES = "eduport_required_roles"
 
 
 def current_principal() -> Principal:
@@ -44,6 +47,7 @@ def requires(*roles: str) -> Callable[[F], F]:
                 raise PermissionDenied(f"this needs one of the roles: {', '.join(roles)}")
             return view(*args, **kwargs)
 
+        setattr(wrapper, REQUIRED_ROLES, tuple(roles))
         return cast(F, wrapper)
 
     return decorate

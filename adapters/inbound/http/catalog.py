@@ -13,9 +13,15 @@ from flask.views import MethodView
 from injector import inject
 from marshmallow import Schema, fields, post_load, validate
 
+from adapters.inbound.http.api import BEARER
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.json_bodies import Blueprint
-from adapters.inbound.http.schemas import MoneySchema, PageArgsSchema, problem_response
+from adapters.inbound.http.schemas import (
+    MoneyInputSchema,
+    MoneySchema,
+    PageArgsSchema,
+    problem_response,
+)
 from application.catalog.add_lesson import AddLesson, AddLessonCommand
 from application.catalog.course_statistics import CourseStatisticsQuery, GetCourseStatistics
 from application.catalog.course_views import CourseDetails, LessonOutline
@@ -48,17 +54,20 @@ SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
 # --- input ----------------------------------------------------------------------------------
 
 
-class PriceSchema(MoneySchema):
+class PriceSchema(MoneyInputSchema):
     @post_load
     def to_money(self, data: dict[str, Any], **_: Any) -> Money:
         return Money(data["amount_minor"], data["currency"])
 
 
 class NewCourseSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG])
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "Compilers"})
+    slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG],
+                         metadata={"example": "compilers"})
     description = fields.String(load_default="", validate=validate.Length(max=20_000))
-    price = fields.Nested(PriceSchema, required=True)
+    price = fields.Nested(PriceSchema, required=True,
+                          metadata={"example": {"amount_minor": 4900, "currency": "EUR"}})
 
 
 class CourseChangesSchema(Schema):
@@ -77,8 +86,10 @@ VIDEO_URL = {"description": "An external https video: free previews only"}
 
 
 class NewLessonSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG])
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "Parsing"})
+    slug = fields.String(required=True, validate=[validate.Length(min=1, max=120), SLUG],
+                         metadata={"example": "parsing"})
     is_free_preview = fields.Boolean(load_default=False)
     video_upload_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
                                     metadata=VIDEO_UPLOAD)
@@ -238,6 +249,7 @@ class CourseItem(MethodView):
 
     @blp.response(200, CourseSchema)
     @blp.alt_response(401, **problem_response("A token was sent and is not valid"))
+    @blp.doc(security=[{}, {BEARER: []}])  # anyone; a token shows its owner's drafts too
     @blp.alt_response(404, **problem_response("No such course, or a draft of someone else"))
     def get(self, course_id: str) -> CourseDetails:
         """A course and the outline of its lessons. Drafts only for their teacher and admins."""

@@ -53,6 +53,8 @@ class Enrollments(MethodView):
     @blp.alt_response(402, **problem_response("A paid course: checkout is required"))
     @blp.alt_response(403, **problem_response("Only students enroll"))
     @blp.alt_response(404, **problem_response("No such published course"))
+    @blp.alt_response(409, **problem_response("A concurrent enrollment could not be read "
+                                              "back; retry"))
     def post(self, course_id: str) -> EnrollResult | tuple[EnrollResult, int]:
         """Enroll the signed-in student in a free course; repeating it changes nothing."""
         result = self.enroll(EnrollCommand(current_principal(), course_id))

@@ -59,10 +59,12 @@ NOT_YOURS = problem_response("No such session")
 
 
 class NewSessionSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    starts_at = fields.AwareDateTime(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                          metadata={"example": "Office hours"})
+    starts_at = fields.AwareDateTime(required=True,
+                                     metadata={"example": "2030-01-01T10:00:00+00:00"})
     planned_minutes = fields.Integer(required=True, validate=validate.Range(
-        min=MIN_PLANNED_MINUTES, max=MAX_PLANNED_MINUTES))
+        min=MIN_PLANNED_MINUTES, max=MAX_PLANNED_MINUTES), metadata={"example": 60})
 
 
 class LiveSessionSchema(Schema):
@@ -312,8 +314,9 @@ class SessionAttendance(MethodView):
 
     @requires()
     @blp.response(200, AttendanceSchema, content_type="application/json")
-    @blp.alt_response(200, description="The same as CSV (Accept: text/csv)",
-                      content_type="text/csv", success=True)
+    @blp.alt_response(200, description="The attendance, as JSON or, with Accept: text/csv, "
+                      "as CSV", schema={"type": "string"}, content_type="text/csv",
+                      success=True)
     @blp.alt_response(403, **problem_response("Only the course's teacher or an admin"))
     @blp.alt_response(404, **NOT_YOURS)
     def get(self, session_id: str) -> Attendance | Response:

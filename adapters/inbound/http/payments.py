@@ -30,7 +30,8 @@ blp = Blueprint("payments", __name__, description="Checkout, payments and refund
 class CheckoutSchema(Schema):
     course_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
                              required=True, validate=validate.Length(min=1, max=20))
-    provider = fields.String(required=True, validate=validate.OneOf(sorted(FLOWS)))
+    provider = fields.String(required=True, validate=validate.OneOf(sorted(FLOWS)),
+                             metadata={"example": "sandbox"})
     flow = fields.String(load_default=None, validate=validate.OneOf(
         sorted({flow for flows in FLOWS.values() for flow in flows})))
     payment_method = fields.String(load_default=None, validate=validate.Length(max=100),
@@ -103,6 +104,11 @@ class CheckoutView(MethodView):
     @blp.arguments(CheckoutSchema)
     @blp.response(201, CheckoutResultSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @blp.alt_response(402, **problem_response("The provider declined: a test payment method "
+                                              "it does not know, or an amount it cannot "
+                                              "charge"))
+    @blp.alt_response(403, **problem_response("Only students buy; an unconfirmed email "
+                                              "address may not pay"))
     @blp.alt_response(404, **problem_response("A course is unknown or unpublished"))
     @blp.alt_response(409, **problem_response("Already enrolled, or a request with this "
                                               "Idempotency-Key is in flight"))
@@ -139,6 +145,7 @@ class PaymentConfirmation(MethodView):
 
     @requires()
     @blp.response(200, PaymentSchema)
+    @blp.alt_response(402, **problem_response("The provider declined the payment"))
     @blp.alt_response(404, **problem_response("No such payment of yours"))
     @blp.alt_response(409, **problem_response("The payment was never opened"))
     @blp.alt_response(503, **problem_response("The payment provider is unavailable; retry"))
@@ -159,6 +166,7 @@ class PaymentRefunds(MethodView):
     @blp.arguments(RefundRequestSchema)
     @blp.response(202, RefundSchema)
     @blp.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])
+    @blp.alt_response(402, **problem_response("The provider refused the refund"))
     @blp.alt_response(404, **problem_response("No such payment"))
     @blp.alt_response(409, **problem_response("The payment is not refundable in its state"))
     @blp.alt_response(422, **problem_response("The amount exceeds what is left to refund"))

@@ -43,6 +43,7 @@ class ThreeDSecure(MethodView):
     @blp.arguments(AuthenticationSchema)
     @blp.response(200, AuthenticatedSchema)
     @blp.alt_response(401, **problem_response("No valid access token"))
+    @blp.alt_response(402, **problem_response("The payment was not confirmed yet"))
     @blp.alt_response(404, **problem_response("No sandbox payment of yours with this reference"))
     def post(self, body: dict[str, Any], reference: str) -> dict[str, str]:
         """Pass or fail 3-D Secure, as the cardholder would on the bank's page."""

@@ -4,36 +4,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, fields, validate
 
 from domain.shared.money import KNOWN_CURRENCIES
 
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
 
 class ProblemSchema(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    instance = fields.String()
-    request_id = fields.String()
-    errors = fields.Dict()
+    """An RFC 9457 problem document: every 4xx and 5xx answer of the API is one."""
+
+    type = fields.String(required=True, metadata={
+        "format": "uri", "description": "what kind of problem; stable, never translated",
+        "example": "https://eduport.dev/problems/not-found"})
+    title = fields.String(required=True, metadata={
+        "description": "a short summary of the kind, in the request's Accept-Language"})
+    status = fields.Integer(required=True, validate=validate.Range(min=400, max=599),
+                            metadata={"description": "the HTTP status code, repeated"})
+    detail = fields.String(metadata={"description": "what went wrong this time"})
+    instance = fields.String(required=True, metadata={
+        "format": "uri-reference", "description": "the path that was asked for"})
+    request_id = fields.String(metadata={"description": "quote it when you report a problem "
+                                                        "(the X-Request-ID header too)"})
+    errors = fields.Dict(keys=fields.String(), metadata={
+        "description": "per field of the request, what is wrong with it (validation failures)"})
 
 
 # Keeps amounts inside a BIGINT and far above any real price.
 MAX_AMOUNT_MINOR = 10**12
 
 
-class MoneySchema(Schema):
-    """Money on the wire: integer minor units and an upper-case ISO 4217 code."""
+class MoneyInputSchema(Schema):
+    """Money as a client sends it (a price): integer minor units and an upper-case ISO 4217
+    code."""
 
     amount_minor = fields.Integer(required=True, strict=True,
                                   validate=validate.Range(min=0, max=MAX_AMOUNT_MINOR))
     currency = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_CURRENCIES)))
 
-    @post_dump(pass_original=True)
-    def add_decimal(self, data: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
-        data["formatted"] = original.to_decimal_string()
-        return data
+
+class MoneySchema(Schema):
+    """Money on the wire: integer minor units (negative for a correction that takes credits
+    away), the ISO 4217 code, and the same amount as a decimal string in the currency's
+    exponent."""
+
+    amount_minor = fields.Integer(required=True, strict=True)
+    currency = fields.String(required=True, validate=validate.OneOf(sorted(KNOWN_CURRENCIES)))
+    formatted = fields.Function(
+        lambda money: money.to_decimal_string(), required=True, metadata={
+            "type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$", "example": "49.00",
+            "description": "amount_minor in major units (\"49.00\" EUR, \"4900\" JPY): for "
+                           "display, never for arithmetic"})
 
 
 class PageArgsSchema(Schema):
@@ -44,4 +65,4 @@ class PageArgsSchema(Schema):
 def problem_response(description: str) -> dict[str, Any]:
     """Keyword arguments for ``blp.alt_response`` documenting a problem+json outcome."""
     return {"schema": ProblemSchema, "description": description,
-            "content_type": "application/problem+json"}
+            "content_type": PROBLEM_CONTENT_TYPE}
