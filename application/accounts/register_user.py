@@ -60,7 +60,7 @@ class RegisterUser:
                                     existing.id)
                 self.uow.commit()
                 return RegisterUserResult(email.value, role.value)
-            user = User.register(self.ids.new_id(), email, cmd.full_name, Role(cmd.role),
+            user = User.register(self.ids.new_id(), email, cmd.full_name, role,
                                  password_hash, self.clock.now(),
                                  locale=Locale.parse(cmd.locale))
             self.uow.users.add(user)

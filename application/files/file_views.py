@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from application.files.config import FilesPolicy
 from application.files.ports import FileStorage, FilesUnitOfWork, UploadTicket
 from application.shared.ports import Principal
-from domain.files.model import FileStatus, StoredFile
+from domain.files.model import Disposition, FileStatus, StoredFile
 from domain.shared.errors import NotFound
 from domain.shared.roles import Role
 
@@ -37,7 +37,7 @@ def link_to(storage: FileStorage, policy: FilesPolicy, file: StoredFile, now: da
             extra: timedelta = timedelta(0)) -> SignedLink:
     lifetime = policy.lifetime(file.purpose) + extra
     url = storage.download_url(file.key, lifetime, file.filename,
-                               inline=file.rule.disposition == "inline")
+                               inline=file.rule.disposition == Disposition.INLINE)
     return SignedLink(url, now + lifetime)
 
 
