@@ -7,16 +7,11 @@ from datetime import datetime, timedelta
 
 from application.files.config import FilesPolicy
 from application.files.ports import FileStorage, FilesUnitOfWork, UploadTicket
+from application.files.published import FileLink
 from application.shared.ports import Principal
 from domain.files.model import Disposition, FileStatus, StoredFile
 from domain.shared.errors import NotFound
 from domain.shared.roles import Role
-
-
-@dataclass(frozen=True)
-class SignedLink:
-    url: str
-    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -30,19 +25,24 @@ class UploadView:
     filename: str | None
     created_at: datetime
     upload: UploadTicket | None = None  # while the upload is pending and just requested
-    download: SignedLink | None = None  # once completed
+    download: FileLink | None = None  # once completed
 
 
-def link_to(storage: FileStorage, policy: FilesPolicy, file: StoredFile, now: datetime,
-            extra: timedelta = timedelta(0)) -> SignedLink:
-    lifetime = policy.lifetime(file.purpose) + extra
-    url = storage.download_url(file.key, lifetime, file.filename,
-                               inline=file.rule.disposition == Disposition.INLINE)
-    return SignedLink(url, now + lifetime)
+def signed_link(storage: FileStorage, key: str, lifetime: timedelta, now: datetime,
+                filename: str | None = None, inline: bool = True) -> FileLink:
+    return FileLink(storage.download_url(key, lifetime, filename, inline=inline),
+                    now + lifetime)
+
+
+def link_to(storage: FileStorage, policy: FilesPolicy, file: StoredFile,
+            now: datetime) -> FileLink:
+    """A download link for the file, with its purpose's lifetime and disposition."""
+    return signed_link(storage, file.key, policy.lifetime(file.purpose), now, file.filename,
+                       inline=file.rule.disposition == Disposition.INLINE)
 
 
 def describe_upload(file: StoredFile, upload: UploadTicket | None = None,
-                    download: SignedLink | None = None) -> UploadView:
+                    download: FileLink | None = None) -> UploadView:
     return UploadView(file.id, file.purpose.value, file.subject_id, file.status,
                       file.content_type, file.size, file.filename, file.created_at, upload,
                       download)

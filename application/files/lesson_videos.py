@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from application.accounts.published import Contact
 from application.files.config import ConfiguredVault, FilesPolicy
+from application.files.file_views import signed_link
 from application.files.ports import FileStorage, FilesUnitOfWork, Viewer
 from application.files.published import LessonVideo, Playback, VideoUploadCredentials
 from application.shared.ports import Clock, IdGenerator
@@ -33,9 +34,9 @@ class RecordedLessonVideos:
         if video.kind == VideoKind.EXTERNAL:
             return Playback(video.kind, url=video.ref)
         if video.kind == VideoKind.FILE:
-            lifetime = self.policy.lifetime(FilePurpose.LESSON_VIDEO)
-            return Playback(video.kind, url=self.storage.download_url(
-                video.ref, lifetime, None, inline=True), expires_at=now + lifetime)
+            link = signed_link(self.storage, video.ref,
+                               self.policy.lifetime(FilePurpose.LESSON_VIDEO), now)
+            return Playback(video.kind, url=link.url, expires_at=link.expires_at)
         if self.vault is None:
             raise InvalidState("this lesson's video is in a video vault that is not configured")
         contact = self._contact(viewer_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from application.files.config import FilesPolicy
+from application.files.file_views import signed_link
 from application.files.ports import FileStorage
 from application.files.published import FileLink
 from application.shared.ports import Clock
@@ -18,5 +19,4 @@ class SignedFileLinks:
         # has its whole lifetime ahead.
         lifetime = self.policy.lifetime(FilePurpose.COURSE_THUMBNAIL) + \
             self.policy.public_page_cache
-        return FileLink(self.storage.download_url(key, lifetime, None, inline=True),
-                        self.clock.now() + lifetime)
+        return signed_link(self.storage, key, lifetime, self.clock.now())

@@ -27,9 +27,17 @@ class SweepUnusedUploads:
             files = self.uow.files.abandoned(cutoff, cutoff, BATCH)
             for file in files:
                 file.discard(now)
-            for gone in self.uow.files.unremoved(now, BATCH):
-                self.storage.delete(gone.key)  # idempotent: a failed commit repeats it
-                gone.mark_removed(now)
+            gone = [(file.id, file.key) for file in self.uow.files.unremoved(now, BATCH)]
+            self.uow.commit()
+        # The store is called outside any transaction, so no lock waits on it; should a
+        # delete fail, nothing is marked and the next sweep deletes again (idempotent).
+        for _, key in gone:
+            self.storage.delete(key)
+        with self.uow:
+            for file_id, _ in gone:
+                found = self.uow.files.get(file_id)
+                if found is not None and found.is_gone_for_good(now):
+                    found.mark_removed(now)
             self.uow.commit()
         return len(files)
 
