@@ -17,7 +17,7 @@ class Authenticate:
 
     def __call__(self, token: str) -> Principal:
         principal = self.tokens.read(token)
-        with self.uow:
+        with self.uow.reading():  # on every call with a token: it waits for no writer
             user = self.uow.users.get(principal.user_id)
         if user is None or user.role.value != principal.role:
             raise AuthenticationFailed("your account changed since you signed in; sign in again")

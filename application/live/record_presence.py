@@ -39,10 +39,11 @@ class RecordPresence:
 
     def __call__(self, cmd: RecordPresenceCommand) -> PresenceResult:
         now = self.clock.now()
-        with self.uow:
+        # Every write here is the participant's, versioned: the reads wait for no writer, and
+        # a heartbeat racing a leave still cannot land on top of it (the loser gets 409).
+        with self.uow.optimistic():
+            participant = self.uow.participants.get(cmd.session_id, cmd.actor.user_id)
             session = self.uow.sessions.get(cmd.session_id)
-            participant = None if session is None else self.uow.participants.get(
-                session.id, cmd.actor.user_id)
             if session is None or participant is None:
                 visible_session(self.uow, cmd.actor, cmd.session_id)  # 404 / 403 for strangers
                 raise Conflict("join the session first")

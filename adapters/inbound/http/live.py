@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from injector import inject
+from injector import Injector, inject
 from marshmallow import Schema, fields, validate
 
 from adapters.inbound.http.auth import current_principal, requires
@@ -21,6 +21,7 @@ from adapters.inbound.http.schemas import (
     MoneySchema,
     problem_response,
 )
+from adapters.inbound.warm import WarmUseCases
 from application.live.adjust_credits import AdjustCredits, AdjustCreditsCommand, AdjustedCredits
 from application.live.admission import Admission
 from application.live.end_live_session import EndLiveSession, EndLiveSessionCommand
@@ -262,19 +263,33 @@ class SessionToken(MethodView):
         return self.renew(RenewRoomPassQuery(current_principal(), session_id))
 
 
+# Heartbeats are the busiest call of a live class (every participant, every 30 s): one
+# RecordPresence per thread, and the answer encoded here (flask-smorest passes a Response
+# through; PresenceSchema still documents it), as the webhook view does (ADR 15).
+_warm = WarmUseCases()
+
+
+def presence_answer(result: PresenceResult) -> Response:
+    present = "true" if result.present else "false"
+    return Response(f'{{"present":{present},"present_seconds":{int(result.present_seconds)}}}\n',
+                    status=200, mimetype="application/json")
+
+
 def _presence(signal: PresenceSignal) -> type[MethodView]:
     class Presence(MethodView):
         @inject
-        def __init__(self, record: RecordPresence) -> None:
-            self.record = record
+        def __init__(self, injector: Injector) -> None:
+            self.injector = injector
 
         @requires()
         @blp.response(200, PresenceSchema)
         @blp.alt_response(403, **problem_response("No longer allowed in"))
         @blp.alt_response(404, **NOT_YOURS)
         @blp.alt_response(409, **problem_response("Not joined, or the session is not live"))
-        def post(self, session_id: str) -> PresenceResult:
-            return self.record(RecordPresenceCommand(current_principal(), session_id, signal))
+        def post(self, session_id: str) -> Response:
+            command = RecordPresenceCommand(current_principal(), session_id, signal)
+            return presence_answer(_warm.call(self.injector, RecordPresence,
+                                              lambda record: record(command)))
 
     Presence.__name__ = f"Session{signal.value.title()}"
     Presence.post.__doc__ = {PresenceSignal.HEARTBEAT: "Still here (every 30 s; after 90 s of "

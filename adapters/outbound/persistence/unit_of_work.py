@@ -2,6 +2,8 @@
 
 Each area's unit of work is a subclass naming its own repositories in ``repositories``; a
 repository is built the first time a use case touches it, inside the transaction.
+``reading()`` and ``optimistic()`` choose how the next ``with`` block's transaction locks
+(``database.reading`` and ``database.optimistic``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
+from sqlalchemy import event as orm_events
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from adapters.outbound.persistence import database
 from adapters.outbound.persistence.shared import SqlAuditLog, SqlOutbox, SqlWebhookInbox, Tracker
 from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, IdGenerator, OutboxMessage, TaskQueue
@@ -36,6 +40,9 @@ class SqlUnitOfWork:
         self._built: dict[str, Any] = {}
         self.tracker = Tracker()
         self._published: list[Event] = []
+        # How the next block's transaction locks: database.reading or .optimistic (or None).
+        self._next: Callable[[str], dict[str, Any]] | None = None
+        self._reading = False
 
     def __getattr__(self, name: str) -> Any:
         factory = type(self).repositories.get(name)
@@ -46,8 +53,34 @@ class SqlUnitOfWork:
         return self._built[name]
 
     def __enter__(self) -> Self:
-        self._session, self.tracker, self._built = self._sessions(), Tracker(), {}
-        self._published = []
+        mode, self._next = self._next, None
+        self._reading = mode is database.reading
+        options = {} if mode is None else mode(self._sessions.kw["bind"].dialect.name)
+        if not options:
+            self._session = self._sessions()
+        else:
+            kind = ReadingSession if self._reading else Session
+            self._session = kind(**{**self._sessions.kw, "autoflush": not self._reading})
+            # Its connection now, with the transaction's options (set on the connection: an
+            # engine with options costs every statement a joined event dispatch).
+            self._session.connection(execution_options=options)
+        self.tracker, self._built, self._published = Tracker(), {}, []
+        return self
+
+    def reading(self) -> Self:
+        """The next ``with`` block only reads: on SQLite it takes no write lock (and waits for
+        no writer), on PostgreSQL its statements run without BEGIN and ROLLBACK. It cannot
+        commit, and a write raises ``ReadOnlyViolation`` before it reaches the database."""
+        self._next = database.reading
+        return self
+
+    def optimistic(self) -> Self:
+        """The next ``with`` block writes only aggregates that are versioned (each UPDATE
+        names the version it read) and what they own: its reads take no lock, and the write
+        lock is held from its first write to its commit only (``database.optimistic``). What
+        it read may have changed by the time it writes; a version that moved on is a
+        ``Conflict`` at commit, on SQLite as on PostgreSQL."""
+        self._next = database.optimistic
         return self
 
     def publish(self, event: Event) -> None:
@@ -60,9 +93,9 @@ class SqlUnitOfWork:
         session = self.session
         try:
             # Detach first: entities handed out keep their loaded state instead of being
-            # expired by the rollback, so results can be read after the block.
+            # expired by the rollback, so results can be read after the block. Closing
+            # rolls back what was not committed.
             session.expunge_all()
-            session.rollback()
         finally:
             session.close()
             self._session, self._built = None, {}
@@ -78,6 +111,8 @@ class SqlUnitOfWork:
         return self._session
 
     def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a unit of work opened with reading() has nothing to commit")
         try:
             self.session.flush()
             written = self._write_events_to_outbox()
@@ -116,6 +151,26 @@ class SqlUnitOfWork:
                 self._queue.enqueue(PROCESS_OUTBOX_JOB, message_id)
             except DeliveryFailed:
                 log.warning("outbox message %s left for the relay: queue unreachable", message_id)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write in a unit of work opened with ``reading()`` (a programming error)."""
+
+
+class ReadingSession(Session):
+    """The session of a ``reading()`` block: on PostgreSQL its statements run in
+    autocommit, where a write would be kept at once, so none is let through."""
+
+
+@orm_events.listens_for(ReadingSession, "do_orm_execute")
+def _reads_only(state: ORMExecuteState) -> None:
+    if not state.is_select:
+        raise ReadOnlyViolation(f"a reading() unit of work does not run {state.statement}")
+
+
+@orm_events.listens_for(ReadingSession, "before_flush")
+def _flushes_nothing(session: Session, *_: Any) -> None:
+    raise ReadOnlyViolation("a reading() unit of work has nothing to flush")
 
 
 def _drained(events: list[Event]) -> list[Event]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,11 +15,18 @@ from domain.shared.errors import AuthenticationFailed, InvalidToken
 _ISSUER = "eduport"
 _ALGORITHMS = ["HS256"]
 _LEEWAY = timedelta(seconds=5)  # clocks of several servers differ a little
+VERIFIED_TOKENS_KEPT = 4096  # per process: a few hundred bytes each
 
 
 class JwtAccessTokens:
     def __init__(self, secret: str, ttl_seconds: int, clock: Clock) -> None:
         self._secret, self._ttl, self._clock = secret, ttl_seconds, clock
+        # Tokens verified lately, with their claims: a client sends the same token on every
+        # call for its lifetime (a live class's every 30 s), and each request reads it twice
+        # (the per-user rate limit, then authentication). The same string verifies the same
+        # under the same secret; a forged one raises and is never kept. Its times are
+        # checked on every read, against the Clock.
+        self._verified = functools.lru_cache(maxsize=VERIFIED_TOKENS_KEPT)(self._verify)
 
     def issue(self, user_id: str, role: str) -> IssuedAccessToken:
         now = self._clock.now()
@@ -30,8 +38,17 @@ class JwtAccessTokens:
         return IssuedAccessToken(jwt.encode(claims, self._secret, "HS256"), self._ttl)
 
     def read(self, token: str) -> Principal:
+        principal, expires = self._verified(token)
+        # Times are checked against our Clock, which issued them, not the host's.
+        now = self._clock.now()
+        if expires <= now - _LEEWAY:
+            raise AuthenticationFailed("the access token has expired")
+        if principal.issued_at is not None and principal.issued_at > now + _LEEWAY:
+            raise AuthenticationFailed("the access token is not valid yet")
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, datetime]:
         try:
-            # Times are checked below against our Clock, which issued them, not the host's.
             claims = jwt.decode(
                 token, self._secret, algorithms=_ALGORITHMS, audience="access", issuer=_ISSUER,
                 options={"require": ["exp", "sub", "iat"], "verify_exp": False,
@@ -41,13 +58,8 @@ class JwtAccessTokens:
             expires = datetime.fromtimestamp(int(claims["exp"]), tz=UTC)
         except (jwt.PyJWTError, TypeError, ValueError, OverflowError) as error:
             raise AuthenticationFailed("the access token is not valid") from error
-        now = self._clock.now()
-        if expires <= now - _LEEWAY:
-            raise AuthenticationFailed("the access token has expired")
-        if issued > now + _LEEWAY:
-            raise AuthenticationFailed("the access token is not valid yet")
         return Principal(user_id=str(claims["sub"]), role=str(claims.get("role", "")),
-                         issued_at=issued)
+                         issued_at=issued), expires
 
 
 class JwtOneTimeTokens:
