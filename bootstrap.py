@@ -23,6 +23,7 @@ from adapters.wiring.accounts import AccountsModule
 from adapters.wiring.area import AreaModule
 from adapters.wiring.catalog import CatalogModule
 from adapters.wiring.files import FilesModule
+from adapters.wiring.identity import IdentityModule
 from adapters.wiring.live import LiveModule
 from adapters.wiring.messaging import MessagingModule
 from adapters.wiring.payments import PaymentsModule
@@ -34,7 +35,8 @@ log = logging.getLogger("eduport.bootstrap")
 
 # Adding an area is a new package in each layer and one line here.
 AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsModule,
-                                       MessagingModule, LiveModule, FilesModule)
+                                       MessagingModule, LiveModule, FilesModule,
+                                       IdentityModule)
 
 
 def read_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -41,6 +41,8 @@ class Settings:
     frontend_url: str = "http://localhost:3000"
     cors_allowed_origins: tuple[str, ...] = ()
     max_request_bytes: int = 1_048_576
+    # How many proxies in front of eduport set X-Forwarded-For (0: trust no such header).
+    trusted_proxies: int = 0
     listing_cache_seconds: int = 5
     # Named limits (ADR 16): per client address, per account (the address given), per user
     # (the bearer token's), per webhook provider.
@@ -195,6 +197,7 @@ class SettingsReader:
             or "",
             cors_allowed_origins=origins,
             max_request_bytes=self.integer("MAX_REQUEST_BYTES", 1_048_576, 1024),
+            trusted_proxies=self.integer("TRUSTED_PROXIES", 0, 0),
             listing_cache_seconds=self.integer("LISTING_CACHE_SECONDS", 5, 0),
             rate_limit_login=self.rate("RATE_LIMIT_LOGIN", "10 per minute"),
             rate_limit_register=self.rate("RATE_LIMIT_REGISTER", "5 per minute"),

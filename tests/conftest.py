@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,23 +59,31 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_schema_url() -> Iterator[str]:
-    """A schema of its own in the test database, so parallel runs never see each other."""
+@contextmanager
+def postgres_schema(prefix: str = "t") -> Iterator[str]:
+    """The URL of a schema of its own in the test database, empty, dropped afterwards."""
     base = normalise_url(need_service("DATABASE_URL"))
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = build_engine(base)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    engine = build_engine(rendered)
-    upgrade(engine)
-    engine.dispose()
-    yield rendered
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A migrated schema of its own, so parallel runs never see each other."""
+    with postgres_schema() as rendered:
+        engine = build_engine(rendered)
+        upgrade(engine)
+        engine.dispose()
+        yield rendered
 
 
 def truncate_all(url: str) -> None:
@@ -150,6 +159,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: str) -> Settin
         # The rule that sellers and buyers confirm their address is tested on its own
         # (test_verified_email_http); elsewhere sign-ups act at once.
         "REQUIRE_VERIFIED_EMAIL": "",
+        # So is the rule that a teacher publishes once approved (tests/integration/identity,
+        # features/identity.feature); elsewhere a new teacher publishes at once.
+        "TEACHER_APPROVAL": "false",
         "LOG_LEVEL": "WARNING",
         "FRONTEND_URL": "https://app.example.test",
         "EDUPORT_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
@@ -166,7 +178,21 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def injector(settings: Settings) -> Iterator[Any]:
+def clock() -> Any:
+    """The Clock of a test marked ``clocked``: now, to the second, and moved only by the
+    test, so what happens minute by minute runs in a moment."""
+    from tests.unit.shared.fakes import FakeClock
+
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def injector(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Any]:
+    """The app's injector; for a test marked ``clocked``, with the ``clock`` fixture as its
+    Clock."""
+    if request.node.get_closest_marker("clocked"):
+        yield from clocked_injector(settings, request.getfixturevalue("clock"))
+        return
     from bootstrap import build_injector
 
     injector = build_injector(settings)

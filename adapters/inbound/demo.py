@@ -50,6 +50,7 @@ class Demo:
         self.client, self.mail_dir, self.echo = client, mail_dir, echo
         self.injector, self.engine = injector, injector.get(Engine)
         self.step_number = 0
+        self._admin: str | None = None
 
     def step(self, text: str) -> None:
         self.step_number += 1
@@ -127,6 +128,26 @@ class Demo:
         self.call("PATCH", f"/courses/{course['id']}", 200, teacher,
                   {"thumbnail_upload_id": thumbnail})
 
+        self.step("She is new here: she may draft, not publish, until a platform admin has "
+                  "checked her identity and approved her application")
+        self.call("POST", f"/courses/{course['id']}/publish", 403, teacher)
+        self.call("PUT", "/me/teacher-application", 200, teacher, {
+            "headline": "Compilers, from scratch", "bio": "Twenty years of writing them."})
+        admin = self.admin()
+        verification = self.call("POST", "/me/identity-verification", 200, teacher)
+        self.call("POST", f"/admin/identity-verifications/{verification['id']}/approve", 200,
+                  admin)
+        application = self.call("GET", "/me/teacher-application", 200, teacher)
+        approved = self.call("POST",
+                             f"/admin/teacher-applications/{application['id']}/approve", 200,
+                             admin)
+        told = [m["To"] for m in self.mails()
+                if m["Subject"] == "You are approved to teach on eduport"]
+        self.echo(f"      identity {verification['provider']} review: Approved; application "
+                  f"{approved['status']}; told {told}")
+        if approved["status"] != "approved" or told != ["grace@demo.eduport"]:
+            raise DemoFailed("the teacher was not approved, or not told")
+
         self.step("She publishes it; it appears in the public catalog")
         self.call("POST", f"/courses/{course['id']}/publish", 200, teacher)
         listing = self.call("GET", "/courses?q=compilers", 200)
@@ -175,10 +196,11 @@ class Demo:
             left = pending.scalar_one()
         welcomes = [m for m in self.mails() if m["Subject"] == "Welcome to eduport"]
         self.echo(f"      welcome emails: {len(welcomes)}, undelivered outbox messages: {left}")
-        if len(welcomes) != 2 or left != 0:
+        if {"grace@demo.eduport", "alan@demo.eduport"} - {m["To"] for m in welcomes} or left:
             raise DemoFailed("the outbox did not deliver the welcome emails")
         self.paid(teacher, student)
         self.live(teacher, student, course["id"])
+        self.consultation(teacher, student)
 
     def paid(self, teacher: str, student: str) -> None:
         self.step("Grace publishes a paid course: 49.00 EUR")
@@ -286,15 +308,61 @@ class Demo:
         if minutes != {"Grace Hopper": 1, "Alan Turing": 1} or absent != ["Ada Lovelace"]:
             raise DemoFailed("the attendance is not what happened")
 
+    def consultation(self, teacher: str, student: str) -> None:
+        self.step("Grace offers paid consultations: 5.00 USD, then 0.50 USD a minute")
+        service = self.call("POST", "/consultation-services", 201, teacher, {
+            "title": "Compiler clinic", "base_fee_minor": 500, "per_minute_minor": 50,
+            "currency": "USD"})
+
+        self.step("Alan buys a credit pack with the sandbox's card; it is credited once")
+        pack = next(p for p in self.call("GET", "/credit-packs", 200, student)
+                    if p["price"]["currency"] == "USD")
+        payment = self.call("POST", "/checkout", 201, student, {
+            "credit_pack": pack["id"], "provider": "sandbox", "payment_method": "pm_card_visa"})
+        self.call("POST", f"/payments/{payment['payment_id']}/confirm", 200, student)
+        [balance] = self.call("GET", "/me/credits", 200, student)["balances"]
+        self.echo(f"      paid {pack['price']['formatted']} USD; credits available "
+                  f"{balance['available']} (minor units)")
+        if balance["available"] != pack["credits"]["amount_minor"]:
+            raise DemoFailed("the credit pack was not credited")
+
+        self.step("He starts a consultation: the base fee and 5 minutes are held; Grace joins")
+        started = self.call("POST", "/consultations", 201, student,
+                            {"service_id": service["id"]})
+        base = f"/consultations/{started['consultation']['id']}"
+        self.call("POST", f"{base}/join", 200, teacher)
+        self.echo(f"      held {started['consultation']['held']['formatted']} USD; both have a "
+                  "pass of their own")
+
+        self.step(f"Both beat every {HEARTBEAT_EVERY_S:g} s, {HEARTBEATS} times; Alan stops it, "
+                  "and Grace's stop a moment later bills nothing more")
+        for _ in range(HEARTBEATS):
+            time.sleep(HEARTBEAT_EVERY_S)
+            for token in (student, teacher):
+                self.call("POST", f"{base}/heartbeat", 200, token)
+        stopped = self.call("POST", f"{base}/stop", 200, student)
+        again = self.call("POST", f"{base}/stop", 200, teacher)
+        bill = stopped["bill"]
+        [after] = self.call("GET", "/me/credits", 200, student)["balances"]
+        self.echo(f"      together {bill['seconds']} s: {bill['minutes']} min billed (a minute "
+                  f"begun counts), {bill['cost']['formatted']} USD; credits left "
+                  f"{after['available']}, held {after['held']}")
+        if again != stopped or bill["cost"]["amount_minor"] != 550 or \
+                after != {**balance, "available": balance["available"] - 550, "held": 0}:
+            raise DemoFailed("the consultation was not billed once for what happened")
+
     def admin(self) -> str:
+        """A platform admin's token; the admin is made on first use."""
         from application.accounts.create_admin import CreateAdmin, CreateAdminCommand
 
-        # What an operator does with `eduport users create-admin`.
-        self.injector.get(CreateAdmin)(CreateAdminCommand("root@demo.eduport", PASSWORD,
-                                                          "Root"))
-        session = self.call("POST", "/auth/login", 200,
-                            body={"email": "root@demo.eduport", "password": PASSWORD})
-        return str(session["access_token"])
+        if self._admin is None:
+            # What an operator does with `eduport users create-admin`.
+            self.injector.get(CreateAdmin)(CreateAdminCommand("root@demo.eduport", PASSWORD,
+                                                              "Root"))
+            session = self.call("POST", "/auth/login", 200,
+                                body={"email": "root@demo.eduport", "password": PASSWORD})
+            self._admin = str(session["access_token"])
+        return self._admin
 
     def count(self, table: Any) -> int:
         with self.engine.connect() as connection:

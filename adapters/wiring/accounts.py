@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from injector import provider, singleton
+from injector import Binder, provider, singleton
 
 from adapters.outbound.persistence.accounts import SqlAccountsUnitOfWork
 from adapters.outbound.security.passwords import Argon2PasswordHasher
@@ -14,7 +14,9 @@ from adapters.outbound.security.tokens import JwtAccessTokens, JwtOneTimeTokens
 from adapters.outbound.security.zxcvbn_strength import ZxcvbnPasswordStrength
 from adapters.settings import Settings, SettingsReader
 from adapters.wiring.area import AreaModule
+from adapters.wiring.privacy import PrivacyModule, PrivacySettings
 from application.accounts.config import AccountPolicy
+from application.accounts.export_personal_data import BuildDataExport
 from application.accounts.ports import (
     AccessTokens,
     AccountsUnitOfWork,
@@ -28,6 +30,7 @@ from application.accounts.send_account_emails import (
     SendVerificationEmail,
     SendWelcomeEmail,
 )
+from application.accounts.tell_export_ready import TellExportReady
 from application.messaging.channels import ChannelRule
 from application.shared.ports import Clock, Principal
 from domain.accounts.events import (
@@ -36,6 +39,7 @@ from domain.accounts.events import (
     SignUpRepeated,
     UserRegistered,
 )
+from domain.accounts.personal_data import DataExportReady, DataExportRequested
 from domain.shared.roles import Role
 
 
@@ -65,7 +69,7 @@ class AccountsSettings:
 
 
 class AccountsModule(AreaModule):
-    sections = (AccountsSettings,)
+    sections = (AccountsSettings, PrivacySettings)
     unit_of_work = (AccountsUnitOfWork, SqlAccountsUnitOfWork)
     handlers = {
         UserRegistered: (("welcome_email", SendWelcomeEmail),
@@ -73,11 +77,17 @@ class AccountsModule(AreaModule):
         EmailVerificationRequested: (("verification_email", SendVerificationEmail),),
         PasswordResetRequested: (("password_reset_email", SendPasswordResetEmail),),
         SignUpRepeated: (("sign_up_repeated_email", SendSignUpRepeatedEmail),),
+        # A person's copy of their data (ADR 22): built, then its owner told.
+        DataExportRequested: (("build_data_export", BuildDataExport),),
+        DataExportReady: (("tell_export_ready", TellExportReady),),
     }
     # Each person's own channel (their notifications), and the platform admins' one.
     channel_rules = (ChannelRule("private-user.{id}", is_the_user),
                      ChannelRule("private-admin", is_platform_admin))
 
+    def configure(self, binder: Binder) -> None:
+        super().configure(binder)
+        binder.install(PrivacyModule())  # the export and erasure of a person's data
 
     @singleton
     @provider

@@ -18,15 +18,18 @@ from adapters.outbound.persistence.live import SqlLiveUnitOfWork
 from adapters.settings import Section, Settings, SettingsReader
 from adapters.wiring.area import AreaModule
 from adapters.wiring.choice import vendor_or_default
+from application.live.announce_consultation import AnnounceConsultation
 from application.live.announce_live_session import (
     BroadcastSessionStarted,
     NotifySessionStarted,
 )
 from application.live.authorize_presence import MayEnterSession
-from application.live.config import LivePolicy
+from application.live.config import ConsultationPolicy, LivePolicy
+from application.live.credit_packs import TakeBackPackCredits, TopUpPackCredits
 from application.live.ports import LiveUnitOfWork, RoomNames, VideoRooms
 from application.messaging.channels import ChannelRule
-from domain.live.events import LiveSessionStarted
+from domain.live.events import ConsultationEnded, ConsultationStarted, LiveSessionStarted
+from domain.payments.events import CreditPackPurchased, CreditPackRefunded
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class LiveSettings:
     agora_token_ttl_seconds: int = 3600
     room_secret: str | None = None  # unset: derived from JWT_SECRET
     grace_minutes: int = 30
+    consultation_min_minutes: int = 5
+    consultation_hold_step_minutes: int = 5
 
     @classmethod
     def read(cls, reader: SettingsReader) -> LiveSettings:
@@ -63,14 +68,22 @@ class LiveSettings:
             agora_app_certificate=agora.get("AGORA_APP_CERTIFICATE"),
             agora_token_ttl_seconds=reader.integer("AGORA_TOKEN_TTL_SECONDS", 3600, 60),
             room_secret=secret,
-            grace_minutes=reader.integer("LIVE_SESSION_GRACE_MINUTES", 30, 0))
+            grace_minutes=reader.integer("LIVE_SESSION_GRACE_MINUTES", 30, 0),
+            consultation_min_minutes=reader.integer("CONSULTATION_MIN_MINUTES", 5, 1),
+            consultation_hold_step_minutes=reader.integer("CONSULTATION_HOLD_STEP_MINUTES", 5,
+                                                          1))
 
 
 class LiveModule(AreaModule):
     sections: Sequence[type[Section]] = (LiveSettings,)
     unit_of_work = (LiveUnitOfWork, SqlLiveUnitOfWork)
     handlers = {LiveSessionStarted: (("broadcast_started", BroadcastSessionStarted),
-                                     ("notify_started", NotifySessionStarted))}
+                                     ("notify_started", NotifySessionStarted)),
+                ConsultationStarted: (("announce", AnnounceConsultation),),
+                ConsultationEnded: (("announce", AnnounceConsultation),),
+                # Packs are sold by payments; their credits are this area's ledger's.
+                CreditPackPurchased: (("credit_pack_top_up", TopUpPackCredits),),
+                CreditPackRefunded: (("credit_pack_take_back", TakeBackPackCredits),)}
 
     def channel_rules_for(self, injector: Injector) -> Sequence[ChannelRule]:
         # A session's participants: the same rule as joining it.
@@ -121,3 +134,10 @@ class LiveModule(AreaModule):
     @provider
     def policy(self, settings: Settings) -> LivePolicy:
         return LivePolicy(grace=timedelta(minutes=settings.section(LiveSettings).grace_minutes))
+
+    @singleton
+    @provider
+    def consultation_policy(self, settings: Settings) -> ConsultationPolicy:
+        live = settings.section(LiveSettings)
+        return ConsultationPolicy(min_minutes=live.consultation_min_minutes,
+                                  hold_step_minutes=live.consultation_hold_step_minutes)

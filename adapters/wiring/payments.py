@@ -41,9 +41,17 @@ from application.shared.audit import Auditor
 from application.shared.ports import Clock, WebhookAuthenticator, WebhookEvent
 from application.shared.receive_webhook import ReceiveWebhook, ReceiveWebhookCommand
 from application.shared.webhooks import WebhookProvider
+from domain.payments.credit_packs import CreditPack
 from domain.payments.events import PaymentRefunded, PaymentSucceeded
+from domain.shared.errors import InvalidValue
+from domain.shared.money import Money
 
 log = logging.getLogger(__name__)
+
+# ID:CURRENCY:PRICE_MINOR:CREDITS_MINOR, comma-separated: what `eduport demo` and an
+# installation that sets nothing sell (plus costs 25.00 USD and grants 27.50 USD of credits).
+DEFAULT_CREDIT_PACKS = "starter:USD:1000:1000,plus:USD:2500:2750,pro:USD:5000:6000"
+MAX_CREDIT_PACKS = 20
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class PaymentsSettings:
     exchange_rates: str = ""  # "EGP:USD=0.0205,EUR:USD=1.08"
     exchange_rates_as_of: str = ""  # ISO 8601 time the rates were taken
     sandbox_webhook_secret: str = ""
+    credit_packs: tuple[CreditPack, ...] = ()
 
     @classmethod
     def read(cls, reader: SettingsReader) -> PaymentsSettings:
@@ -99,7 +108,8 @@ class PaymentsSettings:
                 currency=reader.required("PAYPAL_CURRENCY", "USD")),
             exchange_rates=_exchange_rates(reader),
             exchange_rates_as_of=_rates_as_of(reader),
-            sandbox_webhook_secret=reader.required("SANDBOX_WEBHOOK_SECRET", ""))
+            sandbox_webhook_secret=reader.required("SANDBOX_WEBHOOK_SECRET", ""),
+            credit_packs=_credit_packs(reader))
 
 
 def _exchange_rates(reader: SettingsReader) -> str:
@@ -109,6 +119,43 @@ def _exchange_rates(reader: SettingsReader) -> str:
     except ValueError as error:
         reader.problems.append(f"EXCHANGE_RATES: {error}")
     return spec
+
+
+def _credit_packs(reader: SettingsReader) -> tuple[CreditPack, ...]:
+    spec = reader.required("CREDIT_PACKS", DEFAULT_CREDIT_PACKS)
+    try:
+        return parse_credit_packs(spec)
+    except ValueError as error:
+        reader.problems.append(f"CREDIT_PACKS: {error}")
+        return ()
+
+
+def parse_credit_packs(spec: str) -> tuple[CreditPack, ...]:
+    """``ID:CURRENCY:PRICE_MINOR:CREDITS_MINOR,...`` (amounts in integer minor units of the
+    currency, credits possibly more than the price), or ``none`` to sell no pack; a
+    ``ValueError`` names the entry that is not valid."""
+    if spec.strip().lower() == "none":
+        return ()
+    packs: list[CreditPack] = []
+    for raw in spec.split(","):
+        entry = raw.strip()
+        parts = [part.strip() for part in entry.split(":")]
+        if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in parts[2:]):
+            raise ValueError(f"credit pack {entry!r} is not of the form "
+                             "ID:CURRENCY:PRICE_MINOR:CREDITS_MINOR (whole minor units), "
+                             "e.g. plus:USD:2500:2750")
+        pack_id, currency, price, credits = parts
+        try:
+            pack = CreditPack(pack_id, Money(int(price), currency),
+                              Money(int(credits), currency))
+        except InvalidValue as error:
+            raise ValueError(error.message) from None
+        if any(known.id == pack.id for known in packs):
+            raise ValueError(f"credit pack {pack.id!r} is listed twice")
+        packs.append(pack)
+    if len(packs) > MAX_CREDIT_PACKS:
+        raise ValueError(f"at most {MAX_CREDIT_PACKS} credit packs are sold")
+    return tuple(packs)
 
 
 def _rates_as_of(reader: SettingsReader) -> str:
@@ -260,7 +307,8 @@ class PaymentsModule(AreaModule):
     def policy(self, section: PaymentsSettings) -> PaymentPolicy:
         return PaymentPolicy(
             checkout_ttl=timedelta(minutes=section.stripe.checkout_expires_minutes),
-            fallback_currency=((Provider.PAYPAL, section.paypal.currency),))
+            fallback_currency=((Provider.PAYPAL, section.paypal.currency),),
+            credit_packs=section.credit_packs)
 
     @singleton
     @provider

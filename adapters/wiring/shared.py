@@ -101,7 +101,9 @@ class SharedModule(Module):
     @singleton
     @provider
     def auditor(self, clock: Clock, ids: IdGenerator) -> Auditor:
-        return Auditor(clock, ids)
+        from adapters.inbound.http.origin import FlaskRequestOrigin
+
+        return Auditor(clock, ids, FlaskRequestOrigin())
 
     @singleton
     @provider

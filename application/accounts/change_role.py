@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.accounts.ports import AccountsUnitOfWork
+from application.accounts.published import TeacherRegistered
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, Principal
 from domain.shared.errors import NotFound, PermissionDenied
@@ -40,6 +41,8 @@ class ChangeRole:
                 raise NotFound("no such user")
             old_role = user.role
             user.change_role(new_role)
+            if new_role is Role.TEACHER and old_role is not Role.TEACHER:
+                self.uow.publish(TeacherRegistered(user_id=user.id))
             self.uow.refresh_tokens.revoke_user(user.id, self.clock.now())
             self.auditor.record(self.uow, cmd.actor.user_id, "user.role_changed", "user", user.id,
                                 old_role=old_role.value, new_role=new_role.value)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from domain.shared.events import Event
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -18,3 +20,11 @@ class AccountDirectory(Protocol):
     def contact(self, user_id: str) -> Contact | None:
         """The user's address and name, read in the caller's transaction; None when the
         account is unknown."""
+
+
+@dataclass(frozen=True)
+class TeacherRegistered(Event):
+    """Someone became a teacher: signed up as one, or was made one by an admin. Published
+    for the areas that follow teachers (identity opens their application)."""
+
+    user_id: str

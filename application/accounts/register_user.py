@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from application.accounts.config import AccountPolicy
 from application.accounts.passwords import check_password
 from application.accounts.ports import AccountsUnitOfWork, PasswordHasher, PasswordStrength
+from application.accounts.published import TeacherRegistered
 from application.shared.audit import Auditor
 from application.shared.ports import Clock, IdGenerator
 from domain.accounts.events import SignUpRepeated
@@ -64,6 +65,8 @@ class RegisterUser:
                                  password_hash, self.clock.now(),
                                  locale=Locale.parse(cmd.locale))
             self.uow.users.add(user)
+            if user.role is Role.TEACHER:
+                self.uow.publish(TeacherRegistered(user_id=user.id))
             self.auditor.record(self.uow, user.id, "user.registered", "user", user.id,
                                 role=user.role.value)
             self.uow.commit()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from application.files.published import FileAttachments
+from application.identity.published import IdentityStanding
 from application.shared.ports import AuditedUnitOfWork, Page
 from domain.catalog.enrollment import Enrollment
 from domain.catalog.model import Course
@@ -83,3 +84,4 @@ class CatalogUnitOfWork(AuditedUnitOfWork, Protocol):
     enrollments: EnrollmentRepository
     statistics: CourseStatistics
     files: FileAttachments
+    standing: IdentityStanding  # identity's: who may publish

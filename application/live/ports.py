@@ -10,7 +10,9 @@ from typing import Protocol
 
 from application.accounts.published import AccountDirectory
 from application.catalog.published import CourseRoster
+from application.identity.published import IdentityStanding
 from application.shared.ports import AuditedUnitOfWork
+from domain.live.consultations import Consultation, ConsultationService
 from domain.live.credits import CreditBalance, CreditEntry
 from domain.live.model import LiveSession, Participant, RoomRole, SessionStatus
 
@@ -109,13 +111,43 @@ class CreditLedger(Protocol):
         """The user's entries, newest first."""
 
 
+class ConsultationServiceRepository(Protocol):
+    def add(self, service: ConsultationService) -> None: ...
+    def get(self, service_id: str) -> ConsultationService | None: ...
+
+    def offered(self, provider_id: str | None, limit: int) -> list[ConsultationService]:
+        """Active services (of one provider when given), newest first."""
+
+
+class ConsultationRepository(Protocol):
+    def add(self, consultation: Consultation) -> None: ...
+
+    def get(self, consultation_id: str, for_update: bool = False) -> Consultation | None:
+        """``for_update`` locks it until commit: stops, heartbeats and the sweeper of one
+        consultation queue instead of billing from what another is changing."""
+
+    def of_person(self, user_id: str, limit: int) -> list[Consultation]:
+        """Where ``user_id`` is the student or the provider, latest start first."""
+
+    def running(self, limit: int) -> list[Consultation]:
+        """Active consultations, oldest start first."""
+
+    def ended_between(self, start: datetime, end: datetime,
+                      provider_id: str | None = None) -> list[Consultation]:
+        """Consultations that ended in [start, end), of one provider when given."""
+
+
 class LiveUnitOfWork(AuditedUnitOfWork, Protocol):
-    """One transaction over live sessions and their participants. ``roster`` reads the
-    catalog's courses and enrollments, ``people`` the accounts' names and addresses, in the
-    same transaction (read-only)."""
+    """One transaction over live sessions, consultations and their participants (a
+    consultation's two parties are participants under its id). ``roster`` reads the
+    catalog's courses and enrollments, ``people`` the accounts' names and addresses,
+    ``standing`` the identity area's verifications, in the same transaction (read-only)."""
 
     sessions: LiveSessionRepository
     participants: ParticipantRepository
     credits: CreditLedger
+    services: ConsultationServiceRepository
+    consultations: ConsultationRepository
     roster: CourseRoster
     people: AccountDirectory
+    standing: IdentityStanding

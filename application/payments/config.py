@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from domain.payments.credit_packs import CreditPack
+from domain.shared.errors import InvalidValue
+
 
 @dataclass(frozen=True)
 class PaymentPolicy:
@@ -18,6 +21,17 @@ class PaymentPolicy:
     # What a provider charges when it cannot take the course's currency.
     fallback_currency: tuple[tuple[str, str], ...] = (("paypal", "USD"),)
     max_courses: int = 20
+    # The credit packs on sale (CREDIT_PACKS), in the order they are listed.
+    credit_packs: tuple[CreditPack, ...] = ()
 
     def fallback_for(self, provider: str) -> str | None:
         return dict(self.fallback_currency).get(provider)
+
+    def credit_pack(self, pack_id: str) -> CreditPack:
+        """The pack on sale with this id; ``InvalidValue`` (naming the others) otherwise."""
+        for pack in self.credit_packs:
+            if pack.id == pack_id:
+                return pack
+        offered = ", ".join(pack.id for pack in self.credit_packs)
+        raise InvalidValue(f"there is no credit pack {pack_id!r}; " + (
+            f"choose one of: {offered}" if offered else "none is on sale"), field="credit_pack")

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from application.accounts.published import AccountDirectory
 from application.catalog.published import CourseAccess
+from application.identity.published import IdentityStanding
 from application.shared.ports import AuditedUnitOfWork, WebhookEvent
 from domain.payments.model import ExchangeRate, Order, Payment
 from domain.shared.money import Money
@@ -38,7 +39,7 @@ class NoticeKind(StrEnum):
 
 @dataclass(frozen=True)
 class CheckoutLine:
-    course_id: str
+    item_id: str  # what is sold: a course id, or credit_pack:<pack id> (OrderLine.item_id)
     title: str
     price: Money  # in the currency charged (converted when the provider needed it)
 
@@ -160,7 +161,8 @@ class PaymentRepository(Protocol):
         """``for_update`` locks the row until commit (concurrent confirmations queue)."""
 
     def by_reference(self, provider: str, reference: str) -> Payment | None: ...
-    def open_attempt(self, student_id: str, course_set: str) -> Payment | None: ...
+    def open_attempt(self, student_id: str, purchase: str) -> Payment | None:
+        """The student's open attempt for ``purchase`` (Payment.purchase), if any."""
     def open_before(self, moment: datetime, limit: int) -> list[str]:
         """Ids of open payments last changed before ``moment``, oldest first."""
 
@@ -223,3 +225,4 @@ class PaymentsUnitOfWork(AuditedUnitOfWork, Protocol):
     holds: CheckoutHolds
     course_access: CourseAccess
     accounts: AccountDirectory
+    standing: IdentityStanding  # identity's: whether a student may pay

@@ -1,5 +1,6 @@
 """Applies what a provider says about a payment, inside the caller's unit of work: the
-payment's state, the student's access to every course of the order, and the statistics."""
+payment's state, the student's access to every course of the order, and the statistics; for
+a credit pack, the events that tell the live area's ledger what the student is owed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import logging
 from application.payments.ports import PaymentState, PaymentsUnitOfWork
 from application.shared.audit import Auditor
 from application.shared.ports import Clock
-from domain.payments.model import Order, Payment, PaymentStatus
+from domain.payments.credit_packs import credits_taken_back
+from domain.payments.events import CreditPackPurchased, CreditPackRefunded
+from domain.payments.model import Order, OrderLineKind, Payment, PaymentStatus
 from domain.shared.errors import InvalidState, InvalidValue, NotFound
 from domain.shared.money import Money
 
@@ -71,17 +74,27 @@ class Settlement:
             else:
                 access.revoke(payment.student_id, courses, source)
                 self._reverse_revenue(uow, payment, order, payment.refundable.amount_minor)
+                self._take_back_credits(uow, payment, order, payment.refunded_minor,
+                                        chargeback=True)
         self.auditor.record(uow, None, "payment.dispute", "payment", payment.id,
                             status=payment.status.value)
         return payment.status.value
 
     def _grant(self, uow: PaymentsUnitOfWork, payment: Payment) -> None:
         order, now = self._order(uow, payment), self.clock.now()
-        for line in order.lines:
-            uow.course_access.grant(payment.student_id, line.course_id, f"order:{order.id}", now)
-            uow.course_access.record_revenue(line.course_id, line.price)
+        for line in order.course_lines:
+            course_id = str(line.course_id)
+            uow.course_access.grant(payment.student_id, course_id, f"order:{order.id}", now)
+            uow.course_access.record_revenue(course_id, line.price)
+        pack = order.credit_pack
+        if pack is not None:
+            # Credits are the live area's: it posts them when it hears of the purchase.
+            uow.publish(CreditPackPurchased(payment.id, payment.student_id,
+                                            str(pack.credit_pack_id), pack.credits.amount_minor,
+                                            pack.credits.currency))
         self.auditor.record(uow, payment.student_id, "payment.succeeded", "payment", payment.id,
-                            order_id=order.id, courses=list(order.course_ids))
+                            order_id=order.id, courses=list(order.course_ids),
+                            **({"credit_pack": pack.credit_pack_id} if pack else {}))
 
     def _refunds(self, uow: PaymentsUnitOfWork, payment: Payment, refunded_minor: int) -> None:
         before = payment.refunded_minor
@@ -89,6 +102,7 @@ class Settlement:
             return
         order = self._order(uow, payment)
         self._reverse_revenue(uow, payment, order, refunded_minor - before)
+        self._take_back_credits(uow, payment, order, before, chargeback=False)
         if payment.status == S.REFUNDED:
             uow.course_access.revoke(payment.student_id, order.course_ids, f"order:{order.id}")
         self.auditor.record(uow, None, "payment.refunded", "payment", payment.id,
@@ -102,8 +116,28 @@ class Settlement:
         in_order_currency = charged_minor * total // max(payment.amount.amount_minor, 1)
         shares = allocate(in_order_currency, [line.price.amount_minor for line in order.lines])
         for line, share in zip(order.lines, shares, strict=True):
-            if share:
-                uow.course_access.record_revenue(line.course_id, Money(-share, order.currency))
+            # A credit pack line's share is no course's revenue: its credits go back instead.
+            if share and line.kind is OrderLineKind.COURSE:
+                uow.course_access.record_revenue(str(line.course_id),
+                                                 Money(-share, order.currency))
+
+    @staticmethod
+    def _take_back_credits(uow: PaymentsUnitOfWork, payment: Payment, order: Order,
+                           refunded_before: int, chargeback: bool) -> None:
+        """Tells the live area which credits of a pack the money that went back takes with
+        it: this step's share (a refund's, in proportion to the refunded total; a lost
+        dispute's, everything not taken back yet), named by the running total it reaches."""
+        pack, paid = order.credit_pack, payment.amount.amount_minor
+        if pack is None:
+            return
+        granted = pack.credits.amount_minor
+        before = credits_taken_back(granted, paid, refunded_before)
+        after = granted if chargeback else credits_taken_back(granted, paid,
+                                                               payment.refunded_minor)
+        if after > before:
+            uow.publish(CreditPackRefunded(payment.id, payment.student_id,
+                                           str(pack.credit_pack_id), pack.credits.currency,
+                                           granted, after - before, after, chargeback))
 
     @staticmethod
     def _order(uow: PaymentsUnitOfWork, payment: Payment) -> Order:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from domain.shared.audit import AuditRecord
+from domain.shared.audit import AuditFilter, AuditRecord
 from domain.shared.events import Event
 
 T = TypeVar("T")
@@ -56,7 +56,22 @@ class AuditLog(Protocol):
     def append(self, record: AuditRecord) -> None:
         """Adds a record; records are never changed or removed."""
 
-    def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]: ...
+    def list(self, limit: int, where: AuditFilter | None = None) -> list[AuditRecord]:
+        """The records ``where`` selects, newest first."""
+
+
+@dataclass(frozen=True)
+class RequestOrigin:
+    """Who and where a request comes from, for the audit trail."""
+
+    actor_role: str | None
+    client_ip: str | None
+    user_agent: str | None
+
+
+class OriginSource(Protocol):
+    def current(self) -> RequestOrigin | None:
+        """The origin of the request being served; None outside one (a job, the CLI)."""
 
 
 class LeasedRecord(Protocol):
@@ -133,6 +148,15 @@ class UnitOfWork(Protocol):
         when a versioned aggregate (a course) read here was saved meanwhile by another."""
 
     def rollback(self) -> None: ...
+
+    def reading(self) -> Self:
+        """The next ``with`` block only reads (``with uow.reading():``): it holds no lock and
+        waits for no writer, and its ``commit()`` raises."""
+
+    def optimistic(self) -> Self:
+        """The next ``with`` block writes only versioned aggregates (and what they own): its
+        reads hold no lock, and a version that moved on before its commit is a ``Conflict``,
+        whatever the database."""
 
     def publish(self, event: Event) -> None:
         """An event that belongs to no aggregate (a request about an address that may have

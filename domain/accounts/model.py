@@ -17,6 +17,15 @@ _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 SELF_SERVICE_ROLES = frozenset({Role.STUDENT, Role.TEACHER, Role.COMPANY})
 
+# What an erased account's strings become (ADR 22): a unique address no mail can reach
+# (RFC 2606 reserves .invalid), a name that says what happened, and a hash no password matches.
+ERASED_NAME = "Erased user"
+UNUSABLE_PASSWORD_HASH = "!erased"  # noqa: S105 (not a hash of anything: nothing verifies)
+
+
+def erased_email(user_id: str) -> str:
+    return f"erased-{user_id}@erased.invalid"
+
 
 @dataclass(frozen=True, slots=True)
 class EmailAddress:
@@ -47,6 +56,7 @@ class User(Aggregate):
     email_verified_at: datetime | None = None
     password_changed_at: datetime | None = None
     locale: Locale = Locale.EN
+    erased_at: datetime | None = None  # when the person's data was erased (ADR 22)
 
     @classmethod
     def register(
@@ -85,7 +95,10 @@ class User(Aggregate):
 
     def predates_password(self, issued_at: datetime | None) -> bool:
         """Whether a token or link issued at ``issued_at`` (to the second, as tokens carry
-        it) comes from before the last password change: then it is dead."""
+        it) comes from before the last password change: then it is dead. Every token and
+        link of an erased account is dead, whenever it was issued."""
+        if self.erased_at is not None:
+            return True
         if self.password_changed_at is None or issued_at is None:
             return False
         return issued_at < self.password_changed_at.replace(microsecond=0)
@@ -100,3 +113,18 @@ class User(Aggregate):
         self.events.append(
             RoleChanged(user_id=self.id, old_role=old.value, new_role=new_role.value)
         )
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    def erase(self, now: datetime) -> None:
+        """Anonymises the account for good (GDPR Art. 17): the address becomes a unique one
+        that reaches nobody, the name says "Erased user", no password matches any more, and
+        every token and link issued before is dead. The id stays: what the law keeps
+        (payments) stays attached to it, pseudonymous. Idempotent."""
+        if self.erased_at is not None:
+            return
+        self.email, self.full_name = erased_email(self.id), ERASED_NAME
+        self.password_hash, self.password_changed_at = UNUSABLE_PASSWORD_HASH, now
+        self.email_verified_at, self.erased_at = None, now

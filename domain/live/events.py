@@ -25,3 +25,20 @@ class LiveSessionEnded(Event):
 class LiveSessionCanceled(Event):
     session_id: str
     course_id: str
+
+
+@dataclass(frozen=True)
+class ConsultationStarted(Event):
+    consultation_id: str
+    student_id: str
+    provider_id: str
+
+
+@dataclass(frozen=True)
+class ConsultationEnded(Event):
+    consultation_id: str
+    student_id: str
+    provider_id: str
+    reason: str
+    cost_minor: int
+    currency: str

@@ -24,6 +24,9 @@ class MessageKind(StrEnum):
     RECEIPT = "receipt"
     REFUND = "refund"
     LIVE_SESSION_STARTED = "live_session_started"
+    TEACHER_APPROVED = "teacher_approved"
+    TEACHER_REJECTED = "teacher_rejected"
+    DATA_EXPORT_READY = "data_export_ready"  # a person's copy of their data (ADR 22)
 
     @property
     def is_security(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from domain.payments.credit_packs import CreditPack
 from domain.payments.events import (
     DisputeClosed,
     DisputeOpened,
@@ -75,21 +76,76 @@ class ExchangeRate:
     fetched_at: datetime
 
 
+class OrderLineKind(StrEnum):
+    """What an order line sells."""
+
+    COURSE = "course"
+    CREDIT_PACK = "credit_pack"
+
+
 @dataclass(eq=False)
 class OrderLine:
+    """One thing bought, at the price it had then: a course (``course_id``), or a credit pack
+    (``credit_pack_id`` and the ``credits_minor`` it grants, in the price's currency)."""
+
     id: str
-    course_id: str
+    kind: OrderLineKind
     title: str
     price: Money
+    course_id: str | None = None
+    credit_pack_id: str | None = None
+    credits_minor: int | None = None
+
+    def __post_init__(self) -> None:
+        # The same rule as the order_lines CHECK: each kind has its own fields, only those.
+        if self.kind is OrderLineKind.COURSE:
+            valid = self.course_id is not None and self.credit_pack_id is None and \
+                self.credits_minor is None
+        else:
+            valid = self.course_id is None and self.credit_pack_id is not None and \
+                (self.credits_minor or 0) > 0
+        if not valid:
+            raise InvalidValue("a course line names its course; a credit pack line its pack "
+                               "and the credits it grants; never both")
+
+    @classmethod
+    def for_course(cls, line_id: str, course_id: str, title: str, price: Money) -> OrderLine:
+        return cls(line_id, OrderLineKind.COURSE, title, price, course_id=course_id)
+
+    @classmethod
+    def for_credit_pack(cls, line_id: str, pack: CreditPack) -> OrderLine:
+        return cls(line_id, OrderLineKind.CREDIT_PACK, pack.title, pack.price,
+                   credit_pack_id=pack.id, credits_minor=pack.credits.amount_minor)
+
+    @property
+    def item_id(self) -> str:
+        """How a provider names the item: the course id, or ``credit_pack:<id>``."""
+        if self.kind is OrderLineKind.COURSE:
+            return str(self.course_id)
+        return f"credit_pack:{self.credit_pack_id}"
+
+    @property
+    def credits(self) -> Money:
+        """What a credit pack line grants (zero for a course)."""
+        return Money(self.credits_minor or 0, self.price.currency)
 
 
 @dataclass(eq=False)
 class Order(Aggregate):
+    """What a student buys in one checkout: paid courses, or one credit pack, never both
+    (a refund or a dispute then concerns one kind of thing)."""
+
     id: str
     student_id: str
     currency: str
     created_at: datetime
     lines: list[OrderLine] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        kinds = [line.kind for line in self.lines]
+        if kinds.count(OrderLineKind.CREDIT_PACK) and len(kinds) > 1:
+            raise InvalidValue("a credit pack is bought on its own, without courses or "
+                               "another pack")
 
     @property
     def total(self) -> Money:
@@ -99,8 +155,18 @@ class Order(Aggregate):
         return total
 
     @property
+    def course_lines(self) -> list[OrderLine]:
+        return [line for line in self.lines if line.kind is OrderLineKind.COURSE]
+
+    @property
     def course_ids(self) -> tuple[str, ...]:
-        return tuple(sorted(line.course_id for line in self.lines))
+        return tuple(sorted(str(line.course_id) for line in self.course_lines))
+
+    @property
+    def credit_pack(self) -> OrderLine | None:
+        """The credit pack line, when the order buys one."""
+        return next((line for line in self.lines if line.kind is OrderLineKind.CREDIT_PACK),
+                    None)
 
     @staticmethod
     def course_set_key(course_ids: list[str] | tuple[str, ...]) -> str:
@@ -116,8 +182,10 @@ class Payment(Aggregate):
     provider: str
     flow: str
     amount: Money  # what the provider charges, in the provider's currency
-    order_total: Money  # what the courses cost, in the catalog currency
-    course_set: str
+    order_total: Money  # what the order costs, in the catalog's (or the pack's) currency
+    # What is bought, for "one open attempt per student and purchase": the order's sorted
+    # course ids (Order.course_set_key), or a credit pack's CreditPack.purchase.
+    purchase: str
     created_at: datetime
     updated_at: datetime
     status: PaymentStatus = PaymentStatus.PENDING

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from tests.unit.accounts.fakes import FakeAccountsUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogUnitOfWork
 from tests.unit.files.fakes import FakeFilesUnitOfWork
+from tests.unit.identity.fakes import FakeIdentityUnitOfWork
 from tests.unit.live.fakes import FakeLiveUnitOfWork
 from tests.unit.messaging.fakes import FakeMessagingUnitOfWork
 from tests.unit.payments.fakes import FakePaymentsUnitOfWork
@@ -16,6 +17,7 @@ from tests.unit.shared.fakes import FakeKernelUnitOfWork, FakeUnitOfWorkBase
 
 AREAS = (FakeAccountsUnitOfWork, FakeCatalogUnitOfWork, FakePaymentsUnitOfWork,
          FakeKernelUnitOfWork, FakeMessagingUnitOfWork, FakeLiveUnitOfWork,
+         FakeIdentityUnitOfWork,
          FakeFilesUnitOfWork)  # last: its "files" are the records, not the catalog's view
 
 

@@ -20,6 +20,7 @@ from application.accounts.ports import (
 )
 from application.catalog.ports import CatalogQueries, CatalogUnitOfWork
 from application.files.ports import FilesUnitOfWork
+from application.identity.ports import IdentityUnitOfWork
 from application.live.ports import LiveUnitOfWork
 from application.messaging.ports import Mailer, MessagingUnitOfWork
 from application.payments.config import PaymentPolicy
@@ -45,6 +46,7 @@ from tests.unit.accounts.fakes import (
 from tests.unit.all_areas import FakeUnitOfWork
 from tests.unit.catalog.fakes import FakeCatalogQueries, FakeCatalogUnitOfWork
 from tests.unit.files.fakes import FakeFilesUnitOfWork
+from tests.unit.identity.fakes import FakeIdentityUnitOfWork
 from tests.unit.live.fakes import FakeLiveUnitOfWork
 from tests.unit.messaging.fakes import FakeMailer, FakeMessagingUnitOfWork
 from tests.unit.payments.fakes import FakeExchangeRates, FakePaymentGateway, FakePaymentsUnitOfWork
@@ -92,7 +94,8 @@ class World:
         # Nobody needs a confirmed address here (the tests of that rule pass their policy).
         settings = Settings.from_env({"EDUPORT_ENV": "test", "JWT_SECRET": JWT_SECRET,
                                       "EDUPORT_DATA_DIR": "var/unit-tests",
-                                      "REQUIRE_VERIFIED_EMAIL": ""}, dotenv=False)
+                                      "REQUIRE_VERIFIED_EMAIL": "",
+                                      "TEACHER_APPROVAL": "false"}, dotenv=False)
         return build_injector(settings, FakesModule(self))
 
     def build(self, cls: type[Any], **given: Any) -> Any:
@@ -125,7 +128,8 @@ class FakesModule(Module):
                           (InboxUnitOfWork, FakeKernelUnitOfWork),
                           (MessagingUnitOfWork, FakeMessagingUnitOfWork),
                           (LiveUnitOfWork, FakeLiveUnitOfWork),
-                          (FilesUnitOfWork, FakeFilesUnitOfWork)):
+                          (FilesUnitOfWork, FakeFilesUnitOfWork),
+                          (IdentityUnitOfWork, FakeIdentityUnitOfWork)):
             binder.bind(port, to=lambda uow=uow: uow(w.db, w.clock, w.ids, w.queue))
         fakes: dict[Any, Callable[[], Any]] = {
             Clock: lambda: w.clock, IdGenerator: lambda: w.ids, TaskQueue: lambda: w.queue,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask.views import MethodView
@@ -25,7 +24,7 @@ from application.shared.replay_webhook_delivery import (
     ReplayWebhookDeliveryCommand,
 )
 from application.shared.replay_webhooks import ReplayedDelivery
-from domain.shared.audit import AuditRecord
+from domain.shared.audit import AuditFilter, AuditRecord
 from domain.shared.roles import Role
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Platform administration")
@@ -42,7 +41,15 @@ class RoleChangedSchema(Schema):
 
 class AuditQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    before = fields.AwareDateTime(load_default=None)
+    before = fields.AwareDateTime(load_default=None, metadata={"description": "exclusive"})
+    since = fields.AwareDateTime(load_default=None, metadata={"description": "inclusive"})
+    actor_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    action = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                           metadata={"example": "teacher.approved"})
+    object_type = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                                metadata={"description": "the subject's kind", "example": "user"})
+    object_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64),
+                              metadata={"description": "the subject's id"})
 
 
 class AuditRecordSchema(Schema):
@@ -53,6 +60,9 @@ class AuditRecordSchema(Schema):
     object_id = fields.String(allow_none=True)
     occurred_at = fields.DateTime()
     details = fields.Dict()
+    actor_role = fields.String(allow_none=True)
+    client_ip = fields.String(allow_none=True)
+    user_agent = fields.String(allow_none=True)
 
 
 class WebhookQuerySchema(Schema):
@@ -111,9 +121,10 @@ class AuditLog(MethodView):
     @blp.response(200, AuditRecordSchema(many=True))
     @blp.alt_response(403, **problem_response("Only platform admins read the audit log"))
     def get(self, query: dict[str, Any]) -> list[AuditRecord]:
-        """Security-relevant actions, newest first; page with ``before``."""
-        before: datetime | None = query["before"]
-        return self.read(ReadAuditLogQuery(current_principal(), query["limit"], before))
+        """Security-relevant actions, newest first, by actor, action, subject and time; page
+        with ``before``."""
+        limit = query.pop("limit")
+        return self.read(ReadAuditLogQuery(current_principal(), limit, AuditFilter(**query)))
 
 
 @blp.route("/webhooks")

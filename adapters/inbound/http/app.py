@@ -19,6 +19,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from injector import Injector
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.test import TestResponse
 
 from adapters.inbound.http import (
@@ -26,12 +27,15 @@ from adapters.inbound.http import (
     admin,
     broadcasting,
     catalog,
+    consultations,
     enrollment,
     files,
     health,
+    identity,
     live,
     messaging,
     payments,
+    privacy,
     sandbox,
 )
 from adapters.inbound.http.api import ProblemApi, bearer_security
@@ -42,6 +46,7 @@ from adapters.inbound.http.json_bodies import StrictJSONProvider, install_url_ch
 from adapters.inbound.http.local_files import local_files_blueprint
 from adapters.inbound.http.page_cache import PublicPageCache
 from adapters.inbound.http.problems import from_domain_error, from_http_exception, from_unexpected
+from adapters.inbound.warm import WarmUseCases
 from adapters.inbound.webhooks.inbox import webhooks_blueprint
 from adapters.logging import request_id
 from adapters.outbound.files.local import LocalFileStorage
@@ -59,7 +64,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
-    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp, files.blp,
+    payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp, consultations.blp,
+    files.blp, identity.blp, privacy.blp,
 ]
 # The named limits (ADR 16): endpoint -> (setting, what is counted) pairs. "address": the
 # client's; "account": the email address in the body (whether or not it has an account);
@@ -82,6 +88,9 @@ UNLIMITED = ("health.", "api-docs.", "local_files.", "static")
 def create_app(injector: Injector, settings: Settings,
                webhook_providers: Sequence[str] = ()) -> Flask:
     app = Flask("eduport")
+    if settings.trusted_proxies:
+        # Only the hops the operator vouches for: a client cannot forge its address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     app.json = StrictJSONProvider(app)
     app.config.update(
         API_TITLE="eduport",
@@ -94,8 +103,11 @@ def create_app(injector: Injector, settings: Settings,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         JSON_SORT_KEYS=False,
     )
-    # A fresh use case per call: each has its own unit of work.
-    app.extensions[AUTHENTICATE_EXTENSION] = lambda token: injector.get(Authenticate)(token)
+    # Every call with a token authenticates: one use case per thread (ADR 15's mechanism),
+    # whose unit of work opens a new transaction on every call.
+    warm = WarmUseCases()
+    app.extensions[AUTHENTICATE_EXTENSION] = \
+        lambda token: warm.call(injector, Authenticate, lambda authenticate: authenticate(token))
     app.extensions[IDEMPOTENCY_EXTENSION] = injector.get(IdempotencyStore)
     api = ProblemApi(app)
     bearer_security(api)
@@ -225,6 +237,17 @@ def _own_rate_limit_headers(app: Flask) -> None:
         return response
 
 
+class ViewLimiter(Limiter):
+    """Counts the limits that decorate views, and no others: eduport sets no default,
+    application or meta limits (every limit is named per view below), so the check
+    Flask-Limiter makes before every request, for those, has nothing to count."""
+
+    def _check_request_limit(self, callable_name: str | None = None,
+                             in_middleware: bool = True) -> None:
+        if not in_middleware:  # the views' own limits, checked by their decorators
+            super()._check_request_limit(callable_name, in_middleware)
+
+
 def _rate_limits(app: Flask, settings: Settings, tokens: AccessTokens) -> None:
     # Counters every worker shares: Redis, or without it a file in the data folder (a
     # worker's own memory would let each worker allow the whole limit again).
@@ -235,7 +258,7 @@ def _rate_limits(app: Flask, settings: Settings, tokens: AccessTokens) -> None:
     app.config.update(RATELIMIT_HEADER_LIMIT="RateLimit-Limit",
                       RATELIMIT_HEADER_REMAINING="RateLimit-Remaining",
                       RATELIMIT_HEADER_RESET="RateLimit-Reset")
-    limiter = Limiter(
+    limiter = ViewLimiter(
         get_remote_address, app=app, storage_uri=shared,
         headers_enabled=True, key_prefix="eduport", swallow_errors=True,
     )

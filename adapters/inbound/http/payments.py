@@ -1,4 +1,5 @@
-"""Payments: checkout, the client's confirmation, refunds by admins."""
+"""Payments: checkout (courses or a credit pack), the credit packs on sale, the client's
+confirmation, refunds by admins."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from adapters.inbound.http.schemas import MAX_AMOUNT_MINOR, MoneySchema, problem
 from application.payments.checkout import Checkout, CheckoutCommand
 from application.payments.confirm_payment import ConfirmPayment, ConfirmPaymentCommand
 from application.payments.get_payment import GetPayment
+from application.payments.list_credit_packs import ListCreditPacks
 from application.payments.payment_views import PaymentView
 from application.payments.providers import FLOWS
 from application.payments.refund_payment import (
@@ -22,14 +24,23 @@ from application.payments.refund_payment import (
     RefundPaymentCommand,
     RefundPaymentResult,
 )
+from domain.payments.credit_packs import CreditPack
 from domain.shared.roles import Role
 
 blp = Blueprint("payments", __name__, description="Checkout, payments and refunds")
 
 
 class CheckoutSchema(Schema):
+    """What to buy: paid courses (``course_ids``) or one credit pack (``credit_pack``),
+    exactly one of the two."""
+
     course_ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)),
-                             required=True, validate=validate.Length(min=1, max=20))
+                             load_default=None, validate=validate.Length(min=1, max=20),
+                             metadata={"description": "the courses to buy; or credit_pack"})
+    credit_pack = fields.String(load_default=None, validate=validate.Length(min=1, max=32),
+                                metadata={"description": "the id of a credit pack on sale "
+                                          "(GET /credit-packs); or course_ids",
+                                          "example": "starter"})
     provider = fields.String(required=True, validate=validate.OneOf(sorted(FLOWS)),
                              metadata={"example": "sandbox"})
     flow = fields.String(load_default=None, validate=validate.OneOf(
@@ -37,6 +48,22 @@ class CheckoutSchema(Schema):
     payment_method = fields.String(load_default=None, validate=validate.Length(max=100),
                                    metadata={"description": "sandbox only: a Stripe test "
                                              "payment method id such as pm_card_visa"})
+
+    @validates_schema
+    def courses_or_pack(self, data: dict[str, Any], **_: Any) -> None:
+        if (data["course_ids"] is None) == (data["credit_pack"] is None):
+            raise ValidationError("send either course_ids or credit_pack",
+                                  field_name="credit_pack" if data["course_ids"] else
+                                  "course_ids")
+
+
+class CreditPackSchema(Schema):
+    id = fields.String(metadata={"example": "plus"})
+    title = fields.String(metadata={"example": "27.50 USD in credits"})
+    price = fields.Nested(MoneySchema, metadata={"description": "what the pack costs"})
+    credits = fields.Nested(MoneySchema, metadata={
+        "description": "the credits it grants, in the price's currency (may be more than "
+                       "the price)"})
 
 
 class RateSchema(Schema):
@@ -54,7 +81,8 @@ class PaymentSchema(Schema):
     flow = fields.String()
     status = fields.String()
     amount = fields.Nested(MoneySchema, metadata={"description": "what the provider charges"})
-    order_total = fields.Nested(MoneySchema, metadata={"description": "the courses' price"})
+    order_total = fields.Nested(MoneySchema, metadata={"description": "the courses' or the "
+                                                       "credit pack's price"})
     refunded = fields.Nested(MoneySchema)
     client_secret = fields.String(allow_none=True, metadata={"description": "for Stripe.js"})
     redirect_url = fields.String(allow_none=True, metadata={"description": "hosted page"})
@@ -112,15 +140,30 @@ class CheckoutView(MethodView):
     @blp.alt_response(404, **problem_response("A course is unknown or unpublished"))
     @blp.alt_response(409, **problem_response("Already enrolled, or a request with this "
                                               "Idempotency-Key is in flight"))
-    @blp.alt_response(422, **problem_response("Invalid body, free course, no exchange rate, "
-                                              "or an Idempotency-Key reused with another body"))
+    @blp.alt_response(422, **problem_response("Invalid body (both or neither of course_ids "
+                                              "and credit_pack), a credit pack not on sale, "
+                                              "free course, no exchange rate, or an "
+                                              "Idempotency-Key reused with another body"))
     @blp.alt_response(503, **problem_response("The payment provider is unavailable; retry"))
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Open the payment for one or more paid courses; the amount is computed here."""
-        result = self.checkout(CheckoutCommand(current_principal(), tuple(body["course_ids"]),
-                                               body["provider"], body["flow"],
-                                               body["payment_method"]))
+        """Open the payment for one or more paid courses, or for one credit pack; the
+        amount is computed here. A pack's credits are added once the payment succeeds."""
+        result = self.checkout(CheckoutCommand(
+            current_principal(), tuple(body["course_ids"] or ()), body["provider"],
+            body["flow"], body["payment_method"], credit_pack=body["credit_pack"]))
         return {**vars(result.payment), "reused": result.reused}
+
+
+@blp.route("/credit-packs")
+class CreditPacks(MethodView):
+    @inject
+    def __init__(self, list_packs: ListCreditPacks) -> None:
+        self.list_packs = list_packs
+
+    @blp.response(200, CreditPackSchema(many=True))
+    def get(self) -> list[CreditPack]:
+        """The credit packs on sale, bought with POST /checkout and credit_pack."""
+        return list(self.list_packs())  # a tuple would be Flask's (body, status, headers)
 
 
 @blp.route("/payments/<string:payment_id>")

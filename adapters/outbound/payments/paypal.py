@@ -405,8 +405,8 @@ class PayPalPaymentGateway:
                 except GatewayDeclined:
                     return []  # e.g. a HUF line with fillér while the total is whole
             items.append({
-                "name": _text(line.title, 127) or _text(line.course_id, 127) or "Course",
-                "sku": _text(line.course_id, 127),
+                "name": _text(line.title, 127) or _text(line.item_id, 127) or "Course",
+                "sku": _text(line.item_id, 127),
                 "quantity": "1",
                 "unit_amount": {"currency_code": currency, "value": unit_value},
                 "category": "DIGITAL_GOODS",

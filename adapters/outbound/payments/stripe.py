@@ -341,14 +341,14 @@ class StripePaymentGateway:
             for line in lines:
                 if line.price.currency != request.amount.currency:
                     raise GatewayDeclined(
-                        f"checkout line {line.course_id!r} is in {line.price.currency}, the "
+                        f"checkout line {line.item_id!r} is in {line.price.currency}, the "
                         f"payment is in {request.amount.currency}")
                 total = total + line.price
             if total != request.amount:
                 raise GatewayDeclined(
                     f"checkout lines total {total.to_decimal_string()} {total.currency}, the "
                     f"payment is for {request.amount.to_decimal_string()} {total.currency}")
-            items = [(line.title or request.description or line.course_id, line.price)
+            items = [(line.title or request.description or line.item_id, line.price)
                      for line in lines]
         return [
             {

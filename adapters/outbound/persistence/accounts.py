@@ -44,6 +44,7 @@ users = Table(
     Column("email_verified_at", utc()),
     Column("password_changed_at", utc()),
     Column("locale", EnumText(Locale), nullable=False, server_default="en"),
+    Column("erased_at", utc()),  # the person's data was erased (ADR 22)
 )
 
 

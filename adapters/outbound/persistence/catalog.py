@@ -303,11 +303,18 @@ def _file_attachments(uow: SqlUnitOfWork) -> Any:
     return file_attachments(uow)
 
 
+def _identity_standing(uow: SqlUnitOfWork) -> Any:
+    from adapters.outbound.persistence.identity import identity_standing
+
+    return identity_standing(uow)
+
+
 class SqlCatalogUnitOfWork(SqlUnitOfWork):
     repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
         "courses": lambda uow: SqlCourseRepository(uow.session, uow.tracker),
         "enrollments": lambda uow: SqlEnrollmentRepository(uow.session, uow.tracker),
         "statistics": lambda uow: SqlCourseStatistics(uow.session),
         "files": lambda uow: _file_attachments(uow),
+        "standing": lambda uow: _identity_standing(uow),
         "audit": audit_log,
     }

@@ -4,7 +4,7 @@ was present."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -16,16 +16,22 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, registry, relationship
+from sqlalchemy.orm import Session, joinedload, registry, relationship
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
 from adapters.outbound.persistence.catalog import course_roster
+from adapters.outbound.persistence.consultations import (
+    SqlConsultationRepository,
+    SqlConsultationServiceRepository,
+)
+from adapters.outbound.persistence.identity import identity_standing
 from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
@@ -56,7 +62,8 @@ live_participants = Table(
     "live_participants",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("session_id", ID, ForeignKey("live_sessions.id"), nullable=False),
+    # A live session's or a consultation's id: both have rooms with participants.
+    Column("session_id", ID, nullable=False),
     Column("user_id", ID, ForeignKey("users.id"), nullable=False),
     # Agora's uid: unique in the session, so two people never share one.
     Column("uid", BigInteger, nullable=False),  # 1 to 2**32 - 1: past a signed INTEGER
@@ -109,11 +116,24 @@ credit_balances = Table(
 )
 
 
+class _Overdraft(Exception):
+    """The balance's CHECK refused a move (raised inside the savepoint, to undo it)."""
+
+
 class SqlCreditLedger:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def post(self, entry: CreditEntry) -> bool:
+        # A savepoint: a refused move takes its entry back with it and leaves the
+        # transaction usable (PostgreSQL would otherwise abort all of it).
+        try:
+            with self.session.begin_nested():
+                return self._post(entry)
+        except _Overdraft as error:
+            raise InsufficientCredits("not enough credits for this") from error
+
+    def _post(self, entry: CreditEntry) -> bool:
         dialect = self.session.get_bind().dialect.name
         upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         stored = self.session.execute(upsert(credit_entries).values(
@@ -134,7 +154,7 @@ class SqlCreditLedger:
                 c.user_id == entry.user_id, c.currency == entry.amount.currency).values(
                 available=c.available + entry.available_delta, held=c.held + entry.held_delta))
         except IntegrityError as error:  # the CHECK: it would go below zero
-            raise InsufficientCredits("not enough credits for this") from error
+            raise _Overdraft from error
         return True
 
     def balances(self, user_id: str) -> list[CreditBalance]:
@@ -192,11 +212,17 @@ class SqlParticipantRepository:
         self.tracker.track(participant)
 
     def get(self, session_id: str, user_id: str) -> Participant | None:
-        c = live_participants.c
-        found = self.session.scalars(select(Participant).where(
-            c.session_id == session_id, c.user_id == user_id)).first()
+        # A heartbeat's read, in one statement: the participant with its presences and,
+        # into the identity map, the live session it is in (its repository's get() then
+        # finds it there without a statement of its own).
+        row = self.session.execute(_participant_with_session(), {
+            "session_id": session_id, "user_id": user_id}).unique().one_or_none()
+        if row is None:
+            return None
+        found, live = row
         self.tracker.track(found)
-        return found
+        self.tracker.track(live)  # held by the transaction: the identity map holds it weakly
+        return cast(Participant, found)
 
     def for_session(self, session_id: str) -> list[Participant]:
         c = live_participants.c
@@ -208,6 +234,22 @@ class SqlParticipantRepository:
         self.session.flush()  # this transaction's own participants count too
         return self.session.execute(select(c.id).where(
             c.session_id == session_id, c.uid == uid)).first() is not None
+
+
+_statements: dict[str, Any] = {}
+
+
+def _participant_with_session() -> Any:
+    """Built once (after the mapping): its cache key is not worked out again per call."""
+    found = _statements.get("participant")
+    if found is None:
+        c = live_participants.c
+        found = _statements["participant"] = (
+            select(Participant, LiveSession)
+            .outerjoin(LiveSession, live_sessions.c.id == c.session_id)
+            .where(c.session_id == bindparam("session_id"), c.user_id == bindparam("user_id"))
+            .options(joinedload(Participant.presences)))  # type: ignore[arg-type]
+    return found
 
 
 def map_live(mapper: registry) -> None:
@@ -230,7 +272,10 @@ class SqlLiveUnitOfWork(SqlUnitOfWork):
         "sessions": lambda uow: SqlLiveSessionRepository(uow.session, uow.tracker),
         "participants": lambda uow: SqlParticipantRepository(uow.session, uow.tracker),
         "credits": lambda uow: SqlCreditLedger(uow.session),
+        "services": lambda uow: SqlConsultationServiceRepository(uow.session, uow.tracker),
+        "consultations": lambda uow: SqlConsultationRepository(uow.session, uow.tracker),
         "roster": course_roster,
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
+        "standing": identity_standing,
         "audit": audit_log,
     }

@@ -9,7 +9,9 @@ from sqlalchemy.orm import registry
 
 from adapters.outbound.persistence.accounts import map_accounts
 from adapters.outbound.persistence.catalog import map_catalog
+from adapters.outbound.persistence.consultations import map_consultations
 from adapters.outbound.persistence.files import map_files
+from adapters.outbound.persistence.identity import map_identity
 from adapters.outbound.persistence.live import map_live
 from adapters.outbound.persistence.messaging import map_messaging
 from adapters.outbound.persistence.payments import map_payments
@@ -17,7 +19,8 @@ from adapters.outbound.persistence.payments import map_payments
 mapper_registry = registry()
 _lock = threading.Lock()
 _started = False
-AREA_MAPPINGS = (map_accounts, map_catalog, map_payments, map_messaging, map_live, map_files)
+AREA_MAPPINGS = (map_accounts, map_catalog, map_payments, map_messaging, map_live, map_files,
+                 map_consultations, map_identity)
 
 
 def start_mappers() -> None:

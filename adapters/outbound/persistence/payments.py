@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     ForeignKey,
     Index,
@@ -29,12 +30,21 @@ from sqlalchemy.orm import Session, composite, registry, relationship
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
 from adapters.outbound.persistence.catalog import course_access
+from adapters.outbound.persistence.identity import identity_standing
 from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
 from application.payments.ports import RefundRecord, RefundStatus
-from domain.payments.model import OPEN, PAID, Order, OrderLine, Payment, PaymentStatus
+from domain.payments.model import (
+    OPEN,
+    PAID,
+    Order,
+    OrderLine,
+    OrderLineKind,
+    Payment,
+    PaymentStatus,
+)
 from domain.shared.errors import Conflict
 from domain.shared.money import Money
 
@@ -48,16 +58,30 @@ orders = Table(
 )
 
 
+# The lines' kinds, as the migration froze them: a course line names its course, a credit
+# pack line its pack and the credits it grants, and never both.
+ORDER_LINE_KINDS = (
+    "(kind = 'course' AND course_id IS NOT NULL AND credit_pack_id IS NULL "
+    "AND credits_minor IS NULL) OR "
+    "(kind = 'credit_pack' AND course_id IS NULL AND credit_pack_id IS NOT NULL "
+    "AND credits_minor > 0)")
+
+
 order_lines = Table(
     "order_lines",
     metadata,
     Column("id", ID, primary_key=True),
     Column("order_id", ID, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False,
            index=True),
-    Column("course_id", ID, ForeignKey("courses.id"), nullable=False),
+    Column("kind", EnumText(OrderLineKind), nullable=False,
+           server_default=OrderLineKind.COURSE.value),
+    Column("course_id", ID, ForeignKey("courses.id")),
+    Column("credit_pack_id", String(32)),
+    Column("credits_minor", BigInteger),
     Column("title", String(200), nullable=False),
     Column("price_minor", BigInteger, nullable=False),
     Column("price_currency", String(3), nullable=False),
+    CheckConstraint(ORDER_LINE_KINDS, name="order_line_kind_fields"),
 )
 
 
@@ -78,6 +102,8 @@ payments = Table(
     Column("amount_currency", String(3), nullable=False),
     Column("order_total_minor", BigInteger, nullable=False),
     Column("order_total_currency", String(3), nullable=False),
+    # Payment.purchase: the sorted course ids, or credit_pack:<id> (the column kept its name
+    # from when only courses were sold).
     Column("course_set", Text, nullable=False),
     Column("status", EnumText(PaymentStatus), nullable=False),
     Column("provider_reference", String(255)),
@@ -96,7 +122,7 @@ payments = Table(
     Column("reconciled_at", utc()),
     UniqueConstraint("provider", "provider_reference", name="uq_payments_provider_reference"),
     Index("ix_payments_status_updated_at", "status", "updated_at"),
-    # At most one open attempt per student and set of courses: never two live charges.
+    # At most one open attempt per student and purchase: never two live charges.
     Index("uq_payments_one_open_attempt", "student_id", "course_set", unique=True,
           sqlite_where=text(_OPEN_PAYMENT), postgresql_where=text(_OPEN_PAYMENT)),
 )
@@ -198,10 +224,10 @@ class SqlPaymentRepository:
             c.provider == provider,
             or_(c.provider_reference == reference, c.provider_payment_id == reference)))
 
-    def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
+    def open_attempt(self, student_id: str, purchase: str) -> Payment | None:
         c = payments.c
         return self._one(select(Payment).where(
-            c.student_id == student_id, c.course_set == course_set,
+            c.student_id == student_id, c.course_set == purchase,
             c.status.in_([s.value for s in OPEN])))
 
     def open_before(self, moment: datetime, limit: int) -> list[str]:
@@ -237,6 +263,8 @@ class SqlCheckoutHolds:
         return {str(row.course_id): str(row.payment_id) for row in rows}
 
     def hold(self, student_id: str, course_ids: Sequence[str], payment_id: str) -> None:
+        if not course_ids:  # a credit pack holds no course
+            return
         try:
             self.session.execute(insert(checkout_holds), [
                 {"student_id": student_id, "course_id": course_id, "payment_id": payment_id}
@@ -305,6 +333,7 @@ def map_payments(mapper: registry) -> None:
         properties={
             "amount": composite(Money, p.amount_minor, p.amount_currency),
             "order_total": composite(Money, p.order_total_minor, p.order_total_currency),
+            "purchase": p.course_set,
         },
     )
 
@@ -318,4 +347,5 @@ class SqlPaymentsUnitOfWork(SqlUnitOfWork):
         "audit": audit_log,
         "course_access": course_access,
         "accounts": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
+        "standing": identity_standing,
     }

@@ -4,7 +4,7 @@ keys."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from adapters.outbound.persistence.schema import ID, metadata, utc
 from application.shared.ports import InboxDelivery, OutboxMessage
-from domain.shared.audit import AuditRecord
+from domain.shared.audit import AuditFilter, AuditRecord
 from domain.shared.model import Aggregate
 
 audit_log = Table(
@@ -46,6 +46,11 @@ audit_log = Table(
     Column("object_id", String(64)),
     Column("occurred_at", utc(), nullable=False, index=True),
     Column("details", JSON, nullable=False),
+    Column("actor_role", String(32)),
+    Column("client_ip", String(45)),  # an IPv6 address at most
+    Column("user_agent", String(300)),
+    Index("ix_audit_log_actor", "actor_id", "occurred_at"),
+    Index("ix_audit_log_subject", "object_type", "object_id"),
 )
 
 
@@ -120,6 +125,39 @@ class Tracker:
             self.seen.append(aggregate)
 
 
+A = TypeVar("A", bound=Aggregate)
+
+
+class TrackedRepository(Generic[A]):
+    """What an aggregate's repository shares: every aggregate it hands out or takes in is
+    tracked, so the unit of work publishes its events at commit."""
+
+    kind: type[A]
+
+    def __init__(self, session: Session, tracker: Tracker) -> None:
+        self.session, self.tracker = session, tracker
+
+    def add(self, aggregate: A) -> None:
+        self.session.add(aggregate)
+        self.tracker.track(aggregate)
+
+    def get(self, aggregate_id: str) -> A | None:
+        return self._tracked(self.session.get(self.kind, aggregate_id))
+
+    def _one(self, query: Any) -> A | None:
+        return self._tracked(self.session.scalars(query).first())
+
+    def _all(self, query: Any) -> list[A]:
+        found = list(self.session.scalars(query))
+        for aggregate in found:
+            self.tracker.track(aggregate)
+        return found
+
+    def _tracked(self, found: A | None) -> A | None:
+        self.tracker.track(found)
+        return found
+
+
 class SqlAuditLog:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -128,12 +166,22 @@ class SqlAuditLog:
         self.session.execute(insert(audit_log).values(
             id=record.id, actor_id=record.actor_id, action=record.action,
             object_type=record.object_type, object_id=record.object_id,
-            occurred_at=record.occurred_at, details=record.details))
+            occurred_at=record.occurred_at, details=record.details,
+            actor_role=record.actor_role, client_ip=record.client_ip,
+            user_agent=record.user_agent))
 
-    def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]:
-        query = select(audit_log).order_by(audit_log.c.occurred_at.desc(), audit_log.c.id)
-        if before is not None:
-            query = query.where(audit_log.c.occurred_at < before)
+    def list(self, limit: int, where: AuditFilter | None = None) -> list[AuditRecord]:
+        c, where = audit_log.c, where or AuditFilter()
+        query = select(audit_log).order_by(c.occurred_at.desc(), c.id)
+        for column, value in ((c.actor_id, where.actor_id), (c.action, where.action),
+                              (c.object_type, where.object_type),
+                              (c.object_id, where.object_id)):
+            if value is not None:
+                query = query.where(column == value)
+        if where.since is not None:
+            query = query.where(c.occurred_at >= where.since)
+        if where.before is not None:
+            query = query.where(c.occurred_at < where.before)
         rows = self.session.execute(query.limit(limit)).mappings()
         return [AuditRecord(**row) for row in rows]
 

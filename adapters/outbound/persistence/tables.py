@@ -39,6 +39,7 @@ from adapters.outbound.persistence.payments import (
     sandbox_events,
     sandbox_payments,
 )
+from adapters.outbound.persistence.privacy.exports import data_exports
 from adapters.outbound.persistence.schema import metadata
 from adapters.outbound.persistence.shared import (
     audit_log,
@@ -56,6 +57,7 @@ __all__ = [
     "courses",
     "credit_balances",
     "credit_entries",
+    "data_exports",
     "enrollments",
     "idempotency_keys",
     "lessons",

@@ -3,8 +3,6 @@ only the one used) and every access and refresh token. Time is the Clock port's.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +10,14 @@ import pytest
 
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
-from tests.conftest import clocked_injector
 from tests.driver import assert_problem, bearer, login, register
 from tests.integration.mail import messages
 from tests.unit.shared.fakes import FakeClock
 
+pytestmark = pytest.mark.clocked  # time moves when the test says
+
 NEW = "an entirely new secret"
 
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
-def injector(settings: Settings, clock: FakeClock) -> Iterator[Any]:
-    yield from clocked_injector(settings, clock)
 
 
 def reset_tokens(settings: Settings) -> list[str]:

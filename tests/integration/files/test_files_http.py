@@ -8,7 +8,7 @@ test; SQLite and PostgreSQL both."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,7 +21,7 @@ from adapters.inbound.worker.jobs import run_job
 from adapters.outbound.persistence.files import stored_files
 from adapters.settings import Settings
 from domain.files.model import MiB
-from tests.conftest import clocked_injector, make_settings
+from tests.conftest import make_settings
 from tests.driver import (
     MP4,
     PNG,
@@ -38,6 +38,8 @@ from tests.driver import (
 from tests.unit.shared.fakes import FakeClock
 from tests.vendor_servers.moto_s3 import ACCESS_KEY_ID, SECRET_ACCESS_KEY, MotoS3Server
 
+pytestmark = pytest.mark.clocked  # time moves when the test says
+
 # A second, different PNG (filetype reads the signature only): a replacement thumbnail.
 PNG2 = PNG + b"\x00" * 40
 # A Windows program's first bytes, padded to a PNG's length: declared image/png, it is not.
@@ -45,19 +47,9 @@ PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * (len(PNG) - 8)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
-
-
-@pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     # Sessions outlast the day of Clock time the sweeper's test moves through.
     return make_settings(tmp_path, database_url, ACCESS_TOKEN_TTL_SECONDS="259200")
-
-
-@pytest.fixture
-def injector(settings: Settings, clock: FakeClock) -> Iterator[Any]:
-    yield from clocked_injector(settings, clock)
 
 
 # --- helpers ---------------------------------------------------------------------------------

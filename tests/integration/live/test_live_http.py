@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
-from tests.conftest import clocked_injector, make_settings
+from tests.conftest import make_settings
 from tests.driver import (
     assert_problem,
     log_in,
@@ -27,21 +26,13 @@ from tests.driver import (
 from tests.integration.mail import messages
 from tests.unit.shared.fakes import FakeClock
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+pytestmark = pytest.mark.clocked  # time moves when the test says
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     # Sessions outlast the hours of Clock time a class runs through here.
     return make_settings(tmp_path, database_url, ACCESS_TOKEN_TTL_SECONDS="86400")
-
-
-@pytest.fixture
-def injector(settings: Settings, clock: FakeClock) -> Iterator[Any]:
-    yield from clocked_injector(settings, clock)
 
 
 @pytest.fixture

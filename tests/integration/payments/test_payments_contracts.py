@@ -65,7 +65,8 @@ from application.shared.errors import InvalidSignature
 from application.shared.ports import WebhookAuthenticator, WebhookEvent
 from domain.accounts.model import EmailAddress, User
 from domain.catalog.model import Course
-from domain.payments.model import Order, OrderLine, Payment, PaymentStatus
+from domain.payments.credit_packs import CreditPack
+from domain.payments.model import Order, OrderLine, OrderLineKind, Payment, PaymentStatus
 from domain.shared.errors import Conflict
 from domain.shared.money import Money
 from domain.shared.roles import Role
@@ -311,7 +312,7 @@ def course(records: Records) -> str:
     return created.id
 
 
-def add_payment(uow: Any, student_id: str, course_set: str = "course-1", *,
+def add_payment(uow: Any, student_id: str, purchase: str = "course-1", *,
                 updated_at: datetime = NOW, status: PaymentStatus = PaymentStatus.PENDING,
                 expires_at: datetime | None = None, reference: str | None = None,
                 provider_payment_id: str | None = None) -> Payment:
@@ -319,24 +320,24 @@ def add_payment(uow: Any, student_id: str, course_set: str = "course-1", *,
     order = Order(new_id(), student_id, "USD", NOW)
     uow.orders.add(order)
     payment = Payment(new_id(), order.id, student_id, "fakepay", "payment_intent", AMOUNT, AMOUNT,
-                      course_set, NOW, updated_at, status=status, provider_reference=reference,
+                      purchase, NOW, updated_at, status=status, provider_reference=reference,
                       provider_payment_id=provider_payment_id, expires_at=expires_at)
     uow.payments.add(payment)
     return payment
 
 
-def committed_payment(records: Records, student_id: str, course_set: str = "course-1",
+def committed_payment(records: Records, student_id: str, purchase: str = "course-1",
                       **fields: Any) -> Payment:
     with records.payments() as uow:
-        payment = add_payment(uow, student_id, course_set, **fields)
+        payment = add_payment(uow, student_id, purchase, **fields)
         uow.commit()
     return payment
 
 
 def test_order_repository_contract_round_trip(records: Records, student: str,
                                               course: str) -> None:
-    order = Order(new_id(), student, "USD", NOW, [OrderLine(new_id(), course, "Compilers",
-                                                            Money(4200, "USD"))])
+    order = Order(new_id(), student, "USD", NOW, [OrderLine.for_course(
+        new_id(), course, "Compilers", Money(4200, "USD"))])
     with records.payments() as uow:
         records.repository(uow, "orders").add(order)
         uow.commit()
@@ -345,9 +346,28 @@ def test_order_repository_contract_round_trip(records: Records, student: str,
         found = orders.get(order.id)
         assert found is not None and orders.get(new_id()) is None
         assert (found.student_id, found.currency, found.created_at) == (student, "USD", NOW)
-        assert [(line.course_id, line.title, line.price) for line in found.lines] == [
-            (course, "Compilers", Money(4200, "USD"))]
+        assert [(line.kind, line.course_id, line.title, line.price) for line in found.lines] == [
+            (OrderLineKind.COURSE, course, "Compilers", Money(4200, "USD"))]
         assert found.total == Money(4200, "USD") and found.course_ids == (course,)
+        assert found.credit_pack is None
+
+
+def test_order_repository_contract_credit_pack_round_trip(records: Records,
+                                                          student: str) -> None:
+    pack = CreditPack("plus", Money(2500, "USD"), Money(2750, "USD"))
+    order = Order(new_id(), student, "USD", NOW, [OrderLine.for_credit_pack(new_id(), pack)])
+    with records.payments() as uow:
+        records.repository(uow, "orders").add(order)
+        uow.commit()
+    with records.payments() as uow:
+        found = records.repository(uow, "orders").get(order.id)
+        assert found is not None and found.course_ids == () and found.course_lines == []
+        line = found.credit_pack
+        assert line is not None and (line.kind, line.course_id, line.credit_pack_id) == (
+            OrderLineKind.CREDIT_PACK, None, "plus")
+        assert (line.price, line.credits, line.item_id) == (
+            Money(2500, "USD"), Money(2750, "USD"), "credit_pack:plus")
+        assert found.total == Money(2500, "USD")
 
 
 def test_payment_repository_contract_get_and_by_reference(records: Records,
@@ -359,7 +379,7 @@ def test_payment_repository_contract_get_and_by_reference(records: Records,
         payments = records.repository(uow, "payments")
         found = payments.get(paid.id)
         assert found is not None and payments.get(new_id()) is None
-        assert (found.order_id, found.student_id, found.amount, found.status, found.course_set,
+        assert (found.order_id, found.student_id, found.amount, found.status, found.purchase,
                 found.expires_at) == (paid.order_id, student, AMOUNT, PaymentStatus.PENDING,
                                       "course-1", expires)
         # found by the attempt's reference or by the payment behind it, at its own provider

@@ -1,5 +1,6 @@
 """Checkout and webhooks through the app with the real Stripe SDK against a local server that
-speaks Stripe's wire protocol: outages on create, signed events, refunds and disputes."""
+speaks Stripe's wire protocol: outages on create, signed events, refunds and disputes, and a
+credit pack bought and charged back."""
 
 from __future__ import annotations
 
@@ -223,3 +224,61 @@ def test_an_answer_that_is_not_stripes_is_503_never_declined_nor_stored(
     errors = [r for r in caplog.records if r.levelname == "ERROR"]
     assert any("was not Stripe's" in r.getMessage() for r in errors)
     assert enrollments(shop) == []
+
+
+# --- credit packs (ADR 19): a pack is its own line item; a lost dispute takes its credits --
+
+
+def buy_pack(shop: dict[str, Any], flow: str) -> dict[str, Any]:
+    opened = shop["client"].post("/checkout", headers={**shop["people"]["alan"],
+                                                       "Idempotency-Key": f"pack-{flow}"},
+                                 json={"credit_pack": "plus", "provider": "stripe",
+                                       "flow": flow})
+    assert opened.status_code == 201, opened.get_data(as_text=True)
+    found: dict[str, Any] = opened.get_json()
+    return found
+
+
+def pack_credits(shop: dict[str, Any]) -> tuple[int, list[tuple[str, int]]]:
+    mine = shop["client"].get("/me/credits", headers=shop["people"]["alan"]).get_json()
+    available = sum(b["available"] for b in mine["balances"])
+    return available, sorted((e["kind"], e["amount"]["amount_minor"]) for e in mine["entries"])
+
+
+def test_a_pack_sold_in_a_checkout_session_is_credited_once(shop: dict[str, Any]) -> None:
+    stripe = shop["stripe"]
+    opened = buy_pack(shop, "checkout_session")
+    assert opened["redirect_url"] and opened["amount"]["amount_minor"] == 2500
+    (session_id,) = stripe.checkout_sessions
+    (created,) = [r for r in stripe.requests
+                  if r.method == "POST" and r.path == "/v1/checkout/sessions"]
+    (item,) = created.params["line_items"]
+    assert item["price_data"]["product_data"]["name"] == "27.50 USD in credits"
+    assert (item["price_data"]["unit_amount"], item["price_data"]["currency"]) == ("2500", "usd")
+    stripe.complete_checkout_session(session_id, paid=True)
+    event = stripe.event("checkout.session.completed", stripe.checkout_session(session_id))
+    assert deliver_event(shop, event).get_json()["duplicate"] is False
+    assert deliver_event(shop, event).get_json()["duplicate"] is True
+    shop["client"].post(f"/payments/{opened['payment_id']}/confirm",
+                        headers=shop["people"]["alan"])
+    assert pack_credits(shop) == (2750, [("top_up", 2750)])
+
+
+def test_a_lost_dispute_takes_the_credits_back(shop: dict[str, Any]) -> None:
+    stripe, client, people = shop["stripe"], shop["client"], shop["people"]
+    payment = buy_pack(shop, "payment_intent")
+    (pi_id,) = stripe.payment_intents
+    assert stripe.payment_intent(pi_id)["amount"] == 2500
+    stripe.succeed_payment_intent(pi_id)
+    deliver_event(shop, stripe.event("payment_intent.succeeded", stripe.payment_intent(pi_id)))
+    assert pack_credits(shop) == (2750, [("top_up", 2750)])
+    charge = stripe.charge(stripe.payment_intent(pi_id)["latest_charge"])
+    dispute = stripe.dispute(charge["id"])
+    deliver_event(shop, stripe.event("charge.dispute.created", dispute))
+    assert pack_credits(shop)[0] == 2750  # an open dispute takes nothing yet
+    lost = stripe.event("charge.dispute.closed", {**dispute, "status": "lost"})
+    deliver_event(shop, lost)
+    deliver_event(shop, stripe.event("charge.dispute.closed", {**dispute, "status": "lost"}))
+    assert pack_credits(shop) == (0, [("refund", 2750), ("top_up", 2750)])
+    seen = client.get(f"/payments/{payment['payment_id']}", headers=people["alan"]).get_json()
+    assert seen["status"] == "charged_back"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -41,7 +42,9 @@ def test_demo_runs_the_whole_scenario_offline(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "demo finished: every step did what it should" in done.stdout
     assert "enrollments: 1, students_count: 1" in done.stdout
-    assert "welcome emails: 2, undelivered outbox messages: 0" in done.stdout
+    assert "welcome emails: 3, undelivered outbox messages: 0" in done.stdout  # and Root's
+    assert ("identity manual review: Approved; application approved; told "
+            "['grace@demo.eduport']") in done.stdout
     assert "payment succeeded; students 1, revenue 49.00 EUR" in done.stdout
     assert "webhook deliveries stored: 2 -> 2; students still 1" in done.stdout
     assert "payment refunded; students 0, revenue 0.00" in done.stdout
@@ -50,12 +53,17 @@ def test_demo_runs_the_whole_scenario_offline(tmp_path: Path) -> None:
     assert ("session live on jitsi; notices mailed to ['ada@demo.eduport', "
             "'alan@demo.eduport']") in done.stdout
     assert "host: https://meet.jit.si/eduport-" in done.stdout
-    assert done.stdout.count("/heartbeat -> 200") == 3
+    assert len(re.findall(r"/live-sessions/[^/ ]+/heartbeat -> 200", done.stdout)) == 3
     assert "/leave -> 200\n      present False, " in done.stdout
     assert "/end -> 200" in done.stdout and "/heartbeat -> 409" in done.stdout
     assert "Grace Hopper, host: 1 min (" in done.stdout
     assert "Alan Turing, audience: 1 min (" in done.stdout
     assert "never joined: Ada Lovelace" in done.stdout
+    # The consultation, paid from a credit pack: a minute begun together, billed once.
+    assert "paid 10.00 USD; credits available 1000 (minor units)" in done.stdout
+    assert "held 7.50 USD; both have a pass of their own" in done.stdout
+    assert ": 1 min billed (a minute begun counts), 5.50 USD; credits left 450, held 0" in \
+        done.stdout
 
 
 def test_serve_refuses_an_unmigrated_database_then_serves_after_migrate(tmp_path: Path) -> None:

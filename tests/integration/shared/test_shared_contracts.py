@@ -37,7 +37,7 @@ from application.shared.ports import (
     TaskQueue,
     WebhookInbox,
 )
-from domain.shared.audit import AuditRecord
+from domain.shared.audit import AuditFilter, AuditRecord
 from tests.contracts import Contract
 from tests.unit.shared.fakes import (
     FakeAuditLog,
@@ -251,9 +251,33 @@ def kernel(request: pytest.FixtureRequest) -> Kernel:
                   lambda uow: SqlAuditLog(uow.session))
 
 
-def audit_record(minutes: int) -> AuditRecord:
-    return AuditRecord(new_id(), "admin-1", "course.published", "course", f"course-{minutes}",
-                       NOW + timedelta(minutes=minutes), {"minutes": minutes})
+def audit_record(minutes: int, actor: str = "admin-1",
+                 action: str = "course.published") -> AuditRecord:
+    return AuditRecord(new_id(), actor, action, "course", f"course-{minutes}",
+                       NOW + timedelta(minutes=minutes), {"minutes": minutes},
+                       actor_role="platform_admin", client_ip="203.0.113.7",
+                       user_agent="Mozilla/5.0 (test)")
+
+
+def test_audit_log_contract_filters_by_actor_action_subject_and_time(kernel: Kernel) -> None:
+    records = [audit_record(0), audit_record(1, actor="admin-2"),
+               audit_record(2, action="user.role_changed"), audit_record(3)]
+    with kernel.unit_of_work() as uow:
+        for record in records:
+            kernel.audit(uow).append(record)
+        uow.commit()
+    with kernel.unit_of_work() as uow:
+        log = kernel.audit(uow)
+        assert log.list(10, AuditFilter(actor_id="admin-2")) == [records[1]]
+        assert log.list(10, AuditFilter(action="user.role_changed")) == [records[2]]
+        assert log.list(10, AuditFilter(object_type="course", object_id="course-3")) == [
+            records[3]]
+        assert log.list(10, AuditFilter(since=records[1].occurred_at,
+                                        before=records[3].occurred_at)) == [records[2],
+                                                                             records[1]]
+        assert log.list(10, AuditFilter(actor_id="admin-1", action="course.published")) == [
+            records[3], records[0]]
+        assert log.list(10)[0].client_ip == "203.0.113.7"
 
 
 def test_audit_log_contract_newest_first_with_limit_and_before(kernel: Kernel) -> None:
@@ -269,8 +293,9 @@ def test_audit_log_contract_newest_first_with_limit_and_before(kernel: Kernel) -
         log = kernel.audit(uow)
         assert log.list(10) == [records[m] for m in (3, 2, 1, 0)]
         assert log.list(2) == [records[3], records[2]]
-        assert log.list(10, before=records[2].occurred_at) == [records[1], records[0]]
-        assert log.list(1, before=records[2].occurred_at) == [records[1]]
+        before = AuditFilter(before=records[2].occurred_at)
+        assert log.list(10, before) == [records[1], records[0]]
+        assert log.list(1, before) == [records[1]]
 
 
 class Leased:

@@ -12,6 +12,7 @@ from domain.catalog.enrollment import Enrollment
 from domain.catalog.model import Course
 from domain.files.model import StoredFile
 from domain.shared.money import Money
+from tests.unit.identity.fakes import IDENTITY_TABLES, identity_standing
 from tests.unit.shared.fakes import FakeAuditLog, FakeDatabase, FakeUnitOfWorkBase, _Repo
 
 
@@ -120,8 +121,10 @@ class FakeCatalogUnitOfWork(FakeUnitOfWorkBase):
         "enrollments": FakeEnrollmentRepository,
         "statistics": FakeCourseStatistics,
         "files": lambda uow: _file_attachments(uow),
+        "standing": identity_standing,
         "audit": FakeAuditLog,
     }
     # Attaching and discarding files changes their records in the catalog's transaction.
-    tables = {**CATALOG_TABLES, StoredFile: "stored_files"}
+    # and publishing reads the identity area's teacher applications.
+    tables = {**CATALOG_TABLES, StoredFile: "stored_files", **IDENTITY_TABLES}
     unique = CATALOG_UNIQUE

@@ -5,11 +5,13 @@ in the same fake transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from application.accounts.directory import UserDirectory
 from application.catalog.course_roster import CatalogCourseRoster
 from domain.accounts.model import User
+from domain.live.consultations import Consultation, ConsultationService
 from domain.live.credits import CreditBalance, CreditEntry
 from domain.live.model import LiveSession, Participant, SessionStatus
 from domain.shared.errors import Conflict
@@ -19,26 +21,17 @@ from tests.unit.catalog.fakes import (
     FakeCourseRepository,
     FakeEnrollmentRepository,
 )
-from tests.unit.shared.fakes import FakeAuditLog, FakeDatabase, FakeUnitOfWorkBase, _Repo
+from tests.unit.identity.fakes import IDENTITY_TABLES, identity_standing
+from tests.unit.shared.fakes import (
+    FakeAuditLog,
+    FakeDatabase,
+    FakeUnitOfWorkBase,
+    StagedView,
+    _Repo,
+)
 
 
-class _LiveView(_Repo):
-    """What the transaction sees, as the database shows a transaction its own changes (the
-    SQL session flushes before every query): the committed rows, with the aggregates this
-    transaction added or took (its working copies) in their place."""
-
-    kind: ClassVar[type[Any]]
-    table: ClassVar[str]
-
-    def _visible(self) -> list[Any]:
-        rows = dict(getattr(self.uow.db, self.table))
-        rows.update(self.uow.staging(self.kind))
-        rows.update({key: aggregate for (kind, key), aggregate in self.uow.identity.items()
-                     if kind is self.kind})
-        return [self._take(row) for row in rows.values()]
-
-
-class FakeLiveSessionRepository(_LiveView):
+class FakeLiveSessionRepository(StagedView):
     kind, table = LiveSession, "live_sessions"
 
     def add(self, session: LiveSession) -> None:
@@ -60,7 +53,7 @@ class FakeLiveSessionRepository(_LiveView):
         return found[:limit]
 
 
-class FakeParticipantRepository(_LiveView):
+class FakeParticipantRepository(StagedView):
     kind, table = Participant, "live_participants"
 
     def add(self, participant: Participant) -> None:
@@ -88,6 +81,48 @@ class FakeParticipantRepository(_LiveView):
 
     def uid_taken(self, session_id: str, uid: int) -> bool:
         return any(p.session_id == session_id and p.uid == uid for p in self._visible())
+
+
+class FakeConsultationServiceRepository(StagedView):
+    kind, table = ConsultationService, "consultation_services"
+
+    def add(self, service: ConsultationService) -> None:
+        self.uow.staging(ConsultationService)[service.id] = service
+        self._track(service)
+
+    def get(self, service_id: str) -> ConsultationService | None:
+        return next((s for s in self._visible() if s.id == service_id), None)
+
+    def offered(self, provider_id: str | None, limit: int) -> list[ConsultationService]:
+        found = [s for s in self._visible()
+                 if s.active and provider_id in (None, s.provider_id)]
+        return sorted(found, key=lambda s: (-s.created_at.timestamp(), s.id))[:limit]
+
+
+class FakeConsultationRepository(StagedView):
+    kind, table = Consultation, "consultations"
+
+    def add(self, consultation: Consultation) -> None:
+        self.uow.staging(Consultation)[consultation.id] = consultation
+        self._track(consultation)
+
+    def get(self, consultation_id: str, for_update: bool = False) -> Consultation | None:
+        # One fake transaction runs at a time: a lock has nobody to wait for.
+        return next((c for c in self._visible() if c.id == consultation_id), None)
+
+    def of_person(self, user_id: str, limit: int) -> list[Consultation]:
+        found = [c for c in self._visible() if c.is_party(user_id)]
+        return sorted(found, key=lambda c: (-c.started_at.timestamp(), c.id))[:limit]
+
+    def running(self, limit: int) -> list[Consultation]:
+        return sorted((c for c in self._visible() if c.is_active),
+                      key=lambda c: (c.started_at, c.id))[:limit]
+
+    def ended_between(self, start: datetime, end: datetime,
+                      provider_id: str | None = None) -> list[Consultation]:
+        return sorted((c for c in self._visible() if c.ended_at is not None
+                       and start <= c.ended_at < end and provider_id in (None, c.provider_id)),
+                      key=lambda c: (c.ended_at or end, c.id))
 
 
 def course_roster(uow: FakeUnitOfWorkBase) -> CatalogCourseRoster:
@@ -138,11 +173,16 @@ class FakeLiveUnitOfWork(FakeUnitOfWorkBase):
         "sessions": FakeLiveSessionRepository,
         "participants": FakeParticipantRepository,
         "credits": FakeCreditLedger,
+        "services": FakeConsultationServiceRepository,
+        "consultations": FakeConsultationRepository,
         "roster": course_roster,
         "people": lambda uow: UserDirectory(FakeUserRepository(uow)),
+        "standing": identity_standing,
         "audit": FakeAuditLog,
     }
     # The roster and the directory read courses, enrollments and users in this transaction.
     tables: ClassVar[Mapping[type[Any], str]] = {
         LiveSession: "live_sessions", Participant: "live_participants", User: "users",
+        ConsultationService: "consultation_services", Consultation: "consultations",
+        **IDENTITY_TABLES,
         **CATALOG_TABLES}

@@ -21,6 +21,7 @@ from domain.shared.errors import Conflict
 from domain.shared.money import Money
 from tests.unit.accounts.fakes import FakeUserRepository
 from tests.unit.catalog.fakes import CATALOG_TABLES, CATALOG_UNIQUE, course_access
+from tests.unit.identity.fakes import IDENTITY_TABLES, identity_standing
 from tests.unit.shared.fakes import FakeAuditLog, FakeDatabase, FakeUnitOfWorkBase, _Repo
 
 
@@ -57,8 +58,8 @@ class FakePaymentRepository(_TransactionView):
         def insert(db: FakeDatabase) -> None:
             if payment.is_open and any(
                     p.is_open and p.student_id == payment.student_id
-                    and p.course_set == payment.course_set for p in db.payments.values()):
-                raise Conflict("one open attempt per student and course set")
+                    and p.purchase == payment.purchase for p in db.payments.values()):
+                raise Conflict("one open attempt per student and purchase")
             db.payments[payment.id] = payment
         self.uow.staged_ops.insert(0, insert)
         self._track(payment)
@@ -73,9 +74,9 @@ class FakePaymentRepository(_TransactionView):
         return self._first(lambda p: p.provider == provider
                            and reference in (p.provider_reference, p.provider_payment_id))
 
-    def open_attempt(self, student_id: str, course_set: str) -> Payment | None:
+    def open_attempt(self, student_id: str, purchase: str) -> Payment | None:
         return self._first(lambda p: p.is_open and p.student_id == student_id
-                           and p.course_set == course_set)
+                           and p.purchase == purchase)
 
     def open_before(self, moment: datetime, limit: int) -> list[str]:
         found = sorted((p for p in self._visible().values()
@@ -258,8 +259,11 @@ class FakePaymentsUnitOfWork(FakeUnitOfWorkBase):
         "audit": FakeAuditLog,
         "course_access": course_access,
         "accounts": lambda uow: UserDirectory(FakeUserRepository(uow)),
+        "standing": identity_standing,
     }
-    # Settlement writes enrollments and users are read through the published seams.
+    # Settlement writes enrollments and users are read through the published seams, and
+    # checkout the identity area's verifications.
     tables: ClassVar[Mapping[type[Any], str]] = {
-        Order: "orders", Payment: "payments", User: "users", **CATALOG_TABLES}
+        Order: "orders", Payment: "payments", User: "users", **CATALOG_TABLES,
+        **IDENTITY_TABLES}
     unique = CATALOG_UNIQUE

@@ -20,7 +20,7 @@ from domain.accounts.model import User
 from domain.catalog.enrollment import Enrollment
 from domain.catalog.model import Course
 from domain.payments.model import Order, Payment
-from domain.shared.audit import AuditRecord
+from domain.shared.audit import AuditFilter, AuditRecord
 from domain.shared.errors import Conflict
 from domain.shared.events import Event
 from domain.shared.model import Aggregate
@@ -84,6 +84,10 @@ class FakeDatabase:
     checkout_holds: dict[tuple[str, str], str] = field(default_factory=dict)
     live_sessions: dict[str, Any] = field(default_factory=dict)
     live_participants: dict[str, Any] = field(default_factory=dict)
+    consultation_services: dict[str, Any] = field(default_factory=dict)
+    identity_verifications: dict[str, Any] = field(default_factory=dict)
+    teacher_applications: dict[str, Any] = field(default_factory=dict)
+    consultations: dict[str, Any] = field(default_factory=dict)
     credit_entries: list[Any] = field(default_factory=list)
     credit_balances: dict[tuple[str, str], Any] = field(default_factory=dict)
     stored_files: dict[str, Any] = field(default_factory=dict)
@@ -112,12 +116,35 @@ class _Repo:
         return taken
 
 
+class StagedView(_Repo):
+    """A repository of one aggregate kind (``kind``, stored in ``table`` of the database)
+    that sees what a transaction sees, as the database shows a transaction its own changes
+    (the SQL session flushes before every query): the committed rows, with the aggregates
+    this transaction added or took (its working copies) in their place."""
+
+    kind: ClassVar[type[Any]]
+    table: ClassVar[str]
+
+    def _visible(self) -> list[Any]:
+        rows = dict(getattr(self.uow.db, self.table))
+        rows.update(self.uow.staging(self.kind))
+        rows.update({key: aggregate for (kind, key), aggregate in self.uow.identity.items()
+                     if kind is self.kind})
+        return [self._take(row) for row in rows.values()]
+
+
 class FakeAuditLog(_Repo):
     def append(self, record: AuditRecord) -> None:
         self.uow.staged_ops.append(lambda db: db.audit.append(record))
 
-    def list(self, limit: int, before: datetime | None = None) -> list[AuditRecord]:
-        records = [r for r in self.uow.db.audit if before is None or r.occurred_at < before]
+    def list(self, limit: int, where: AuditFilter | None = None) -> list[AuditRecord]:
+        w = where or AuditFilter()
+        records = [r for r in self.uow.db.audit
+                   if all(wanted in (None, got) for wanted, got in (
+                       (w.actor_id, r.actor_id), (w.action, r.action),
+                       (w.object_type, r.object_type), (w.object_id, r.object_id)))
+                   and (w.since is None or r.occurred_at >= w.since)
+                   and (w.before is None or r.occurred_at < w.before)]
         return sorted(records, key=lambda r: r.occurred_at, reverse=True)[:limit]
 
 
@@ -175,6 +202,7 @@ class FakeUnitOfWorkBase:
         self.clock, self.ids = clock or FakeClock(), ids or FakeIdGenerator()
         self.queue = queue or FakeTaskQueue()
         self._built: dict[str, Any] = {}
+        self._reading = self._next_reading = False
         self._reset()
 
     def __getattr__(self, name: str) -> Any:
@@ -201,13 +229,23 @@ class FakeUnitOfWorkBase:
 
     def __enter__(self) -> Self:
         self._reset()
+        self._reading, self._next_reading = self._next_reading, False
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.rollback()
 
+    def reading(self) -> Self:
+        self._next_reading = True
+        return self
+
+    def optimistic(self) -> Self:
+        return self  # a fake transaction locks nothing anyway; versions are the SQL side's
+
     def commit(self) -> None:
+        if self._reading:
+            raise RuntimeError("a unit of work opened with reading() has nothing to commit")
         for kind, key_of in type(self).unique.items():
             stored = getattr(self.db, type(self).tables[kind]).values()
             staged = list(self.staging(kind).values())

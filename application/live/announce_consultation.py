@@ -1,0 +1,28 @@
+"""What the two parties' open pages hear (outbox handlers, after commit): the provider that
+a student is waiting in a consultation's room, and both that it ended, with its bill."""
+
+from __future__ import annotations
+
+from application.messaging.published import RealtimePublisher
+from domain.live.events import ConsultationEnded, ConsultationStarted
+from domain.shared.events import Event
+
+
+def _private(user_id: str) -> str:
+    return f"private-user.{user_id}"  # only that user may subscribe (the accounts' rule)
+
+
+class AnnounceConsultation:
+    def __init__(self, publisher: RealtimePublisher) -> None:
+        self.publisher = publisher
+
+    def __call__(self, event: Event, idempotency_key: str) -> None:
+        if isinstance(event, ConsultationStarted):
+            self.publisher.publish([_private(event.provider_id)], "consultation.requested", {
+                "consultation_id": event.consultation_id, "student_id": event.student_id})
+        elif isinstance(event, ConsultationEnded):
+            self.publisher.publish(
+                [_private(event.student_id), _private(event.provider_id)],
+                "consultation.ended", {
+                    "consultation_id": event.consultation_id, "reason": event.reason,
+                    "cost": {"amount_minor": event.cost_minor, "currency": event.currency}})
