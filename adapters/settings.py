@@ -167,6 +167,10 @@ class SettingsReader:
             self.problems.append(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
+    def flag(self, name: str, default: bool) -> bool:
+        """A "true" or "false" setting."""
+        return self.choice(name, "true" if default else "false", ("true", "false")) == "true"
+
     def settings(self, sections: Iterable[type[Section]] = ()) -> Settings:
         env = self.choice("EDUPORT_ENV", "development", ("development", "test", "production"))
         data_dir = self.data_dir = self.required("EDUPORT_DATA_DIR", "var")

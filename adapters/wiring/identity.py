@@ -30,10 +30,6 @@ from domain.identity.events import TeacherApproved, TeacherRejected
 DIDIT = "didit"
 
 
-def _flag(reader: SettingsReader, name: str, default: bool) -> bool:
-    return reader.choice(name, "true" if default else "false", ("true", "false")) == "true"
-
-
 @dataclass(frozen=True)
 class IdentitySettings:
     didit_api_key: str | None = None
@@ -54,9 +50,9 @@ class IdentitySettings:
             didit_webhook_secret=didit.get("DIDIT_WEBHOOK_SECRET"),
             didit_workflow_id=didit.get("DIDIT_WORKFLOW_ID"),
             didit_api_base=reader.required("DIDIT_API_BASE", "https://verification.didit.me"),
-            teacher_approval=_flag(reader, "TEACHER_APPROVAL", True),
-            teacher_requires_identity=_flag(reader, "TEACHER_REQUIRES_IDENTITY", True),
-            student_requires_identity=_flag(reader, "STUDENT_REQUIRES_IDENTITY", False),
+            teacher_approval=reader.flag("TEACHER_APPROVAL", True),
+            teacher_requires_identity=reader.flag("TEACHER_REQUIRES_IDENTITY", True),
+            student_requires_identity=reader.flag("STUDENT_REQUIRES_IDENTITY", False),
             poll_after_minutes=reader.integer("IDENTITY_POLL_AFTER_MINUTES", 30, 1))
 
 

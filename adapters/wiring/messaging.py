@@ -51,8 +51,7 @@ class MessagingSettings:
                                        "public key SendGrid shows for the Event Webhook")
         return cls(mail_from=reader.required("MAIL_FROM", "eduport <no-reply@eduport.local>"),
                    outbox_dir=reader.required("MAIL_OUTBOX_DIR", f"{reader.data_dir}/mail"),
-                   bilingual=reader.choice("MAIL_BILINGUAL", "false", ("true", "false"))
-                   == "true",
+                   bilingual=reader.flag("MAIL_BILINGUAL", False),
                    mailgun_webhook_signing_key=reader.text("MAILGUN_WEBHOOK_SIGNING_KEY"),
                    sendgrid_webhook_public_key=public_key)
 

@@ -5,7 +5,13 @@ approval is announced on their private channel (``teacher.approved``)."""
 from __future__ import annotations
 
 from application.identity.ports import IdentityUnitOfWork
-from application.messaging.published import Notice, Notifier, RealtimePublisher, Recipient
+from application.messaging.published import (
+    Notice,
+    Notifier,
+    RealtimePublisher,
+    Recipient,
+    user_channel,
+)
 from application.shared.config import Links
 from domain.identity.events import TeacherApproved, TeacherRejected
 from domain.shared.events import Event
@@ -29,7 +35,7 @@ class TellApplicant:
             self.notifier.notify(Notice(recipient, "teacher_approved", idempotency_key,
                                         context={"link": self.links.to("teach/courses")},
                                         data=data))
-            self.publisher.publish([f"private-user.{event.user_id}"], "teacher.approved", data)
+            self.publisher.publish([user_channel(event.user_id)], "teacher.approved", data)
         else:
             self.notifier.notify(Notice(
                 recipient, "teacher_rejected", idempotency_key,

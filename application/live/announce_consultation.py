@@ -3,13 +3,9 @@ a student is waiting in a consultation's room, and both that it ended, with its 
 
 from __future__ import annotations
 
-from application.messaging.published import RealtimePublisher
+from application.messaging.published import RealtimePublisher, user_channel
 from domain.live.events import ConsultationEnded, ConsultationStarted
 from domain.shared.events import Event
-
-
-def _private(user_id: str) -> str:
-    return f"private-user.{user_id}"  # only that user may subscribe (the accounts' rule)
 
 
 class AnnounceConsultation:
@@ -18,11 +14,11 @@ class AnnounceConsultation:
 
     def __call__(self, event: Event, idempotency_key: str) -> None:
         if isinstance(event, ConsultationStarted):
-            self.publisher.publish([_private(event.provider_id)], "consultation.requested", {
+            self.publisher.publish([user_channel(event.provider_id)], "consultation.requested", {
                 "consultation_id": event.consultation_id, "student_id": event.student_id})
         elif isinstance(event, ConsultationEnded):
             self.publisher.publish(
-                [_private(event.student_id), _private(event.provider_id)],
+                [user_channel(event.student_id), user_channel(event.provider_id)],
                 "consultation.ended", {
                     "consultation_id": event.consultation_id, "reason": event.reason,
                     "cost": {"amount_minor": event.cost_minor, "currency": event.currency}})

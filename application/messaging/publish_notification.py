@@ -3,16 +3,11 @@ private channel; clients without a channel poll the inbox instead."""
 
 from __future__ import annotations
 
-from application.messaging.published import RealtimePublisher
+from application.messaging.published import RealtimePublisher, user_channel
 from domain.messaging.events import NotificationCreated
 from domain.shared.events import Event
 
 EVENT = "notification.created"
-
-
-def user_channel(user_id: str) -> str:
-    """The private channel only the user may subscribe to (the accounts area's rule)."""
-    return f"private-user.{user_id}"
 
 
 class PublishNotification:

@@ -37,6 +37,11 @@ class Notice:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+def user_channel(user_id: str) -> str:
+    """The private channel only the user may subscribe to (the accounts area's rule)."""
+    return f"private-user.{user_id}"
+
+
 class Notifier(Protocol):
     def notify(self, notice: Notice) -> None:
         """Stores the in-app notification (at most once per key), then emails it unless the
