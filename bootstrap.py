@@ -97,6 +97,9 @@ def create_app(injector: Injector | None = None, settings: Settings | None = Non
 
 def wsgi() -> Flask:
     """The WSGI entry point gunicorn loads: ``bootstrap:wsgi()``."""
+    from adapters.inbound.http.threads import serve_threads_promptly
+
+    serve_threads_promptly()
     return create_app()
 
 

@@ -91,6 +91,8 @@ PASSWORD = "bench live passphrase 2026"  # noqa: S105 - throwaway accounts of th
 # Set-up only: hashing 1,000 passwords at the production cost would take minutes, and the
 # measured requests never hash (they carry access tokens). Both processes get the same.
 _CHEAP_HASHING = {"PASSWORD_HASH_TIME_COST": "1", "PASSWORD_HASH_MEMORY_KIB": "8"}
+# The teacher publishes without an admin's approval (ADR 21); heartbeats never look at it.
+_NO_TEACHER_APPROVAL = {"TEACHER_APPROVAL": "false"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,9 +109,11 @@ class LiveClass:
 
 
 def bench_env(database_url: str, data_dir: str) -> dict[str, str]:
-    """eduport's environment: ``bench.listing``'s, plus cheap password hashing (set-up only)
-    and inline jobs. An empty DATABASE_URL is the embedded default, SQLite in the data dir."""
-    return {**app_env(database_url, data_dir), **_CHEAP_HASHING, "REDIS_URL": ""}
+    """eduport's environment: ``bench.listing``'s, plus cheap password hashing (set-up only),
+    a teacher who needs no approval, and inline jobs. An empty DATABASE_URL is the embedded
+    default, SQLite in the data dir."""
+    return {**app_env(database_url, data_dir), **_CHEAP_HASHING, **_NO_TEACHER_APPROVAL,
+            "REDIS_URL": ""}
 
 
 class _LeftForTheRelay:

@@ -13,6 +13,7 @@ from flask import Flask
 from injector import Injector, Module
 from sqlalchemy import Engine
 
+from adapters.inbound.http.threads import serve_threads_promptly
 from adapters.inbound.worker.processes import (
     start_cron,
     start_inline_cron,
@@ -95,6 +96,7 @@ def serve(factories: Factories, host: str, port: int, workers: int, threads: int
     except ImportError:  # no gunicorn (e.g. Windows): the development server still works
         app.run(host=host, port=port)
         return
+    serve_threads_promptly()
     _gunicorn_app(BaseApplication, lambda: factories.app(factories.injector(settings), settings),
               {"bind": f"{host}:{port}", "workers": workers, "threads": threads,
                "worker_class": "gthread" if threads > 1 else "sync", "accesslog": None}).run()

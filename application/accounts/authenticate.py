@@ -18,10 +18,10 @@ class Authenticate:
     def __call__(self, token: str) -> Principal:
         principal = self.tokens.read(token)
         with self.uow.reading():  # on every call with a token: it waits for no writer
-            user = self.uow.users.get(principal.user_id)
-        if user is None or user.role.value != principal.role:
+            account = self.uow.users.standing(principal.user_id)
+        if account is None or account.role.value != principal.role:
             raise AuthenticationFailed("your account changed since you signed in; sign in again")
-        if user.predates_password(principal.issued_at):
+        if account.predates_password(principal.issued_at):
             raise AuthenticationFailed("your password changed since you signed in; sign in "
                                        "again")
-        return replace(principal, email_verified=user.is_email_verified)
+        return replace(principal, email_verified=account.email_verified_at is not None)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from application.shared.ports import AuditedUnitOfWork, Principal
-from domain.accounts.model import User
+from domain.accounts.model import Standing, User
 from domain.accounts.throttle import LoginAttempts
 
 
@@ -71,6 +71,10 @@ class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def get(self, user_id: str) -> User | None: ...
     def get_by_email(self, email: str) -> User | None: ...
+
+    def standing(self, user_id: str) -> Standing | None:
+        """The account's ``User.standing``, read without loading the account (every call
+        with a token asks); None for an unknown id."""
 
 
 @dataclass

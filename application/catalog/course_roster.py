@@ -15,8 +15,7 @@ class CatalogCourseRoster:
         return None if course is None else CourseCard(course.id, course.title, course.teacher_id)
 
     def is_active_student(self, course_id: str, student_id: str) -> bool:
-        enrollment = self.enrollments.get(student_id, course_id)
-        return enrollment is not None and enrollment.grants_access
+        return self.enrollments.grants_access(student_id, course_id)
 
     def active_students(self, course_id: str) -> list[str]:
         return self.enrollments.active_students(course_id)

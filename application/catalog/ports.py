@@ -24,6 +24,11 @@ class EnrollmentRepository(Protocol):
     def add(self, enrollment: Enrollment) -> None: ...
     def get(self, student_id: str, course_id: str) -> Enrollment | None: ...
 
+    def grants_access(self, student_id: str, course_id: str) -> bool:
+        """Whether the student's enrollment in the course grants access now, as
+        ``Enrollment.grants_access`` says, read without loading the enrollment (every live
+        heartbeat asks)."""
+
     def active_students(self, course_id: str) -> list[str]:
         """The ids of the students whose enrollment in the course grants access now."""
 

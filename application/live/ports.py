@@ -86,6 +86,13 @@ class ParticipantRepository(Protocol):
     def add(self, participant: Participant) -> None: ...
     def get(self, session_id: str, user_id: str) -> Participant | None: ...
 
+    def save_presence(self, participant: Participant) -> None:
+        """Writes what a heartbeat changed now instead of at commit, which still makes it
+        last: the busiest write of a live class, done without the general-purpose save.
+        Extending the open stretch checks the stretch is as it was read and leaves the
+        participant's version where it is; opening one moves the version. Raises
+        ``Conflict`` when the stretch or the version changed since it was read."""
+
     def for_session(self, session_id: str) -> list[Participant]:
         """Everyone admitted to the session, first joined first."""
 

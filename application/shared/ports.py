@@ -153,10 +153,12 @@ class UnitOfWork(Protocol):
         """The next ``with`` block only reads (``with uow.reading():``): it holds no lock and
         waits for no writer, and its ``commit()`` raises."""
 
-    def optimistic(self) -> Self:
+    def optimistic(self, durable: bool = True) -> Self:
         """The next ``with`` block writes only versioned aggregates (and what they own): its
         reads hold no lock, and a version that moved on before its commit is a ``Conflict``,
-        whatever the database."""
+        whatever the database. ``durable=False``: its commit does not wait for the disk, so
+        a crash of the machine (not of eduport) may lose it, never half of it; for records
+        that the next one of their kind supersedes within seconds (a heartbeat)."""
 
     def publish(self, event: Event) -> None:
         """An event that belongs to no aggregate (a request about an address that may have

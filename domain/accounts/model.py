@@ -45,6 +45,27 @@ class EmailAddress:
         return self.value
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What every call with a token checks of its account: the role it holds now, whether
+    its address is verified, and what kills the tokens issued before."""
+
+    role: Role
+    email_verified_at: datetime | None
+    password_changed_at: datetime | None
+    erased_at: datetime | None
+
+    def predates_password(self, issued_at: datetime | None) -> bool:
+        """Whether a token or link issued at ``issued_at`` (to the second, as tokens carry
+        it) comes from before the last password change: then it is dead. Every token and
+        link of an erased account is dead, whenever it was issued."""
+        if self.erased_at is not None:
+            return True
+        if self.password_changed_at is None or issued_at is None:
+            return False
+        return issued_at < self.password_changed_at.replace(microsecond=0)
+
+
 @dataclass(eq=False)
 class User(Aggregate):
     id: str
@@ -93,15 +114,13 @@ class User(Aggregate):
         self.password_changed_at = now
         self.events.append(PasswordChanged(user_id=self.id))
 
+    @property
+    def standing(self) -> Standing:
+        return Standing(self.role, self.email_verified_at, self.password_changed_at,
+                        self.erased_at)
+
     def predates_password(self, issued_at: datetime | None) -> bool:
-        """Whether a token or link issued at ``issued_at`` (to the second, as tokens carry
-        it) comes from before the last password change: then it is dead. Every token and
-        link of an erased account is dead, whenever it was issued."""
-        if self.erased_at is not None:
-            return True
-        if self.password_changed_at is None or issued_at is None:
-            return False
-        return issued_at < self.password_changed_at.replace(microsecond=0)
+        return self.standing.predates_password(issued_at)
 
     def change_locale(self, locale: Locale) -> None:
         self.locale = locale

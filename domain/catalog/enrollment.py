@@ -25,6 +25,10 @@ class EnrollmentStatus(StrEnum):
     REVOKED = "revoked"
 
 
+# The one status whose enrollment lets the student in (a dispute suspends, a refund revokes).
+ACCESS_STATUS = EnrollmentStatus.ACTIVE
+
+
 @dataclass(eq=False)
 class Enrollment(Aggregate):
     id: str
@@ -46,7 +50,7 @@ class Enrollment(Aggregate):
 
     @property
     def grants_access(self) -> bool:
-        return self.status == EnrollmentStatus.ACTIVE
+        return self.status == ACCESS_STATUS
 
     def suspend(self) -> bool:
         """While a payment is disputed. True when access changed."""

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     delete,
     insert,
     select,
@@ -27,7 +28,7 @@ from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.ports import RefreshTokenRecord
-from domain.accounts.model import User
+from domain.accounts.model import Standing, User
 from domain.accounts.throttle import LoginAttempts
 from domain.shared.locale import Locale
 from domain.shared.roles import Role
@@ -85,10 +86,19 @@ class SqlUserRepository:
         self.tracker.track(user)
         return user
 
+    def standing(self, user_id: str) -> Standing | None:
+        row = self.session.execute(_STANDING, {"user_id": user_id}).first()
+        return None if row is None else Standing(*row)
+
     def get_by_email(self, email: str) -> User | None:
         user = self.session.scalars(select(User).where(users.c.email == email)).first()
         self.tracker.track(user)
         return user
+
+
+# Built once: every call with a token runs it.
+_STANDING = select(users.c.role, users.c.email_verified_at, users.c.password_changed_at,
+                   users.c.erased_at).where(users.c.id == bindparam("user_id"))
 
 
 class SqlRefreshTokenStore:

@@ -74,13 +74,14 @@ class SqlUnitOfWork:
         self._next = database.reading
         return self
 
-    def optimistic(self) -> Self:
+    def optimistic(self, durable: bool = True) -> Self:
         """The next ``with`` block writes only aggregates that are versioned (each UPDATE
         names the version it read) and what they own: its reads take no lock, and the write
         lock is held from its first write to its commit only (``database.optimistic``). What
         it read may have changed by the time it writes; a version that moved on is a
-        ``Conflict`` at commit, on SQLite as on PostgreSQL."""
-        self._next = database.optimistic
+        ``Conflict`` at commit, on SQLite as on PostgreSQL. ``durable=False``: the commit
+        does not wait for the disk (``database.optimistic_not_durable``)."""
+        self._next = database.optimistic if durable else database.optimistic_not_durable
         return self
 
     def publish(self, event: Event) -> None:

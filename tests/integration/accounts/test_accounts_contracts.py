@@ -36,7 +36,7 @@ from application.accounts.ports import (
 )
 from application.shared.ports import Principal
 from application.shared.process_outbox_message import PROCESS_OUTBOX_JOB
-from domain.accounts.model import EmailAddress, User
+from domain.accounts.model import EmailAddress, Standing, User
 from domain.accounts.throttle import LoginAttempts
 from domain.shared.errors import AuthenticationFailed, Conflict, InvalidToken
 from domain.shared.roles import Role
@@ -356,6 +356,27 @@ def test_users_contract_changes_are_saved_only_on_commit(unit_of_work: Accounts)
         saved = unit_of_work.repository(uow, USERS).get(ann.id)
     assert (saved.email_verified_at, saved.password_hash, saved.password_changed_at,
             saved.role) == (later, "new-hash", later, Role.STUDENT)
+
+
+def test_users_contract_standing_is_the_accounts_as_committed(unit_of_work: Accounts) -> None:
+    ann = user("ann@example.test")
+    with unit_of_work() as uow:
+        unit_of_work.repository(uow, USERS).add(ann)
+        uow.commit()
+    later = NOW + timedelta(days=1)
+    with unit_of_work() as uow:
+        users = unit_of_work.repository(uow, USERS)
+        assert users.standing(ann.id) == Standing(Role.STUDENT, None, None, None)
+        assert users.standing(str(uuid.uuid4())) is None
+        loaded = users.get(ann.id)
+        loaded.verify_email(later)
+        loaded.change_password("new-hash", later + timedelta(seconds=5))
+        uow.commit()
+    with unit_of_work() as uow:
+        standing = unit_of_work.repository(uow, USERS).standing(ann.id)
+    assert standing == Standing(Role.STUDENT, later, later + timedelta(seconds=5), None)
+    assert standing.predates_password(later) and not standing.predates_password(
+        later + timedelta(seconds=5))
 
 
 def test_users_contract_an_email_belongs_to_one_user(unit_of_work: Accounts) -> None:

@@ -394,6 +394,50 @@ def test_a_heartbeat_and_a_leave_of_one_participant_at_once(overlapping: Live) -
         assert (kept.version, stretch.last_seen_at, stretch.ended_at) == (3, at(0, 30), None)
 
 
+def test_a_saved_heartbeat_extends_the_stretch_or_opens_one_after_a_silence(
+        live: Live) -> None:
+    course = Classroom(live)
+    session, _ = beating(course, live)
+    for beat_at in (at(0, 30), at(5)):  # 30 s later: the same stretch; 4.5 min later: a new one
+        with live() as uow:
+            ann = live.participants(uow).get(session.id, course.ann)
+            ann.beat("b-" + uuid.uuid4().hex, beat_at)
+            live.participants(uow).save_presence(ann)
+            uow.commit()
+    stretches = [(at(0), at(0, 30), None), (at(5), at(5), None)]
+    with live() as uow:
+        kept = live.participants(uow).get(session.id, course.ann)
+    assert [(x.started_at, x.last_seen_at, x.ended_at) for x in kept.presences] == stretches
+    with live() as uow:  # written only by the commit
+        ann = live.participants(uow).get(session.id, course.ann)
+        ann.beat("b-" + uuid.uuid4().hex, at(5, 30))
+        live.participants(uow).save_presence(ann)
+    with live() as uow:
+        kept = live.participants(uow).get(session.id, course.ann)
+    assert [(x.started_at, x.last_seen_at, x.ended_at) for x in kept.presences] == stretches
+
+
+def test_a_heartbeat_saved_after_a_leave_committed_is_refused(overlapping: Live) -> None:
+    live = overlapping
+    course = Classroom(live)
+    session, _ = beating(course, live)
+    with live() as leaving, live() as beating_:
+        mine = live.participants(beating_).get(session.id, course.ann)
+        theirs = live.participants(leaving).get(session.id, course.ann)
+        theirs.leave(at(0, 20))
+        leaving.commit()
+        mine.beat("b-" + uuid.uuid4().hex, at(0, 30))
+        if live.param == "fake":  # it checks no versions (see above)
+            live.participants(beating_).save_presence(mine)
+            return
+        with pytest.raises(Conflict, match="changed by another request"):
+            live.participants(beating_).save_presence(mine)
+    with live() as uow:
+        kept = live.participants(uow).get(session.id, course.ann)
+    (stretch,) = kept.presences  # the leave stands, and the late beat opened nothing
+    assert (kept.version, stretch.last_seen_at, stretch.ended_at) == (3, at(0, 20), at(0, 20))
+
+
 def test_two_ends_of_one_session_at_once(overlapping: Live) -> None:
     live = overlapping
     course = Classroom(live)

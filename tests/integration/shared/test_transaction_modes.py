@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from adapters.outbound.persistence import tables as t
 from adapters.outbound.persistence.unit_of_work import ReadOnlyViolation
 from domain.shared.errors import Conflict
 from domain.shared.money import Money
+from tests.conftest import fresh_database, mapped_engine
 from tests.driver import count
 from tests.integration.shared.test_persistence import new_user, saved_course, uow_factory
 from tests.unit.shared.fakes import FakeClock
@@ -166,3 +168,30 @@ def test_a_writer_that_failed_or_rolled_back_leaves_the_lock_to_the_next(
         uow.rollback()
     finishes(lambda: stored_user(make_uow, "dee@example.test"))
     assert count(engine, t.users) == 2
+
+
+def _synchronous(uow: Any) -> int:
+    """SQLite's ``synchronous`` of the unit of work's connection (2 is FULL, 1 NORMAL)."""
+    return int(uow.session.connection().exec_driver_sql("PRAGMA synchronous").scalar_one())
+
+
+def test_an_optimistic_commit_that_need_not_last_skips_the_sync_and_only_it(
+        request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    # SQLite only: PostgreSQL commits every transaction synchronously (ADR 13). Blocks one
+    # after the other reuse the one pooled connection the previous one left.
+    url = fresh_database(request, tmp_path, "sqlite")
+    with mapped_engine(url) as engine:
+        check_synchronous_after_a_heartbeat_like_commit(uow_factory(engine))
+
+
+def check_synchronous_after_a_heartbeat_like_commit(make_uow: Any) -> None:
+    ann = stored_user(make_uow)
+    with make_uow().optimistic(durable=False) as uow:
+        assert _synchronous(uow) == 1
+        uow.users.get(ann).full_name = "Ann, beating"
+        uow.commit()
+    for later in (make_uow(), make_uow().optimistic(), make_uow().reading()):
+        with later as uow:
+            assert _synchronous(uow) == 2, "a durable transaction after it syncs again"
+    with make_uow().reading() as uow:
+        assert uow.users.get(ann).full_name == "Ann, beating"

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from application.accounts.ports import IssuedAccessToken, OneTimeClaims, RefreshTokenRecord
 from application.shared.ports import Principal
-from domain.accounts.model import User
+from domain.accounts.model import Standing, User
 from domain.accounts.throttle import LoginAttempts
 from domain.shared.errors import AuthenticationFailed, InvalidToken
 from tests.unit.shared.fakes import FakeAuditLog, FakeClock, FakeUnitOfWorkBase, _Repo
@@ -84,6 +84,10 @@ class FakeUserRepository(_Repo):
         everyone = {**self.uow.db.users, **self.uow.staging(User)}.values()
         user = next((u for u in everyone if u.email == email), None)
         return self._take(user)
+
+    def standing(self, user_id: str) -> Standing | None:
+        user = self.get(user_id)
+        return None if user is None else user.standing
 
 
 Records = dict[str, RefreshTokenRecord]

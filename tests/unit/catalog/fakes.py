@@ -41,6 +41,10 @@ class FakeEnrollmentRepository(_Repo):
                       if e.student_id == student_id and e.course_id == course_id), None)
         return self._take(found)
 
+    def grants_access(self, student_id: str, course_id: str) -> bool:
+        found = self.get(student_id, course_id)
+        return found is not None and found.grants_access
+
     def active_students(self, course_id: str) -> list[str]:
         everyone = {**self.uow.db.enrollments, **self.uow.staging(Enrollment)}.values()
         return [e.student_id for e in everyone

@@ -75,6 +75,9 @@ class FakeParticipantRepository(StagedView):
         return next((p for p in self._visible()
                      if p.session_id == session_id and p.user_id == user_id), None)
 
+    def save_presence(self, participant: Participant) -> None:
+        pass  # saved at commit with the rest, version checked there
+
     def for_session(self, session_id: str) -> list[Participant]:
         return sorted((p for p in self._visible() if p.session_id == session_id),
                       key=lambda p: (p.joined_at, p.id))

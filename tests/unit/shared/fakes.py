@@ -240,7 +240,7 @@ class FakeUnitOfWorkBase:
         self._next_reading = True
         return self
 
-    def optimistic(self) -> Self:
+    def optimistic(self, durable: bool = True) -> Self:
         return self  # a fake transaction locks nothing anyway; versions are the SQL side's
 
     def commit(self) -> None:
