@@ -149,9 +149,8 @@ class SqlEnrollmentRepository:
         known = self.granted.get((student_id, course_id))
         if known is not None:
             return known
-        found = self.session.execute(_ACCESS_GRANTED, {"student_id": student_id,
-                                                       "course_id": course_id}).first()
-        return found is not None
+        return bool(self.session.execute(_ACCESS_GRANTED, {
+            "student_id": student_id, "course_id": course_id}).scalar())
 
     def active_students(self, course_id: str) -> list[str]:
         c = enrollments.c
@@ -159,21 +158,18 @@ class SqlEnrollmentRepository:
             c.course_id == course_id, c.status == ACCESS_STATUS)))
 
 
-# Built once: its cache key is not worked out again on every heartbeat. The status that
-# grants access is the domain's.
-_ACCESS_GRANTED = select(enrollments.c.id).where(
-    enrollments.c.student_id == bindparam("student_id"),
-    enrollments.c.course_id == bindparam("course_id"),
-    enrollments.c.status == ACCESS_STATUS)
-
-
 def access_granted(student_id: Any, course_id: Any) -> Any:
-    """``grants_access`` as a column of another area's query, for the student and course
-    columns given: its answer comes with that query's row (one statement fewer on every
-    heartbeat) and is handed to ``SqlEnrollmentRepository.granted``."""
+    """``grants_access`` as a column, for the student and course given (parameters, or
+    another area's columns: its answer then comes with that query's row, one statement fewer
+    on every heartbeat, and is handed to ``SqlEnrollmentRepository.granted``). The status
+    that grants access is the domain's."""
     c = enrollments.c
     return exists().where(c.student_id == student_id, c.course_id == course_id,
                           c.status == ACCESS_STATUS)
+
+
+# Built once: its cache key is not worked out again on every call.
+_ACCESS_GRANTED = select(access_granted(bindparam("student_id"), bindparam("course_id")))
 
 
 class SqlCourseStatistics:

@@ -339,17 +339,24 @@ def test_users_contract_round_trip(unit_of_work: Accounts) -> None:
             None, None)
 
 
-def test_users_contract_changes_are_saved_only_on_commit(unit_of_work: Accounts) -> None:
+def verified_with_a_new_password(unit_of_work: Accounts, verified_at: datetime,
+                                 changed_at: datetime) -> User:
+    """Ann, stored; then, in a transaction of its own, verified and given a new password."""
     ann = user("ann@example.test")
     with unit_of_work() as uow:
         unit_of_work.repository(uow, USERS).add(ann)
         uow.commit()
-    later = NOW + timedelta(days=1)
     with unit_of_work() as uow:
         loaded = unit_of_work.repository(uow, USERS).get(ann.id)
-        loaded.verify_email(later)
-        loaded.change_password("new-hash", later)
+        loaded.verify_email(verified_at)
+        loaded.change_password("new-hash", changed_at)
         uow.commit()
+    return ann
+
+
+def test_users_contract_changes_are_saved_only_on_commit(unit_of_work: Accounts) -> None:
+    later = NOW + timedelta(days=1)
+    ann = verified_with_a_new_password(unit_of_work, later, later)
     with unit_of_work() as uow:
         unit_of_work.repository(uow, USERS).get(ann.id).change_role(Role.TEACHER)  # no commit
     with unit_of_work() as uow:
@@ -359,19 +366,16 @@ def test_users_contract_changes_are_saved_only_on_commit(unit_of_work: Accounts)
 
 
 def test_users_contract_standing_is_the_accounts_as_committed(unit_of_work: Accounts) -> None:
-    ann = user("ann@example.test")
+    fresh = user("bea@example.test")
     with unit_of_work() as uow:
-        unit_of_work.repository(uow, USERS).add(ann)
+        unit_of_work.repository(uow, USERS).add(fresh)
         uow.commit()
-    later = NOW + timedelta(days=1)
     with unit_of_work() as uow:
         users = unit_of_work.repository(uow, USERS)
-        assert users.standing(ann.id) == Standing(Role.STUDENT, None, None, None)
+        assert users.standing(fresh.id) == Standing(Role.STUDENT, None, None, None)
         assert users.standing(str(uuid.uuid4())) is None
-        loaded = users.get(ann.id)
-        loaded.verify_email(later)
-        loaded.change_password("new-hash", later + timedelta(seconds=5))
-        uow.commit()
+    later = NOW + timedelta(days=1)
+    ann = verified_with_a_new_password(unit_of_work, later, later + timedelta(seconds=5))
     with unit_of_work() as uow:
         standing = unit_of_work.repository(uow, USERS).standing(ann.id)
     assert standing == Standing(Role.STUDENT, later, later + timedelta(seconds=5), None)
