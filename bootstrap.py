@@ -21,6 +21,7 @@ from adapters.logging import configure_logging
 from adapters.settings import Settings
 from adapters.wiring.accounts import AccountsModule
 from adapters.wiring.area import AreaModule
+from adapters.wiring.career import CareerModule
 from adapters.wiring.catalog import CatalogModule
 from adapters.wiring.files import FilesModule
 from adapters.wiring.identity import IdentityModule
@@ -36,7 +37,7 @@ log = logging.getLogger("eduport.bootstrap")
 # Adding an area is a new package in each layer and one line here.
 AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsModule,
                                        MessagingModule, LiveModule, FilesModule,
-                                       IdentityModule)
+                                       IdentityModule, CareerModule)
 
 
 def read_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -43,7 +43,7 @@ def build_cli(
     def cli(ctx: click.Context) -> None:
         ctx.obj = factories
 
-    for command in (serve, worker, migrate, demo, users, outbox, webhooks):
+    for command in (serve, worker, migrate, demo, users, outbox, webhooks, jobs):
         cli.add_command(command)
     return cli
 
@@ -237,6 +237,45 @@ def replay(factories: Factories, only_failed: bool, delivery_id: str | None) -> 
     for delivery in replayed:
         click.echo(f"{delivery.delivery_id}: {delivery.outcome}")
     click.echo(f"replayed {len(replayed)} deliver{'y' if len(replayed) == 1 else 'ies'}")
+
+
+@click.group(help="Search the job board and manage its cache.")
+def jobs() -> None:
+    pass
+
+
+@jobs.command("search", help="Search local postings and the outside board.")
+@click.argument("keyword", default="")
+@click.option("--location", default=None, help="A city, region or country.")
+@click.option("--remote", is_flag=True, help="Remote jobs only.")
+@click.option("--date-posted", default="all",
+              type=click.Choice(["all", "today", "3days", "week", "month"]))
+@click.option("--page", default=1, type=click.IntRange(1, 50))
+@click.pass_obj
+def search_jobs(factories: Factories, keyword: str, location: str | None, remote: bool,
+                date_posted: str, page: int) -> None:
+    from application.career.ports import JobQuery
+    from application.career.search_jobs import SearchJobs
+
+    _, injector = _injector(factories)
+    found = injector.get(SearchJobs)(JobQuery(keyword, location, remote, (), date_posted,
+                                              None, page))
+    for job in found.items:
+        where = job.location + (" (remote)" if job.remote else "")
+        click.echo(f"{job.id}  {job.title} — {job.company}, {where}  [{job.source.value}]")
+    unavailable = ", ".join(f"{name}: {why}" for name, why in found.unavailable.items())
+    click.echo(f"{len(found.items)} postings from {', '.join(found.sources)}"
+               + (f"; unavailable: {unavailable}" if unavailable else ""))
+
+
+@jobs.command("clear-cache", help="Forget every cached outside search.")
+@click.pass_obj
+def clear_job_cache(factories: Factories) -> None:
+    from application.career.clear_job_cache import ClearJobSearchCache
+
+    _, injector = _injector(factories)
+    injector.get(ClearJobSearchCache)()
+    click.echo("job search cache cleared")
 
 
 @click.command(help="Run the whole platform scenario offline and print each step.")

@@ -21,10 +21,11 @@ from adapters.settings import Section, Settings, SettingsReader
 from adapters.wiring.area import AreaModule
 from adapters.wiring.choice import vendor_or_default
 from application.files.config import ConfiguredVault, FilesPolicy
+from application.files.cv_files import StoredCvFiles
 from application.files.lesson_videos import RecordedLessonVideos
 from application.files.links import SignedFileLinks
 from application.files.ports import FileStorage, FilesUnitOfWork, FormatSniffer
-from application.files.published import FileLinks, LessonVideos
+from application.files.published import CvFiles, FileLinks, LessonVideos
 from application.files.remove_discarded_file import RemoveDiscardedFile
 from application.shared.ports import Clock, IdGenerator
 from domain.files.events import FileDiscarded
@@ -159,6 +160,11 @@ class FilesModule(AreaModule):
     @provider
     def links(self, storage: FileStorage, policy: FilesPolicy, clock: Clock) -> FileLinks:
         return SignedFileLinks(storage, policy, clock)
+
+    @provider
+    def cv_files(self, injector: Injector) -> CvFiles:
+        return StoredCvFiles(injector.get(FilesUnitOfWork), injector.get(FileStorage),
+                             injector.get(Clock))
 
     @provider
     def lesson_videos(self, injector: Injector) -> LessonVideos:

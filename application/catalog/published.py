@@ -73,3 +73,23 @@ class CourseRoster(Protocol):
 
     def active_students(self, course_id: str) -> list[str]:
         """The user ids of every student with access now, in no particular order."""
+
+
+@dataclass(frozen=True)
+class ShelvedCourse:
+    """A published course as another area recommends it."""
+
+    id: str
+    slug: str
+    title: str
+    description: str
+
+
+class CourseShelf(Protocol):
+    """Published courses and a student's own, read in the caller's transaction. Read-only."""
+
+    def published(self, limit: int) -> list[ShelvedCourse]:
+        """Up to ``limit`` published courses, the most recently published first."""
+
+    def titles_of(self, student_id: str) -> list[str]:
+        """The titles of the courses the student has access to now, the newest first."""

@@ -82,3 +82,30 @@ class LessonVideos(Protocol):
     def upload_credentials(self, title: str) -> VideoUploadCredentials:
         """A new video in the vault and the credentials to upload its source. Raises
         ``InvalidState`` when no vault is configured (upload the video as a file instead)."""
+
+
+@dataclass(frozen=True)
+class CvFile:
+    file_id: str
+    key: str
+    content_type: str
+    size: int  # bytes
+
+
+class CvFiles(Protocol):
+    """A student's uploaded CVs as the career area uses them: read for an analysis, sent
+    with applications. Each call runs its own transaction."""
+
+    def keep(self, upload_id: str, student_id: str) -> CvFile:
+        """The student's completed CV upload, kept from now on (an application or analysis
+        uses it, so the sweep of unused uploads leaves it; one CV serves many uses).
+        Raises ``NotFound`` for an unknown upload or someone else's, ``InvalidValue`` for
+        an upload that is not a CV, ``InvalidState`` for one not completed or discarded."""
+
+    def read(self, cv: CvFile) -> bytes:
+        """The CV's bytes. Raises ``DeliveryFailed`` when the store is unreachable and
+        ``NotFound`` when its bytes are gone."""
+
+    def link(self, file_id: str, lifetime_seconds: int) -> FileLink | None:
+        """A signed download link to the CV valid for ``lifetime_seconds`` (signed
+        locally), or None when the file is gone (its owner erased)."""

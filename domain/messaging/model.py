@@ -27,6 +27,8 @@ class MessageKind(StrEnum):
     TEACHER_APPROVED = "teacher_approved"
     TEACHER_REJECTED = "teacher_rejected"
     DATA_EXPORT_READY = "data_export_ready"  # a person's copy of their data (ADR 22)
+    NEW_JOB_APPLICATION = "new_job_application"  # to the company that posted the job
+    APPLICATION_STATUS_UPDATED = "application_status_updated"  # to the applicant
 
     @property
     def is_security(self) -> bool:

@@ -10,6 +10,8 @@ from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from adapters.i18n import translations
+from application.career.allowance import QuotaExceeded
+from application.career.ports import AdvisorRefused
 from application.payments.errors import GatewayDeclined, GatewayMisconfigured, RateUnavailable
 from application.shared.errors import DeliveryFailed, IdempotencyMismatch, InvalidSignature
 from domain.accounts.throttle import FREE_FAILURES, TooManyAttempts
@@ -45,6 +47,8 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (RateUnavailable, 422),
     (DeliveryFailed, 503),
     (TooManyAttempts, 429),
+    (QuotaExceeded, 429),
+    (AdvisorRefused, 422),
 ]
 
 _HTTP_TITLES = {
@@ -106,12 +110,13 @@ def from_domain_error(error: DomainError) -> Response:
                                error.message, **extra)
             if isinstance(error, DeliveryFailed) and error.retry_after:
                 response.headers["Retry-After"] = str(min(error.retry_after, 3600))
-            if isinstance(error, TooManyAttempts):
+            if isinstance(error, TooManyAttempts | QuotaExceeded):
                 # As every 429: when to come back, and the limit it ran into (these win over
                 # the limiter's headers of other limits: see app._own_rate_limit_headers).
+                limit = error.limit if isinstance(error, QuotaExceeded) else FREE_FAILURES
                 g.rate_limit_headers = {
                     "Retry-After": str(error.retry_after),
-                    "RateLimit-Limit": str(FREE_FAILURES), "RateLimit-Remaining": "0",
+                    "RateLimit-Limit": str(limit), "RateLimit-Remaining": "0",
                     "RateLimit-Reset": str(error.retry_after)}
                 response.headers.update(g.rate_limit_headers)
             return response
@@ -152,6 +157,8 @@ def _title(status: int, error: DomainError) -> str:
         return "The link or token is not valid"
     if isinstance(error, InvalidSignature):
         return "The webhook signature is not valid"
+    if isinstance(error, AdvisorRefused):
+        return "Refused by the content policy"
     if status in _HTTP_TITLES:
         return _HTTP_TITLES[status][1]
     return {402: "Checkout required", 503: "Service unavailable"}.get(status, "Error")

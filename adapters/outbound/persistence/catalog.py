@@ -35,6 +35,7 @@ from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.catalog.course_access import CatalogCourseAccess
 from application.catalog.course_roster import CatalogCourseRoster
 from application.catalog.ports import CourseStats, CourseSummary, EnrollmentSummary
+from application.catalog.published import ShelvedCourse
 from application.shared.ports import Page
 from domain.catalog.enrollment import ACCESS_STATUS, Enrollment, EnrollmentStatus
 from domain.catalog.model import Course, CourseStatus, Lesson
@@ -313,6 +314,28 @@ def course_access(uow: SqlUnitOfWork) -> CatalogCourseAccess:
     return CatalogCourseAccess(SqlCourseRepository(uow.session, uow.tracker),
                                SqlEnrollmentRepository(uow.session, uow.tracker),
                                SqlCourseStatistics(uow.session), uow.ids)
+
+
+class SqlCourseShelf:
+    """The catalog's published ``CourseShelf`` over another area's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def published(self, limit: int) -> list[ShelvedCourse]:
+        c = courses.c
+        rows = self.session.execute(
+            select(c.id, c.slug, c.title, c.description)
+            .where(c.status == CourseStatus.PUBLISHED)
+            .order_by(c.published_at.desc(), c.id).limit(limit))
+        return [ShelvedCourse(row.id, row.slug, row.title, row.description) for row in rows]
+
+    def titles_of(self, student_id: str) -> list[str]:
+        e, c = enrollments.c, courses.c
+        return list(self.session.scalars(
+            select(c.title).join(enrollments, e.course_id == c.id)
+            .where(e.student_id == student_id, e.status == ACCESS_STATUS)
+            .order_by(e.enrolled_at.desc(), c.id).limit(50)))
 
 
 def course_roster(uow: SqlUnitOfWork) -> CatalogCourseRoster:

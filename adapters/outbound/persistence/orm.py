@@ -8,6 +8,7 @@ import threading
 from sqlalchemy.orm import registry
 
 from adapters.outbound.persistence.accounts import map_accounts
+from adapters.outbound.persistence.career import map_career
 from adapters.outbound.persistence.catalog import map_catalog
 from adapters.outbound.persistence.consultations import map_consultations
 from adapters.outbound.persistence.files import map_files
@@ -20,7 +21,7 @@ mapper_registry = registry()
 _lock = threading.Lock()
 _started = False
 AREA_MAPPINGS = (map_accounts, map_catalog, map_payments, map_messaging, map_live, map_files,
-                 map_consultations, map_identity)
+                 map_consultations, map_identity, map_career)
 
 
 def start_mappers() -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from adapters.outbound.persistence.accounts import SqlLoginAttempts, SqlUserRepository
 from adapters.outbound.persistence.privacy.accounts import AccountsPersonalData
+from adapters.outbound.persistence.privacy.career import CareerPersonalData
 from adapters.outbound.persistence.privacy.catalog import CatalogPersonalData
 from adapters.outbound.persistence.privacy.exports import SqlDataExports
 from adapters.outbound.persistence.privacy.files import FilesPersonalData
@@ -24,7 +25,8 @@ from application.shared.privacy import PersonalData
 
 SECTIONS: tuple[Callable[[Session], PersonalData], ...] = (
     AccountsPersonalData, CatalogPersonalData, PaymentsPersonalData, MessagingPersonalData,
-    LivePersonalData, FilesPersonalData, IdentityPersonalData, KernelPersonalData)
+    LivePersonalData, FilesPersonalData, IdentityPersonalData, CareerPersonalData,
+    KernelPersonalData)
 
 
 class SqlPrivacyUnitOfWork(SqlUnitOfWork):

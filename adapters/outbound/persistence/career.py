@@ -1,0 +1,363 @@
+"""Career in the database: conversations and their messages, CV analyses, advisor calls
+(the daily allowance and token usage), job postings, applications and the external
+search's monthly budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session, registry
+from sqlalchemy.types import TypeDecorator
+
+from adapters.outbound.persistence.accounts import SqlUserRepository
+from adapters.outbound.persistence.catalog import SqlCourseShelf
+from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
+from adapters.outbound.persistence.shared import TrackedRepository
+from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
+from application.accounts.directory import UserDirectory
+from application.career.ports import JobQuery, UsageRow
+from domain.career.advice import (
+    AdviceKind,
+    AdvisorCall,
+    ChatMessage,
+    Conversation,
+    CvAnalysis,
+    Speaker,
+)
+from domain.career.applications import ApplicationStatus, JobApplication
+from domain.career.jobs import (
+    EmploymentType,
+    ExperienceLevel,
+    JobPosting,
+    JobStatus,
+    SalaryPeriod,
+)
+
+
+class TextList(TypeDecorator[tuple[str, ...]]):
+    """A tuple of short texts as a JSON array."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[str] | None:
+        return None if value is None else list(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
+        return None if value is None else tuple(value)
+
+
+career_conversations = Table(
+    "career_conversations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("title", String(80), nullable=False),
+    Column("started_at", utc(), nullable=False),
+    Column("updated_at", utc(), nullable=False),
+    Column("message_count", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_career_conversations_user", "user_id", "updated_at"),
+)
+
+career_messages = Table(
+    "career_messages",
+    metadata,
+    Column("conversation_id", ID, ForeignKey("career_conversations.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("speaker", EnumText(Speaker), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", utc(), nullable=False),
+)
+
+cv_analyses = Table(
+    "cv_analyses",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("created_at", utc(), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("strengths", TextList, nullable=False),
+    Column("weaknesses", TextList, nullable=False),
+    Column("improvements", TextList, nullable=False),
+    Column("ats_tips", TextList, nullable=False),
+    Column("skills", TextList, nullable=False),
+    Column("file_id", ID),
+    Index("ix_cv_analyses_user", "user_id", "created_at"),
+)
+
+advisor_calls = Table(
+    "advisor_calls",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("kind", EnumText(AdviceKind), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("at", utc(), nullable=False),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("settled", Boolean, nullable=False),
+    Index("ix_advisor_calls_user_at", "user_id", "at"),
+    Index("ix_advisor_calls_at", "at"),
+)
+
+job_postings = Table(
+    "job_postings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("company_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("company", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("employment_type", EnumText(EmploymentType), nullable=False),
+    Column("experience", EnumText(ExperienceLevel)),
+    Column("remote", Boolean, nullable=False),
+    Column("salary_currency", String(3)),
+    Column("salary_period", EnumText(SalaryPeriod)),
+    Column("salary_min", Integer),
+    Column("salary_max", Integer),
+    Column("skills", TextList, nullable=False),
+    Column("posted_at", utc(), nullable=False),
+    Column("status", EnumText(JobStatus), nullable=False),
+    Column("closed_at", utc()),
+    Column("version", Integer, nullable=False),
+    Index("ix_job_postings_status_posted", "status", "posted_at"),
+    Index("ix_job_postings_company", "company_id", "posted_at"),
+)
+
+job_applications = Table(
+    "job_applications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("job_id", ID, ForeignKey("job_postings.id"), nullable=False),
+    Column("company_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("student_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("cv_file_id", ID, nullable=False),
+    Column("cover_letter", Text, nullable=False),
+    Column("submitted_at", utc(), nullable=False),
+    Column("status", EnumText(ApplicationStatus), nullable=False),
+    Column("status_at", utc()),
+    Column("version", Integer, nullable=False),
+    # One application per student and job: a repeated or racing request finds the first.
+    Index("uq_job_applications_student_job", "student_id", "job_id", unique=True),
+    Index("ix_job_applications_job", "job_id", "submitted_at"),
+)
+
+job_search_budget = Table(
+    "job_search_budget",
+    metadata,
+    Column("source", String(16), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("spent", Integer, nullable=False),
+)
+
+
+class SqlConversationRepository(TrackedRepository[Conversation]):
+    kind = Conversation
+
+    def of_user(self, user_id: str, limit: int) -> list[Conversation]:
+        c = career_conversations.c
+        return self._all(select(Conversation).where(c.user_id == user_id)
+                         .order_by(c.updated_at.desc(), c.id).limit(limit))
+
+    def append(self, message: ChatMessage) -> None:
+        self.session.flush()  # the conversation's row first, on its first message
+        self.session.execute(insert(career_messages).values(
+            conversation_id=message.conversation_id, position=message.position,
+            speaker=message.speaker, text=message.text, at=message.at))
+
+    def messages(self, conversation_id: str, last: int | None = None) -> list[ChatMessage]:
+        m = career_messages.c
+        query = select(m.conversation_id, m.position, m.speaker, m.text, m.at).where(
+            m.conversation_id == conversation_id).order_by(m.position.desc())
+        if last is not None:
+            query = query.limit(last)
+        rows = self.session.execute(query).all()
+        return [ChatMessage(r.conversation_id, r.position, r.speaker, r.text, r.at)
+                for r in reversed(rows)]
+
+
+class SqlCvAnalysisRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, analysis: CvAnalysis) -> None:
+        a = analysis
+        self.session.execute(insert(cv_analyses).values(
+            id=a.id, user_id=a.user_id, provider=a.provider, created_at=a.created_at,
+            summary=a.summary, strengths=a.strengths, weaknesses=a.weaknesses,
+            improvements=a.improvements, ats_tips=a.ats_tips, skills=a.skills,
+            file_id=a.file_id))
+
+    def of_user(self, user_id: str, limit: int) -> list[CvAnalysis]:
+        c = cv_analyses.c
+        rows = self.session.execute(select(cv_analyses).where(c.user_id == user_id)
+                                    .order_by(c.created_at.desc(), c.id).limit(limit))
+        return [CvAnalysis(r.id, r.user_id, r.provider, r.created_at, r.summary, r.strengths,
+                           r.weaknesses, r.improvements, r.ats_tips, r.skills, r.file_id)
+                for r in rows]
+
+
+class SqlAdvisorCallRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, call: AdvisorCall) -> None:
+        self.session.execute(insert(advisor_calls).values(
+            id=call.id, user_id=call.user_id, kind=call.kind, provider=call.provider,
+            at=call.at, prompt_tokens=call.prompt_tokens, output_tokens=call.output_tokens,
+            settled=call.settled))
+
+    def settle(self, call_id: str, prompt_tokens: int, output_tokens: int) -> None:
+        self.session.execute(update(advisor_calls).where(advisor_calls.c.id == call_id).values(
+            prompt_tokens=prompt_tokens, output_tokens=output_tokens, settled=True))
+
+    def release(self, call_id: str) -> None:
+        self.session.execute(delete(advisor_calls).where(advisor_calls.c.id == call_id))
+
+    def count_since(self, user_id: str, since: datetime) -> int:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Requests of one person queue here until commit; SQLite has one writer anyway.
+            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                                 {"key": f"advisor_calls:{user_id}"})
+        c = advisor_calls.c
+        return int(self.session.scalar(select(func.count()).where(
+            c.user_id == user_id, c.at >= since)) or 0)
+
+    def usage(self, since: datetime, until: datetime, by_user: bool) -> list[UsageRow]:
+        c = advisor_calls.c
+        day = func.substr(func.cast(c.at, String), 1, 10) \
+            if self.session.get_bind().dialect.name == "sqlite" else \
+            func.to_char(func.timezone("UTC", c.at), "YYYY-MM-DD")
+        columns = [day.label("day"), *([c.user_id] if by_user else [])]
+        rows = self.session.execute(
+            select(*columns, func.count().label("calls"),
+                   func.sum(c.prompt_tokens).label("prompt"),
+                   func.sum(c.output_tokens).label("output"))
+            .where(c.settled.is_(True), c.at >= since, c.at < until)
+            .group_by(*columns).order_by(day.desc(), *([c.user_id] if by_user else [])))
+        return [UsageRow(r.day, r.user_id if by_user else None, r.calls, int(r.prompt or 0),
+                         int(r.output or 0)) for r in rows]
+
+
+def _words(value: str) -> list[str]:
+    return [word for word in value.lower().split() if word][:8]
+
+
+class SqlJobPostingRepository(TrackedRepository[JobPosting]):
+    kind = JobPosting
+
+    def search(self, query: JobQuery, since: datetime | None, offset: int,
+               limit: int) -> tuple[list[JobPosting], int]:
+        c = job_postings.c
+        where: list[Any] = [c.status == JobStatus.OPEN]
+        searched = func.lower(c.title + " " + c.company + " " + c.description)
+        for word in _words(query.keyword):
+            where.append(or_(searched.contains(word, autoescape=True),
+                             func.lower(func.cast(c.skills, String)).contains(
+                                 word, autoescape=True)))
+        for word in _words(query.location or ""):
+            where.append(func.lower(c.location).contains(word, autoescape=True))
+        if query.remote_only:
+            where.append(c.remote.is_(True))
+        if query.employment_types:
+            where.append(c.employment_type.in_(sorted(query.employment_types)))
+        if query.experience is not None:
+            where.append(c.experience == query.experience)
+        if since is not None:
+            where.append(c.posted_at >= since)
+        total = int(self.session.scalar(select(func.count()).where(and_(*where))) or 0)
+        found = self._all(select(JobPosting).where(and_(*where))
+                          .order_by(c.posted_at.desc(), c.id).offset(offset).limit(limit))
+        return found, total
+
+
+class SqlJobApplicationRepository(TrackedRepository[JobApplication]):
+    kind = JobApplication
+
+    def of_student_for(self, student_id: str, job_id: str) -> JobApplication | None:
+        c = job_applications.c
+        return self._one(select(JobApplication).where(c.student_id == student_id,
+                                                      c.job_id == job_id))
+
+    def of_job(self, job_id: str, limit: int) -> list[JobApplication]:
+        c = job_applications.c
+        return self._all(select(JobApplication).where(c.job_id == job_id)
+                         .order_by(c.submitted_at, c.id).limit(limit))
+
+    def of_student(self, student_id: str, limit: int) -> list[JobApplication]:
+        c = job_applications.c
+        return self._all(select(JobApplication).where(c.student_id == student_id)
+                         .order_by(c.submitted_at.desc(), c.id).limit(limit))
+
+
+class SqlSearchBudget:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def spend(self, source: str, month: str, limit: int) -> bool:
+        dialect = self.session.get_bind().dialect.name
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(upsert(job_search_budget).values(
+            source=source, month=month, spent=0).on_conflict_do_nothing(
+            index_elements=["source", "month"]))
+        c = job_search_budget.c
+        taken = self.session.execute(update(job_search_budget).where(
+            c.source == source, c.month == month, c.spent < limit).values(
+            spent=c.spent + 1))
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def spent(self, source: str, month: str) -> int:
+        c = job_search_budget.c
+        return int(self.session.scalar(select(c.spent).where(
+            c.source == source, c.month == month)) or 0)
+
+
+def map_career(mapper: registry) -> None:
+    # Two turns of one conversation, two moves of one application: the UPDATE names its
+    # version, the second loses.
+    for cls, table in ((Conversation, career_conversations), (JobPosting, job_postings),
+                       (JobApplication, job_applications)):
+        mapper.map_imperatively(cls, table, version_id_col=table.c.version,
+                                version_id_generator=False)
+
+
+class SqlCareerUnitOfWork(SqlUnitOfWork):
+    repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
+        "conversations": lambda uow: SqlConversationRepository(uow.session, uow.tracker),
+        "analyses": lambda uow: SqlCvAnalysisRepository(uow.session),
+        "calls": lambda uow: SqlAdvisorCallRepository(uow.session),
+        "jobs": lambda uow: SqlJobPostingRepository(uow.session, uow.tracker),
+        "applications": lambda uow: SqlJobApplicationRepository(uow.session, uow.tracker),
+        "budget": lambda uow: SqlSearchBudget(uow.session),
+        "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
+        "shelf": lambda uow: SqlCourseShelf(uow.session),
+        "audit": audit_log,
+    }

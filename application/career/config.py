@@ -1,0 +1,29 @@
+"""Rules of career that come from configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.career.ports import JobSearch
+
+
+@dataclass(frozen=True)
+class CareerPolicy:
+    # Advisor calls a person may make per UTC day, and per minute.
+    daily_calls: int = 50
+    calls_per_minute: int = 5
+    # External job search: results kept per normalised query, requests allowed per month.
+    search_cache_seconds: int = 3600
+    monthly_searches: int = 200
+    default_search: str = "developer"
+    default_location: str | None = None
+    default_country: str = "us"
+    # How long a company's link to an applicant's CV works.
+    cv_link_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class ConfiguredJobBoard:
+    """The outside job board when one is configured; None searches local postings only."""
+
+    board: JobSearch | None = None
