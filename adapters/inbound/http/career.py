@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.jobs import JobResultsSchema
 from adapters.inbound.http.json_bodies import Blueprint
-from adapters.inbound.http.schemas import problem_response
+from adapters.inbound.http.schemas import StrictBoolean, problem_response
 from application.career.analyze_cv import MAX_CV_CHARS, AnalyzeCV, AnalyzeCvCommand
 from application.career.assess_skills_gap import (
     MAX_SKILLS,
@@ -154,7 +154,7 @@ class LearningPathSchema(Schema):
 
 class RecommendBodySchema(Schema):
     location = fields.String(validate=validate.Length(min=1, max=120))
-    remote_only = fields.Boolean(load_default=False)
+    remote_only = StrictBoolean(load_default=False)
 
 
 class SuggestedRoleSchema(Schema):
@@ -281,7 +281,7 @@ class JobRecommendationsView(MethodView):
         self.recommend = recommend
 
     @requires(Role.STUDENT)
-    @blp.arguments(RecommendBodySchema)
+    @blp.arguments(RecommendBodySchema, required=False)
     @blp.response(200, RecommendationsSchema)
     @_advisor_outcomes
     def post(self, body: dict[str, Any]) -> JobRecommendations:

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from adapters.inbound.http.auth import current_principal, requires
 from adapters.inbound.http.json_bodies import Blueprint
-from adapters.inbound.http.schemas import problem_response
+from adapters.inbound.http.schemas import StrictBoolean, problem_response
 from application.career.apply_to_job import ApplyCommand, ApplyToJob
 from application.career.change_job import ChangeJob, ChangeJobCommand
 from application.career.get_job import GetJob
@@ -90,7 +90,7 @@ class JobBodySchema(Schema):
                                   load_default=EmploymentType.FULLTIME)
     experience = fields.Enum(ExperienceLevel, by_value=True, load_default=None,
                              allow_none=True)
-    remote = fields.Boolean(load_default=False)
+    remote = StrictBoolean(load_default=False)
     salary = fields.Nested(SalarySchema, load_default=None, allow_none=True)
     skills = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
                          load_default=list, validate=validate.Length(max=30))

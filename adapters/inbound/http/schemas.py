@@ -66,3 +66,13 @@ def problem_response(description: str) -> dict[str, Any]:
     """Keyword arguments for ``blp.alt_response`` documenting a problem+json outcome."""
     return {"schema": ProblemSchema, "description": description,
             "content_type": PROBLEM_CONTENT_TYPE}
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false in a JSON body, nothing else: 0, 1 and "yes" are refused (marshmallow's
+    Boolean takes them, since 0 == False in Python)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

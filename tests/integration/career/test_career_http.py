@@ -239,3 +239,14 @@ def test_a_company_posts_a_student_applies_and_is_told_of_the_interview(
     assert_problem(client.post("/jobs", headers=acme, json={
         "title": "x", "company": "y", "description": "z",
         "salary": {"currency": "USD", "period": "YEAR", "minimum": 9, "maximum": 1}}), 422)
+
+
+def test_job_recommendations_need_no_body_and_booleans_are_true_or_false(client: Any) -> None:
+    ann, acme = sign_up(client, "student"), sign_up(client, "company")
+    answer = client.post("/ai-career/job-recommendations", headers=ann)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["roles"] and answer.get_json()["jobs"]["sources"] == ["local"]
+    assert_problem(client.post("/ai-career/job-recommendations", headers=ann,
+                               json={"remote_only": 1}), 422)
+    assert_problem(client.post("/jobs", headers=acme, json={
+        "title": "t", "company": "c", "description": "d", "remote": 0}), 422)

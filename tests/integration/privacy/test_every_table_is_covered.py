@@ -23,6 +23,7 @@ NO_PERSON = {
     "outbox_handled": "which handler ran for an outbox row",
     "sandbox_payments": "the sandbox bank's own ledger: references and amounts",
     "sandbox_events": "the sandbox bank's own events: references and amounts",
+    "job_search_budget": "requests spent per month at an outside job board",
 }
 
 
