@@ -264,8 +264,6 @@ class SearchBudget(Protocol):
         """Takes one request of ``source``'s budget for ``month`` (YYYY-MM): False when
         ``limit`` are already spent. Atomic across processes (one conditional UPDATE)."""
 
-    def spent(self, source: str, month: str) -> int: ...
-
 
 class CareerUnitOfWork(AuditedUnitOfWork, Protocol):
     """One transaction over the career records; ``people`` and ``shelf`` read the accounts

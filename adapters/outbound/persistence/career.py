@@ -334,11 +334,6 @@ class SqlSearchBudget:
             spent=c.spent + 1))
         return bool(taken.rowcount)  # type: ignore[attr-defined]
 
-    def spent(self, source: str, month: str) -> int:
-        c = job_search_budget.c
-        return int(self.session.scalar(select(c.spent).where(
-            c.source == source, c.month == month)) or 0)
-
 
 def map_career(mapper: registry) -> None:
     # Two turns of one conversation, two moves of one application: the UPDATE names its
