@@ -1,5 +1,5 @@
-"""The career area's wiring: the advisor (the offline rule-based one; Gemini's adapter is
-not written yet, ADR 23), the outside job board (JSearch when its key is set, otherwise none: local
+"""The career area's wiring: the advisor (Gemini when its key is set, otherwise the offline
+rule-based one), the outside job board (JSearch when its key is set, otherwise none: local
 postings answer alone), the CV reader, and the reactions to postings and applications."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from injector import Injector, provider, singleton
 from adapters.outbound.persistence.career import SqlCareerUnitOfWork
 from adapters.settings import Section, Settings, SettingsReader
 from adapters.wiring.area import AreaModule
+from adapters.wiring.choice import vendor_or_default
 from application.career.allowance import AdvisorAllowance
 from application.career.announce_job import AnnounceJob
 from application.career.config import CareerPolicy, ConfiguredJobBoard
@@ -24,6 +25,10 @@ from domain.career.events import ApplicationStatusChanged, JobApplicationSubmitt
 
 @dataclass(frozen=True)
 class CareerSettings:
+    gemini_api_key: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None  # None: Google's own endpoint
+    gemini_timeout_seconds: int = 30
     jsearch_api_key: str | None = None
     jsearch_api_base: str = "https://jsearch.p.rapidapi.com"
     jsearch_host: str = "jsearch.p.rapidapi.com"
@@ -39,6 +44,10 @@ class CareerSettings:
     @classmethod
     def read(cls, reader: SettingsReader) -> CareerSettings:
         return cls(
+            gemini_api_key=reader.text("GEMINI_API_KEY"),
+            gemini_model=reader.required("GEMINI_MODEL", "gemini-2.5-flash"),
+            gemini_base_url=reader.url("GEMINI_BASE_URL", None, ("http", "https")),
+            gemini_timeout_seconds=reader.integer("GEMINI_TIMEOUT_SECONDS", 30, 1),
             jsearch_api_key=reader.text("JSEARCH_API_KEY"),
             jsearch_api_base=reader.url("JSEARCH_API_BASE", "https://jsearch.p.rapidapi.com",
                                         ("http", "https")) or "https://jsearch.p.rapidapi.com",
@@ -62,10 +71,23 @@ class CareerModule(AreaModule):
 
     @singleton
     @provider
-    def advisor(self) -> CareerAdvisor:
-        from adapters.outbound.career.offline import OfflineCareerAdvisor
+    def advisor(self, settings: Settings) -> CareerAdvisor:
+        section = settings.section(CareerSettings)
 
-        return OfflineCareerAdvisor()
+        def gemini() -> CareerAdvisor:
+            from adapters.outbound.career.gemini import GeminiCareerAdvisor
+
+            return GeminiCareerAdvisor(section.gemini_api_key or "", section.gemini_model,
+                                       section.gemini_base_url,
+                                       section.gemini_timeout_seconds)
+
+        def offline() -> CareerAdvisor:
+            from adapters.outbound.career.offline import OfflineCareerAdvisor
+
+            return OfflineCareerAdvisor()
+
+        return vendor_or_default({"gemini": gemini if section.gemini_api_key else None},
+                                 ("offline", offline))
 
     @singleton
     @provider

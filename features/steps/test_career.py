@@ -1,4 +1,5 @@
-"""Steps of career.feature on the embedded default: the offline advisor, local postings."""
+"""Steps of career.feature on the embedded default (the offline advisor, local postings),
+and with Gemini configured at an address where nothing answers."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from typing import Any
 
 import docx
 import pytest
+from injector import InstanceProvider
 from pytest_bdd import given, parsers, scenarios, then, when
 
+from adapters.outbound.career.gemini import GeminiCareerAdvisor
+from application.career.ports import CareerAdvisor
 from features.steps.conftest import NAME, Platform
 from tests.driver import uploaded
 from tests.integration.mail import body
+from tests.vendor_servers.base import closed_port
 
 scenarios("../career.feature")
 
@@ -36,6 +41,32 @@ def published(platform: Platform, name: str, course: str) -> None:
 def analysed(platform: Platform, career: dict[str, Any], name: str, cv: str) -> None:
     career[name] = platform.expect(200, platform.call(
         "POST", "/ai-career/analyze-cv", name, json={"cv_text": cv}))
+
+
+@given("the AI vendor is down")
+def vendor_down(platform: Platform) -> None:
+    # Gemini configured at an address where nothing listens.
+    platform.injector.binder.bind(CareerAdvisor, to=InstanceProvider(GeminiCareerAdvisor(
+        "features-gemini-key", base_url=f"http://127.0.0.1:{closed_port()}",
+        timeout_seconds=1)))
+
+
+@when(parsers.re(f"{NAME} asks to have the CV {QUOTED.format('cv')} analysed"))
+def asks_analysis(platform: Platform, name: str, cv: str) -> None:
+    platform.call("POST", "/ai-career/analyze-cv", name, json={"cv_text": cv})
+
+
+@then(parsers.re(f"{NAME} is told the advisor is unavailable and to come back later"))
+def told_unavailable(platform: Platform, name: str) -> None:
+    problem = platform.expect(503)
+    assert problem["title"] and int(platform.answer.headers["Retry-After"]) > 0
+
+
+@then(parsers.re(f"{NAME} sees no advisor call charged to anyone"))
+def nothing_charged(platform: Platform, name: str) -> None:
+    assert platform.expect(200, platform.call("GET", "/admin/ai-usage", name,
+                                              query={"by_user": "true"})) == []
+    assert platform.expect(200, platform.call("GET", "/ai-career/conversations", "Sam")) == []
 
 
 @then(parsers.re(f"the analysis of {NAME} names the skills {QUOTED.format('skills')}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -16,7 +17,15 @@ from werkzeug.wrappers import Request, Response
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["FakeVendorServer", "InjectedFailure", "LocalServer", "RecordedRequest", "Started"]
+__all__ = ["FakeVendorServer", "InjectedFailure", "LocalServer", "RecordedRequest", "Started",
+           "closed_port"]
+
+
+def closed_port() -> int:
+    """A localhost port nothing listens on (bound, then released): a vendor that is down."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class Started:
@@ -213,6 +222,18 @@ class FakeVendorServer:
     def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._closing.wait(seconds)
+
+    # the request log -------------------------------------------------------------------
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self.requests)
+
+    @property
+    def last(self) -> RecordedRequest:
+        """The latest request received."""
+        with self._lock:
+            return self.requests[-1]
 
     # request plumbing ------------------------------------------------------------------
     def _record(self, request: Request, params: Any) -> RecordedRequest:

@@ -240,16 +240,6 @@ class FakeJSearch(FakeVendorServer):
             self.requests.clear()
             self._served = 0
 
-    @property
-    def request_count(self) -> int:
-        with self._lock:
-            return len(self.requests)
-
-    @property
-    def last(self) -> RecordedRequest:
-        with self._lock:
-            return self.requests[-1]
-
     # ------------------------------------------------------------------ HTTP
     def handle(self, request: Request) -> Response:
         query = dict(parse_qsl(request.query_string.decode("latin-1"),

@@ -109,7 +109,9 @@ def from_domain_error(error: DomainError) -> Response:
             response = problem(status, error.code.replace("_", "-"), _title(status, error),
                                error.message, **extra)
             if isinstance(error, DeliveryFailed) and error.retry_after:
-                response.headers["Retry-After"] = str(min(error.retry_after, 3600))
+                # The vendor's own hint wins over the limiter's headers (see below).
+                g.rate_limit_headers = {"Retry-After": str(min(error.retry_after, 3600))}
+                response.headers.update(g.rate_limit_headers)
             if isinstance(error, TooManyAttempts | QuotaExceeded):
                 # As every 429: when to come back, and the limit it ran into (these win over
                 # the limiter's headers of other limits: see app._own_rate_limit_headers).

@@ -5,7 +5,6 @@ how each failure reaches the core (DeliveryFailed)."""
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from domain.career.jobs import (
     Salary,
     SalaryPeriod,
 )
+from tests.vendor_servers.base import closed_port
 from tests.vendor_servers.jsearch_server import (
     DEFAULT_API_KEY,
     INVALID_KEY_MESSAGE,
@@ -52,13 +52,6 @@ def fresh_fake(fake: FakeJSearch) -> None:
 @pytest.fixture
 def board(fake: FakeJSearch) -> JSearchJobSearch:
     return JSearchJobSearch(DEFAULT_API_KEY, base_url=fake.url, timeout_seconds=5)
-
-
-def closed_port() -> int:
-    """A localhost port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def only(listings: tuple[JobListing, ...]) -> JobListing:

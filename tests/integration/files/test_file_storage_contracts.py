@@ -10,7 +10,6 @@ link's refusals, which eduport enforces itself."""
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from adapters.outbound.files.s3 import S3FileStorage
 from application.files.ports import FileStorage, StoredObject
 from application.shared.errors import DeliveryFailed
 from tests.contracts import Contract
-from tests.vendor_servers.base import LocalServer
+from tests.vendor_servers.base import LocalServer, closed_port
 from tests.vendor_servers.moto_s3 import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, MotoS3Server
 
 if TYPE_CHECKING:
@@ -341,13 +340,6 @@ def test_s3_a_download_url_is_sigv4_and_signs_the_disposition(s3: StoreUnderTest
     assert query["X-Amz-Expires"] == str(int(LIFETIME.total_seconds()))
     assert query["response-content-disposition"] == (
         "attachment; filename=\"Resume.pdf\"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf")
-
-
-def closed_port() -> int:
-    """A port that was free a moment ago and has nobody listening."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("method", ["stat", "read_head", "put", "delete"])

@@ -8,7 +8,6 @@ import base64
 import json
 import logging
 import re
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ import requests
 from adapters.outbound.files.vdocipher import VdoCipherVideoVault
 from application.files.ports import Viewer
 from application.shared.errors import DeliveryFailed
+from tests.vendor_servers.base import closed_port
 from tests.vendor_servers.vdocipher_server import FakeVdoCipher
 
 SECRET = "vdo-test-secret-0123456789abcdef"
@@ -45,13 +45,6 @@ def fresh_fake(fake: FakeVdoCipher) -> None:
 @pytest.fixture
 def vault(fake: FakeVdoCipher) -> VdoCipherVideoVault:
     return VdoCipherVideoVault(SECRET, base_url=fake.url, timeout=5)
-
-
-def closed_port() -> int:
-    """A localhost port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ------------------------------------------------------------------ upload ticket

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import socket
 import uuid
 from datetime import UTC, datetime
 
@@ -19,6 +18,7 @@ from application.identity.ports import OpenedSession, VerifierDecision
 from application.shared.errors import DeliveryFailed
 from domain.identity.statuses import VerificationStatus
 from domain.shared.errors import NotFound
+from tests.vendor_servers.base import closed_port
 from tests.vendor_servers.didit_server import DEFAULT_API_KEY, FakeDidit
 
 ADAPTER_LOG = "adapters.outbound.identity.didit"
@@ -43,13 +43,6 @@ def verifier(didit: FakeDidit) -> DiditIdentityVerifier:
 
 def new_user() -> str:
     return f"user-{uuid.uuid4()}"
-
-
-def closed_port() -> int:
-    """A localhost port nothing listens on (bound, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def adapter_levels(caplog: pytest.LogCaptureFixture) -> list[int]:

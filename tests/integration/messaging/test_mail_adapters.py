@@ -24,6 +24,7 @@ from adapters.outbound.mail.mailgun import MailgunMailer, mailgun_base_url, retr
 from adapters.outbound.mail.sendgrid import SendGridMailer
 from adapters.outbound.mail.smtp import SmtpMailer
 from application.messaging.ports import EmailMessage, MailUnavailable, MessageRejected
+from tests.vendor_servers.base import closed_port
 from tests.vendor_servers.mailgun_server import FakeMailgun
 from tests.vendor_servers.sendgrid_server import FakeSendGrid
 from tests.vendor_servers.smtp_server import LocalSmtpServer
@@ -91,12 +92,6 @@ def canned_session(adapter: Canned) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 # ------------------------------------------------------------------------------------------

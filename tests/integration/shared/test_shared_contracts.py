@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from tests.unit.shared.fakes import (
     FakeTaskQueue,
     FakeWebhookInbox,
 )
+from tests.vendor_servers.base import closed_port
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -56,14 +56,6 @@ LEASE = timedelta(minutes=5)
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def closed_port() -> int:
-    """A local port nothing listens on (bound once, then let go)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def unreachable_redis() -> Redis:
