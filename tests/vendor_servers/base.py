@@ -224,6 +224,11 @@ class FakeVendorServer:
             self._closing.wait(seconds)
 
     # the request log -------------------------------------------------------------------
+    def clear_log(self) -> None:
+        """Forgets ``requests`` (the fake's state stays), for a fake shared by several tests."""
+        with self._lock:
+            self.requests.clear()
+
     @property
     def request_count(self) -> int:
         with self._lock:

@@ -211,11 +211,6 @@ class FakeDidit(FakeVendorServer):
             super().clear_faults()
             self._malformed.clear()
 
-    def clear_log(self) -> None:
-        """Forgets ``requests`` (sessions stay), for a fake shared by several tests."""
-        with self._lock:
-            self.requests.clear()
-
     def webhook(self, session_id: str, webhook_type: str = "status.updated", *,
                 secret: str | None = None, timestamp: int | None = None,
                 event_id: str | None = None) -> tuple[bytes, dict[str, str]]:

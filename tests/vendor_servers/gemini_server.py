@@ -137,10 +137,6 @@ class FakeGemini(FakeVendorServer):
         with self._lock:
             self._replies.clear()
 
-    def clear_log(self) -> None:
-        with self._lock:
-            self.requests.clear()
-
     # ------------------------------------------------------------------ HTTP
     def handle(self, request: Request) -> Response:
         try:
