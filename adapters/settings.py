@@ -131,14 +131,17 @@ class SettingsReader:
             self.problems.append(f"{name} must be {what}, got {raw!r}")
             return default
 
-    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+    def integer(self, name: str, default: int, minimum: int = 0,
+                maximum: int | None = None) -> int:
         def convert(raw: str) -> int:
             value = int(raw)
-            if value < minimum:
+            if value < minimum or (maximum is not None and value > maximum):
                 raise ValueError
             return value
 
-        return self.parse(name, default, convert, f"a whole number of at least {minimum}")
+        described = f"a whole number of at least {minimum}" if maximum is None else \
+            f"a whole number from {minimum} to {maximum}"
+        return self.parse(name, default, convert, described)
 
 
     def url(self, name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:

@@ -1,11 +1,13 @@
 """The career area's wiring: the advisor (Gemini when its key is set, otherwise the offline
 rule-based one), the outside job board (JSearch when its key is set, otherwise none: local
-postings answer alone), the CV reader, and the reactions to postings and applications."""
+postings answer alone), the CV reader, and the reactions to postings (the announcement,
+new-job alerts), digests and applications."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from injector import Injector, provider, singleton
 
@@ -16,11 +18,18 @@ from adapters.wiring.choice import vendor_or_default
 from application.career.allowance import AdvisorAllowance
 from application.career.announce_job import AnnounceJob
 from application.career.config import CareerPolicy, ConfiguredJobBoard
+from application.career.match_job_alerts import MatchJobAlerts
 from application.career.ports import CareerAdvisor, CareerUnitOfWork, CvReader
 from application.career.tell_applicant import TellApplicant
 from application.career.tell_company import TellCompany
+from application.career.tell_student_of_jobs import TellStudentOfJobs
 from application.shared.ports import Clock, IdGenerator
-from domain.career.events import ApplicationStatusChanged, JobApplicationSubmitted, JobPosted
+from domain.career.events import (
+    ApplicationStatusChanged,
+    JobApplicationSubmitted,
+    JobDigestComposed,
+    JobPosted,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class CareerSettings:
     ai_daily_quota: int = 50
     ai_per_minute: int = 5
     cv_max_pages: int = 10
+    job_digest_hour: int = 8
 
     @classmethod
     def read(cls, reader: SettingsReader) -> CareerSettings:
@@ -59,13 +69,15 @@ class CareerSettings:
             jsearch_cache_seconds=reader.integer("JSEARCH_CACHE_SECONDS", 3600, 1),
             ai_daily_quota=reader.integer("AI_DAILY_QUOTA", 50, 1),
             ai_per_minute=reader.integer("AI_PER_MINUTE", 5, 1),
-            cv_max_pages=reader.integer("CV_MAX_PAGES", 10, 1))
+            cv_max_pages=reader.integer("CV_MAX_PAGES", 10, 1),
+            job_digest_hour=reader.integer("JOB_DIGEST_HOUR", 8, 0, 23))
 
 
 class CareerModule(AreaModule):
     sections: Sequence[type[Section]] = (CareerSettings,)
     unit_of_work = (CareerUnitOfWork, SqlCareerUnitOfWork)
-    handlers = {JobPosted: (("announce_job", AnnounceJob),),
+    handlers = {JobPosted: (("announce_job", AnnounceJob), ("match_job_alerts", MatchJobAlerts)),
+                JobDigestComposed: (("tell_student_of_jobs", TellStudentOfJobs),),
                 JobApplicationSubmitted: (("tell_company", TellCompany),),
                 ApplicationStatusChanged: (("tell_applicant", TellApplicant),)}
 
@@ -117,7 +129,11 @@ class CareerModule(AreaModule):
                             monthly_searches=s.jsearch_monthly_quota,
                             default_search=s.jsearch_default_search,
                             default_location=s.jsearch_default_location,
-                            default_country=s.jsearch_default_country)
+                            default_country=s.jsearch_default_country,
+                            digest_hour=s.job_digest_hour,
+                            # A reply takes at most the vendor's timeout; a minute more for
+                            # the rest of the request.
+                            reply_lease=timedelta(seconds=s.gemini_timeout_seconds + 60))
 
     @provider
     def allowance(self, injector: Injector) -> AdvisorAllowance:

@@ -7,7 +7,9 @@ from application.career.ports import CareerAdvisor, CareerUnitOfWork, CvReader
 from application.files.published import CvFiles
 from application.shared.ports import Clock, IdGenerator, Principal
 from domain.career.advice import AdviceKind, CvAnalysis, check_message
+from domain.career.alerts import skill_keys
 from domain.shared.errors import InvalidValue
+from domain.shared.roles import Role
 
 MAX_CV_CHARS = 30_000
 
@@ -21,7 +23,8 @@ class AnalyzeCvCommand:
 
 class AnalyzeCV:
     """Reads a CV (pasted text, or the text of the student's uploaded PDF or DOCX), has the
-    advisor analyse it, and keeps the analysis for the student."""
+    advisor analyse it, and keeps the analysis for the student. A student's new-job alerts
+    match the skills of their latest CV."""
 
     def __init__(self, uow: CareerUnitOfWork, advisor: CareerAdvisor, reader: CvReader,
                  cvs: CvFiles, allowance: AdvisorAllowance, clock: Clock,
@@ -46,5 +49,7 @@ class AnalyzeCV:
                               review.skills, file_id)
         with self.uow:
             self.uow.analyses.add(analysis)
+            if cmd.actor.role == Role.STUDENT:
+                self.uow.skills.replace(cmd.actor.user_id, skill_keys(review.skills))
             self.uow.commit()
         return analysis

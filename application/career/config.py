@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from application.career.ports import JobSearch
 
@@ -20,6 +21,11 @@ class CareerPolicy:
     default_country: str = "us"
     # How long a company's link to an applicant's CV works.
     cv_link_seconds: int = 900
+    # The hour of the UTC day from which the day's digests of new jobs go out.
+    digest_hour: int = 8
+    # How long a conversation waits for a reply being written before another message may
+    # start one (longer than the advisor's timeout: only a reply whose process died expires).
+    reply_lease: timedelta = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)

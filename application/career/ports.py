@@ -3,7 +3,7 @@ rule-based one), a job search (JSearch, or none), a reader of CV files, and its 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -12,6 +12,7 @@ from application.accounts.published import AccountDirectory
 from application.catalog.published import CourseShelf
 from application.shared.ports import AuditedUnitOfWork
 from domain.career.advice import AdvisorCall, ChatMessage, Conversation, CvAnalysis
+from domain.career.alerts import AlertReason, SavedSearch
 from domain.career.applications import JobApplication
 from domain.career.jobs import EmploymentType, ExperienceLevel, JobListing, JobPosting
 from domain.career.skills import SkillLevel
@@ -265,6 +266,67 @@ class SearchBudget(Protocol):
         ``limit`` are already spent. Atomic across processes (one conditional UPDATE)."""
 
 
+class SavedSearchRepository(Protocol):
+    def add(self, search: SavedSearch) -> None: ...
+
+    def get(self, search_id: str) -> SavedSearch | None: ...
+
+    def remove(self, search_id: str) -> None: ...
+
+    def of_user(self, user_id: str) -> list[SavedSearch]:
+        """The user's saved searches, the oldest first."""
+
+    def count_of(self, user_id: str) -> int:
+        """How many the user keeps, their list locked until commit (two saves at once cannot
+        both take the last place)."""
+
+    def after(self, search_id: str, limit: int) -> list[SavedSearch]:
+        """Everyone's saved searches in id order, from the one after ``search_id`` ("" for
+        the first)."""
+
+
+class StudentSkills(Protocol):
+    """What alerts match postings against: the skills each student's latest CV shows."""
+
+    def replace(self, user_id: str, skills: Sequence[str]) -> None:
+        """The student's skills are now ``skills`` (``skill_keys``: lower case, once each)."""
+
+    def holders(self, skills: Sequence[str], at_least: int) -> list[str]:
+        """Students with at least ``at_least`` (1 or more) of ``skills`` (lower case)."""
+
+
+@dataclass(frozen=True)
+class JobDigest:
+    """One student's digest of one day (ISO 8601, UTC): ``job_ids`` the newest postings it
+    names, of ``total`` still open when it was composed."""
+
+    student_id: str
+    day: str
+    job_ids: tuple[str, ...]
+    total: int
+
+
+class JobAlertRepository(Protocol):
+    def queue(self, job_id: str, students: Mapping[str, AlertReason], at: datetime) -> int:
+        """An alert of the posting for each student, each once however often it is asked
+        (a retried handler adds none): how many are new."""
+
+    def waiting(self, day: str, limit: int) -> list[str]:
+        """Students with alerts in no digest yet and no digest on ``day``."""
+
+    def waiting_for(self, student_id: str, limit: int) -> list[str]:
+        """The postings of the student's alerts that are in no digest yet."""
+
+    def take_day(self, digest: JobDigest, at: datetime) -> bool:
+        """Stores the digest: False, storing nothing, when the student has one on that day
+        (the database keeps it to one a day, whatever runs at once)."""
+
+    def mark(self, student_id: str, job_ids: Sequence[str], day: str) -> None:
+        """The student's alerts of these postings are done with, in the digest of ``day``."""
+
+    def digest(self, student_id: str, day: str) -> JobDigest | None: ...
+
+
 class CareerUnitOfWork(AuditedUnitOfWork, Protocol):
     """One transaction over the career records; ``people`` and ``shelf`` read the accounts
     and the catalog in it (read-only)."""
@@ -275,5 +337,8 @@ class CareerUnitOfWork(AuditedUnitOfWork, Protocol):
     jobs: JobPostingRepository
     applications: JobApplicationRepository
     budget: SearchBudget
+    saved_searches: SavedSearchRepository
+    skills: StudentSkills
+    alerts: JobAlertRepository
     people: AccountDirectory
     shelf: CourseShelf

@@ -4,10 +4,10 @@ and the calls counted against each person's daily allowance."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from domain.shared.errors import InvalidValue
+from domain.shared.errors import Conflict, InvalidValue
 from domain.shared.model import Aggregate
 
 MAX_MESSAGE = 4_000
@@ -55,6 +55,10 @@ class Conversation(Aggregate):
     updated_at: datetime
     message_count: int = 0
     version: int = field(default=1)
+    # Set while the advisor writes a reply: a second message sent meanwhile is refused, so
+    # that no two replies are written to one history. Expires with ``lease``, in case the
+    # process answering died.
+    replying_since: datetime | None = None
 
     @classmethod
     def start(cls, conversation_id: str, user_id: str, first_message: str,
@@ -62,6 +66,20 @@ class Conversation(Aggregate):
         title = " ".join(first_message.split())
         return cls(conversation_id, user_id, title[:77] + "..." if len(title) > 80 else title,
                    now, now)
+
+    def begin_reply(self, now: datetime, lease: timedelta) -> datetime:
+        if self.replying_since is not None and now - self.replying_since < lease:
+            raise Conflict("the advisor is still answering the last message of this "
+                           "conversation; send the next once it has answered")
+        self.replying_since = now
+        self.version += 1
+        return now
+
+    def end_reply(self, started: datetime) -> None:
+        """Ends the reply begun at ``started`` (not a later one that took over its lease)."""
+        if self.replying_since == started:
+            self.replying_since = None
+            self.version += 1
 
     def say(self, speaker: Speaker, text: str, now: datetime) -> ChatMessage:
         message = ChatMessage(self.id, self.message_count, speaker, text, now)

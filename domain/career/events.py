@@ -1,4 +1,5 @@
-"""What happened in career: jobs posted, applications made and moved on."""
+"""What happened in career: jobs posted, applications made and moved on, digests of new
+jobs composed."""
 
 from __future__ import annotations
 
@@ -27,3 +28,11 @@ class ApplicationStatusChanged(Event):
     job_id: str
     student_id: str
     status: str  # an ApplicationStatus value
+
+
+@dataclass(frozen=True)
+class JobDigestComposed(Event):
+    """The day's digest of new postings for one student is written (``day`` ISO 8601, UTC)."""
+
+    student_id: str
+    day: str

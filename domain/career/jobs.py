@@ -84,6 +84,11 @@ class JobListing:
     skills: tuple[str, ...] = ()
 
 
+def search_words(value: str) -> list[str]:
+    """The words a search matches on, lower case: at most eight."""
+    return value.lower().split()[:8]
+
+
 def _text(value: str, field_name: str, limit: int) -> str:
     cleaned = value.strip()
     if not cleaned or len(cleaned) > limit:

@@ -29,6 +29,7 @@ class MessageKind(StrEnum):
     DATA_EXPORT_READY = "data_export_ready"  # a person's copy of their data (ADR 22)
     NEW_JOB_APPLICATION = "new_job_application"  # to the company that posted the job
     APPLICATION_STATUS_UPDATED = "application_status_updated"  # to the applicant
+    NEW_JOBS_DIGEST = "new_jobs_digest"  # a student's new-job alerts, once a day at most
 
     @property
     def is_security(self) -> bool:

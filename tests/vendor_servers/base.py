@@ -197,6 +197,12 @@ class FakeVendorServer:
             self._holds.append(gate)
         return gate
 
+    @property
+    def holds_waiting(self) -> int:
+        """Holds no request has reached yet (0: the held request is in, waiting)."""
+        with self._lock:
+            return len(self._holds)
+
     def clear_faults(self) -> None:
         """Drop any queued ``fail_next`` / ``delay_next`` entries."""
         with self._lock:

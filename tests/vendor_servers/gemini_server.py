@@ -160,13 +160,15 @@ class FakeGemini(FakeVendorServer):
         if not isinstance(body, dict) or not body.get("contents"):
             return _respond(recorded, 400, _error(400, "* GenerateContentRequest.contents: "
                                                        "contents is not specified"))
-        self._sleep(self._pop_delay())
-        failure = self._pop_failure()
+        # What this request answers is taken on arrival: a request still sleeping when its
+        # caller gave up must not take a fault the next test queued meanwhile.
+        delay, failure = self._pop_delay(), self._pop_failure()
+        with self._lock:
+            scripted = self._replies.popleft() if failure is None and self._replies else None
+        self._sleep(delay)
         if failure is not None:
             return _respond(recorded, failure.status, _error(
                 failure.status, failure.options["message"], failure.options["details"]))
-        with self._lock:
-            scripted = self._replies.popleft() if self._replies else None
         if scripted is not None and "html" in scripted:
             recorded.status, recorded.response = 200, scripted["html"]
             return Response(scripted["html"], status=200, content_type="text/html")

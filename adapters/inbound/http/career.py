@@ -191,6 +191,8 @@ class Chat(MethodView):
     @blp.arguments(ChatBodySchema)
     @blp.response(200, ChatAnswerSchema)
     @blp.alt_response(404, **problem_response("No such conversation (or another's)"))
+    @blp.alt_response(409, **problem_response(
+        "The advisor is still answering this conversation's last message; nothing charged"))
     @_advisor_outcomes
     def post(self, body: dict[str, Any]) -> ChatAnswer:
         """Ask the career advisor; a new conversation unless one is named."""

@@ -1,5 +1,6 @@
 """The job board: postings made here and on the outside board in one search, companies'
-postings, and the applications students make to them."""
+postings, the applications students make to them, and the searches students save for
+new-job alerts."""
 
 from __future__ import annotations
 
@@ -19,7 +20,10 @@ from application.career.list_applications import ListJobApplications, ListMyAppl
 from application.career.move_application import MoveApplication, MoveApplicationCommand
 from application.career.ports import JobQuery
 from application.career.post_job import PostJob, PostJobCommand
+from application.career.save_job_search import SaveJobSearch, SaveJobSearchCommand
+from application.career.saved_searches import DeleteSavedSearch, ListSavedSearches
 from application.career.search_jobs import JobResults, SearchJobs
+from domain.career.alerts import MAX_SAVED_SEARCHES, SavedSearch
 from domain.career.applications import MAX_COVER_LETTER, ApplicationStatus, JobApplication
 from domain.career.jobs import (
     EmploymentType,
@@ -126,6 +130,23 @@ class MoveBodySchema(Schema):
     def not_submitted(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("status") == ApplicationStatus.SUBMITTED:
             raise ValidationError("an application is moved on, not back", "status")
+
+
+class SavedSearchBodySchema(Schema):
+    keyword = fields.String(load_default="", validate=validate.Length(max=120))
+    location = fields.String(load_default="", validate=validate.Length(max=120))
+    remote_only = StrictBoolean(load_default=False)
+    employment_types = fields.List(fields.Enum(EmploymentType, by_value=True),
+                                   load_default=list, validate=validate.Length(max=4))
+    experience = fields.Enum(ExperienceLevel, by_value=True, load_default=None,
+                             allow_none=True)
+
+
+class SavedSearchSchema(SavedSearchBodySchema):
+    id = fields.String()
+    employment_types = fields.List(fields.String())
+    experience = fields.String(allow_none=True)
+    created_at = fields.DateTime()
 
 
 def _details(body: dict[str, Any]) -> JobDetails:
@@ -251,3 +272,42 @@ class MyApplications(MethodView):
     def get(self) -> list[JobApplication]:
         """My applications, the newest first."""
         return self.list_them(current_principal())
+
+
+@blp.route("/me/saved-searches")
+class SavedSearches(MethodView):
+    @inject
+    def __init__(self, save: SaveJobSearch, list_them: ListSavedSearches) -> None:
+        self.save, self.list_them = save, list_them
+
+    @requires(Role.STUDENT)
+    @blp.arguments(SavedSearchBodySchema)
+    @blp.response(201, SavedSearchSchema)
+    @blp.alt_response(409, **problem_response(
+        f"I keep {MAX_SAVED_SEARCHES} saved searches already"))
+    def post(self, body: dict[str, Any]) -> SavedSearch:
+        """Keep a search: new postings it finds come in my daily digest of new jobs."""
+        return self.save(SaveJobSearchCommand(current_principal(), body["keyword"],
+                                              body["location"], body["remote_only"],
+                                              tuple(body["employment_types"]),
+                                              body["experience"]))
+
+    @requires(Role.STUDENT)
+    @blp.response(200, SavedSearchSchema(many=True))
+    def get(self) -> list[SavedSearch]:
+        """My saved searches, the oldest first."""
+        return self.list_them(current_principal())
+
+
+@blp.route("/me/saved-searches/<string:search_id>")
+class OneSavedSearch(MethodView):
+    @inject
+    def __init__(self, delete: DeleteSavedSearch) -> None:
+        self.delete_it = delete
+
+    @requires(Role.STUDENT)
+    @blp.response(204)
+    @blp.alt_response(404, **problem_response("No such saved search of mine"))
+    def delete(self, search_id: str) -> None:
+        """Stop a saved search's alerts."""
+        self.delete_it(current_principal(), search_id)

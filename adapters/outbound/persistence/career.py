@@ -1,10 +1,10 @@
 """Career in the database: conversations and their messages, CV analyses, advisor calls
-(the daily allowance and token usage), job postings, applications and the external
-search's monthly budget."""
+(the daily allowance and token usage), job postings, applications, the external search's
+monthly budget, and new-job alerts (saved searches, students' skills, alerts, digests)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -39,7 +39,7 @@ from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import TrackedRepository
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
-from application.career.ports import JobQuery, UsageRow
+from application.career.ports import JobDigest, JobQuery, UsageRow
 from domain.career.advice import (
     AdviceKind,
     AdvisorCall,
@@ -48,6 +48,7 @@ from domain.career.advice import (
     CvAnalysis,
     Speaker,
 )
+from domain.career.alerts import AlertReason, SavedSearch
 from domain.career.applications import ApplicationStatus, JobApplication
 from domain.career.jobs import (
     EmploymentType,
@@ -55,6 +56,7 @@ from domain.career.jobs import (
     JobPosting,
     JobStatus,
     SalaryPeriod,
+    search_words,
 )
 
 
@@ -81,6 +83,7 @@ career_conversations = Table(
     Column("updated_at", utc(), nullable=False),
     Column("message_count", Integer, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("replying_since", utc()),
     Index("ix_career_conversations_user", "user_id", "updated_at"),
 )
 
@@ -178,6 +181,61 @@ job_search_budget = Table(
     Column("spent", Integer, nullable=False),
 )
 
+job_saved_searches = Table(
+    "job_saved_searches",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("keyword", String(120), nullable=False),
+    Column("location", String(120), nullable=False),
+    Column("remote_only", Boolean, nullable=False),
+    Column("employment_types", TextList, nullable=False),
+    Column("experience", EnumText(ExperienceLevel)),
+    Column("created_at", utc(), nullable=False),
+    Index("ix_job_saved_searches_user", "user_id", "created_at"),
+)
+
+student_skills = Table(
+    "student_skills",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id"), primary_key=True),
+    Column("skill", String(60), primary_key=True),
+    Index("ix_student_skills_skill", "skill"),
+)
+
+job_alerts = Table(
+    "job_alerts",
+    metadata,
+    Column("student_id", ID, ForeignKey("users.id"), primary_key=True),
+    Column("job_id", ID, ForeignKey("job_postings.id"), primary_key=True),
+    Column("reason", EnumText(AlertReason), nullable=False),
+    Column("created_at", utc(), nullable=False),
+    Column("digest_day", String(10)),  # None while the alert waits for a digest
+    Index("ix_job_alerts_waiting", "digest_day", "student_id"),
+)
+
+job_digests = Table(
+    "job_digests",
+    metadata,
+    # The key keeps each student to one digest a day.
+    Column("student_id", ID, ForeignKey("users.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("job_ids", TextList, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("created_at", utc(), nullable=False),
+)
+
+
+def _upsert(session: Session) -> Any:
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite_insert
+
+
+def _lock(session: Session, key: str) -> None:
+    """Requests on ``key`` queue here until commit on PostgreSQL; SQLite has one writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
 
 class SqlConversationRepository(TrackedRepository[Conversation]):
     kind = Conversation
@@ -243,10 +301,7 @@ class SqlAdvisorCallRepository:
         self.session.execute(delete(advisor_calls).where(advisor_calls.c.id == call_id))
 
     def count_since(self, user_id: str, since: datetime) -> int:
-        if self.session.get_bind().dialect.name == "postgresql":
-            # Requests of one person queue here until commit; SQLite has one writer anyway.
-            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                                 {"key": f"advisor_calls:{user_id}"})
+        _lock(self.session, f"advisor_calls:{user_id}")
         c = advisor_calls.c
         return int(self.session.scalar(select(func.count()).where(
             c.user_id == user_id, c.at >= since)) or 0)
@@ -267,10 +322,6 @@ class SqlAdvisorCallRepository:
                          int(r.output or 0)) for r in rows]
 
 
-def _words(value: str) -> list[str]:
-    return [word for word in value.lower().split() if word][:8]
-
-
 class SqlJobPostingRepository(TrackedRepository[JobPosting]):
     kind = JobPosting
 
@@ -279,11 +330,11 @@ class SqlJobPostingRepository(TrackedRepository[JobPosting]):
         c = job_postings.c
         where: list[Any] = [c.status == JobStatus.OPEN]
         searched = func.lower(c.title + " " + c.company + " " + c.description)
-        for word in _words(query.keyword):
+        for word in search_words(query.keyword):
             where.append(or_(searched.contains(word, autoescape=True),
                              func.lower(func.cast(c.skills, String)).contains(
                                  word, autoescape=True)))
-        for word in _words(query.location or ""):
+        for word in search_words(query.location or ""):
             where.append(func.lower(c.location).contains(word, autoescape=True))
         if query.remote_only:
             where.append(c.remote.is_(True))
@@ -323,9 +374,7 @@ class SqlSearchBudget:
         self.session = session
 
     def spend(self, source: str, month: str, limit: int) -> bool:
-        dialect = self.session.get_bind().dialect.name
-        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(upsert(job_search_budget).values(
+        self.session.execute(_upsert(self.session)(job_search_budget).values(
             source=source, month=month, spent=0).on_conflict_do_nothing(
             index_elements=["source", "month"]))
         c = job_search_budget.c
@@ -333,6 +382,115 @@ class SqlSearchBudget:
             c.source == source, c.month == month, c.spent < limit).values(
             spent=c.spent + 1))
         return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def _saved_search(row: Any) -> SavedSearch:
+    return SavedSearch(row.id, row.user_id, row.keyword, row.location, row.remote_only,
+                       tuple(EmploymentType(kind) for kind in row.employment_types),
+                       row.experience, row.created_at)
+
+
+class SqlSavedSearchRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, search: SavedSearch) -> None:
+        s = search
+        self.session.execute(insert(job_saved_searches).values(
+            id=s.id, user_id=s.user_id, keyword=s.keyword, location=s.location,
+            remote_only=s.remote_only, employment_types=[k.value for k in s.employment_types],
+            experience=s.experience, created_at=s.created_at))
+
+    def get(self, search_id: str) -> SavedSearch | None:
+        row = self.session.execute(select(job_saved_searches).where(
+            job_saved_searches.c.id == search_id)).first()
+        return None if row is None else _saved_search(row)
+
+    def remove(self, search_id: str) -> None:
+        self.session.execute(delete(job_saved_searches).where(
+            job_saved_searches.c.id == search_id))
+
+    def of_user(self, user_id: str) -> list[SavedSearch]:
+        c = job_saved_searches.c
+        return [_saved_search(row) for row in self.session.execute(
+            select(job_saved_searches).where(c.user_id == user_id)
+            .order_by(c.created_at, c.id))]
+
+    def count_of(self, user_id: str) -> int:
+        _lock(self.session, f"job_saved_searches:{user_id}")
+        return int(self.session.scalar(select(func.count()).where(
+            job_saved_searches.c.user_id == user_id)) or 0)
+
+    def after(self, search_id: str, limit: int) -> list[SavedSearch]:
+        c = job_saved_searches.c
+        return [_saved_search(row) for row in self.session.execute(
+            select(job_saved_searches).where(c.id > search_id).order_by(c.id).limit(limit))]
+
+
+class SqlStudentSkills:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def replace(self, user_id: str, skills: Sequence[str]) -> None:
+        self.session.execute(delete(student_skills).where(student_skills.c.user_id == user_id))
+        if skills:
+            self.session.execute(insert(student_skills), [
+                {"user_id": user_id, "skill": skill[:60]} for skill in skills])
+
+    def holders(self, skills: Sequence[str], at_least: int) -> list[str]:
+        c = student_skills.c
+        return list(self.session.scalars(
+            select(c.user_id).where(c.skill.in_(list(skills))).group_by(c.user_id)
+            .having(func.count() >= at_least).order_by(c.user_id)))
+
+
+class SqlJobAlertRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def queue(self, job_id: str, students: Mapping[str, AlertReason], at: datetime) -> int:
+        if not students:
+            return 0
+        added = self.session.execute(
+            _upsert(self.session)(job_alerts).on_conflict_do_nothing(
+                index_elements=["student_id", "job_id"]),
+            [{"student_id": student, "job_id": job_id, "reason": reason, "created_at": at,
+              "digest_day": None} for student, reason in students.items()])
+        return int(added.rowcount)  # type: ignore[attr-defined]
+
+    def waiting(self, day: str, limit: int) -> list[str]:
+        a, d = job_alerts.c, job_digests.c
+        had = select(d.student_id).where(d.student_id == a.student_id, d.day == day).exists()
+        return list(self.session.scalars(
+            select(a.student_id).where(a.digest_day.is_(None), ~had).group_by(a.student_id)
+            .order_by(a.student_id).limit(limit)))
+
+    def waiting_for(self, student_id: str, limit: int) -> list[str]:
+        a = job_alerts.c
+        return list(self.session.scalars(
+            select(a.job_id).where(a.student_id == student_id, a.digest_day.is_(None))
+            .order_by(a.created_at.desc(), a.job_id).limit(limit)))
+
+    def take_day(self, digest: JobDigest, at: datetime) -> bool:
+        taken = self.session.execute(
+            _upsert(self.session)(job_digests).values(
+                student_id=digest.student_id, day=digest.day, job_ids=list(digest.job_ids),
+                total=digest.total, created_at=at).on_conflict_do_nothing(
+                index_elements=["student_id", "day"]))
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def mark(self, student_id: str, job_ids: Sequence[str], day: str) -> None:
+        a = job_alerts.c
+        self.session.execute(update(job_alerts).where(
+            a.student_id == student_id, a.job_id.in_(list(job_ids)), a.digest_day.is_(None))
+            .values(digest_day=day))
+
+    def digest(self, student_id: str, day: str) -> JobDigest | None:
+        d = job_digests.c
+        row = self.session.execute(select(job_digests).where(
+            d.student_id == student_id, d.day == day)).first()
+        return None if row is None else JobDigest(row.student_id, row.day,
+                                                  tuple(row.job_ids), row.total)
 
 
 def map_career(mapper: registry) -> None:
@@ -352,6 +510,9 @@ class SqlCareerUnitOfWork(SqlUnitOfWork):
         "jobs": lambda uow: SqlJobPostingRepository(uow.session, uow.tracker),
         "applications": lambda uow: SqlJobApplicationRepository(uow.session, uow.tracker),
         "budget": lambda uow: SqlSearchBudget(uow.session),
+        "saved_searches": lambda uow: SqlSavedSearchRepository(uow.session),
+        "skills": lambda uow: SqlStudentSkills(uow.session),
+        "alerts": lambda uow: SqlJobAlertRepository(uow.session),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "shelf": lambda uow: SqlCourseShelf(uow.session),
         "audit": audit_log,

@@ -1,6 +1,7 @@
-"""Career's part: the person's conversations with the advisor, CV analyses, advisor calls
-and applications are deleted. Jobs a company posted are a business's, not a person's: they
-are closed and kept, with the applications other people made to them."""
+"""Career's part: the person's conversations with the advisor, CV analyses, advisor calls,
+applications, saved searches, skills, job alerts and digests are deleted. Jobs a company
+posted are a business's, not a person's: they are closed and kept, with the applications
+other people made to them."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from adapters.outbound.persistence.career import (
     career_conversations,
     career_messages,
     cv_analyses,
+    job_alerts,
     job_applications,
+    job_digests,
     job_postings,
+    job_saved_searches,
+    student_skills,
 )
 from adapters.outbound.persistence.privacy.rows import SqlSection, records
 from application.shared.privacy import Person
@@ -27,7 +32,8 @@ from domain.shared.events import Event
 class CareerPersonalData(SqlSection):
     name = "career"
     tables = ("career_conversations", "career_messages", "cv_analyses", "advisor_calls",
-              "job_postings", "job_applications")
+              "job_postings", "job_applications", "job_saved_searches", "student_skills",
+              "job_alerts", "job_digests")
 
     def export(self, person: Person) -> dict[str, Any]:
         conv, m = career_conversations.c, career_messages.c
@@ -56,6 +62,22 @@ class CareerPersonalData(SqlSection):
             "job_postings": records(self.session, select(
                 job.id, job.title, job.company, job.status, job.posted_at)
                 .where(job.company_id == person.user_id).order_by(job.posted_at, job.id)),
+            **self._alerts(person),
+        }
+
+    def _alerts(self, person: Person) -> dict[str, Any]:
+        s, k, al, d = (job_saved_searches.c, student_skills.c, job_alerts.c, job_digests.c)
+        return {
+            "saved_searches": records(self.session, select(
+                s.id, s.keyword, s.location, s.remote_only, s.employment_types, s.experience,
+                s.created_at).where(s.user_id == person.user_id).order_by(s.created_at, s.id)),
+            "skills": [row.skill for row in self.session.execute(
+                select(k.skill).where(k.user_id == person.user_id).order_by(k.skill))],
+            "job_alerts": records(self.session, select(
+                al.job_id, al.reason, al.created_at, al.digest_day)
+                .where(al.student_id == person.user_id).order_by(al.created_at, al.job_id)),
+            "job_digests": records(self.session, select(d.day, d.job_ids, d.total)
+                                   .where(d.student_id == person.user_id).order_by(d.day)),
         }
 
     def erase(self, person: Person, now: datetime) -> Sequence[Event]:
@@ -66,7 +88,11 @@ class CareerPersonalData(SqlSection):
         self.session.execute(delete(career_conversations).where(conv.user_id == person.user_id))
         for table, column in ((cv_analyses, cv_analyses.c.user_id),
                               (advisor_calls, advisor_calls.c.user_id),
-                              (job_applications, job_applications.c.student_id)):
+                              (job_applications, job_applications.c.student_id),
+                              (job_saved_searches, job_saved_searches.c.user_id),
+                              (student_skills, student_skills.c.user_id),
+                              (job_alerts, job_alerts.c.student_id),
+                              (job_digests, job_digests.c.student_id)):
             self.session.execute(delete(table).where(column == person.user_id))
         job = job_postings.c
         self.session.execute(update(job_postings).where(
