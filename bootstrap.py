@@ -25,6 +25,7 @@ from adapters.wiring.career import CareerModule
 from adapters.wiring.catalog import CatalogModule
 from adapters.wiring.files import FilesModule
 from adapters.wiring.identity import IdentityModule
+from adapters.wiring.institutions import InstitutionsModule
 from adapters.wiring.live import LiveModule
 from adapters.wiring.messaging import MessagingModule
 from adapters.wiring.payments import PaymentsModule
@@ -37,7 +38,7 @@ log = logging.getLogger("eduport.bootstrap")
 # Adding an area is a new package in each layer and one line here.
 AREAS: tuple[type[AreaModule], ...] = (AccountsModule, CatalogModule, PaymentsModule,
                                        MessagingModule, LiveModule, FilesModule,
-                                       IdentityModule, CareerModule)
+                                       IdentityModule, CareerModule, InstitutionsModule)
 
 
 def read_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -13,4 +13,4 @@ class UserDirectory:
     def contact(self, user_id: str) -> Contact | None:
         user = self.users.get(user_id)
         return None if user is None else Contact(user.id, user.email, user.full_name,
-                                                 user.locale.value)
+                                                 user.locale.value, user.role.value)

@@ -14,6 +14,7 @@ class Contact:
     email: str
     full_name: str
     locale: str = "en"
+    role: str = ""  # a Role value
 
 
 class AccountDirectory(Protocol):

@@ -67,11 +67,13 @@ class Notify:
     def _record(self, notice: Notice, kind: MessageKind, locale: Locale) -> Delivery | None:
         """Stores the notification, and the delivery to attempt; None when no email goes."""
         now, key, person = self.clock.now(), notice.idempotency_key, notice.recipient
-        if self.uow.inbox.by_key(key) is None:
+        # An address without an account (an institution's) gets the email alone.
+        if person.user_id is not None and self.uow.inbox.by_key(key) is None:
             text = self.templates.summary(kind, locale, notice.data)
             self.uow.inbox.add(Notification.create(self.ids.new_id(), key, person.user_id,
                                                    kind, text, dict(notice.data), now))
-        preferences = self.uow.preferences.get(person.user_id)
+        preferences = None if person.user_id is None else self.uow.preferences.get(
+            person.user_id)
         if preferences is not None and not preferences.emails(kind):
             return None
         delivery = self.uow.deliveries.by_key(key)

@@ -15,9 +15,10 @@ MAX_EVENT_BYTES = 10 * 1024
 
 @dataclass(frozen=True)
 class Recipient:
-    """Whom a message is for, as the area that sends it knows them."""
+    """Whom a message is for, as the area that sends it knows them; ``user_id`` None for an
+    address with no account (it gets the email, no in-app notice)."""
 
-    user_id: str
+    user_id: str | None
     email: str
     name: str
     locale: str = "en"

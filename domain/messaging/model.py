@@ -30,6 +30,7 @@ class MessageKind(StrEnum):
     NEW_JOB_APPLICATION = "new_job_application"  # to the company that posted the job
     APPLICATION_STATUS_UPDATED = "application_status_updated"  # to the applicant
     NEW_JOBS_DIGEST = "new_jobs_digest"  # a student's new-job alerts, once a day at most
+    INSTITUTION_WELCOME = "institution_welcome"  # to a new institution's primary address
 
     @property
     def is_security(self) -> bool:

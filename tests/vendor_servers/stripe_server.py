@@ -17,6 +17,7 @@ and enum/integer/boolean checks derived from the SDK's own ``stripe.params`` Typ
 
 from __future__ import annotations
 
+import calendar
 import copy
 import functools
 import hashlib
@@ -27,8 +28,9 @@ import secrets
 import string
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 from urllib.parse import parse_qsl
 
@@ -348,6 +350,34 @@ def _format_amount(amount: int, currency: str) -> str:
     return f"${major}" if currency == "usd" else f"{major} {currency}"
 
 
+_NOT_INCLUDABLE = object()
+
+
+def _add_interval(ts: int, interval: str, count: int) -> int:
+    """``ts`` moved on by ``count`` billing intervals (calendar months/years, UTC)."""
+    if interval == "day":
+        return ts + 86400 * count
+    if interval == "week":
+        return ts + 7 * 86400 * count
+    start = datetime.fromtimestamp(ts, UTC)
+    months = start.month - 1 + count * (12 if interval == "year" else 1)
+    year, month = start.year + months // 12, months % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return int(start.replace(year=year, month=month, day=day).timestamp())
+
+
+def _not_modelled(params: JSON, supported: frozenset[str]) -> None:
+    """The SDK accepts many more params than the fake models; rather than silently ignoring
+    one (and letting a test pass for the wrong reason), refuse it."""
+    for key in sorted(params):
+        if key not in supported:
+            raise StripeAPIError(
+                400,
+                f"FakeStripe does not model the `{key}` parameter on this endpoint.",
+                param=key,
+            )
+
+
 @dataclass
 class _SavedIdempotentResponse:
     method: str
@@ -394,6 +424,17 @@ class FakeStripe(FakeVendorServer):
         self.refunds: dict[str, JSON] = {}
         self.disputes: dict[str, JSON] = {}
         self.prices: dict[str, JSON] = {}
+        self.customers: dict[str, JSON] = {}
+        self.subscriptions: dict[str, JSON] = {}
+        self.subscription_items: dict[str, JSON] = {}
+        self.invoices: dict[str, JSON] = {}
+        self.invoice_items: dict[str, JSON] = {}
+        self.invoice_payments: dict[str, JSON] = {}
+        # Every webhook Event the fake emitted, in order; ``_undelivered`` is what
+        # ``take_events`` has not handed out yet.
+        self.events: list[JSON] = []
+        self._undelivered: list[JSON] = []
+        self._current_request: tuple[str, str | None] | None = None
         self._idempotency: dict[str, _SavedIdempotentResponse] = {}
         self._in_flight: set[str] = set()
 
@@ -437,19 +478,45 @@ class FakeStripe(FakeVendorServer):
         *,
         unit_amount: int,
         currency: str,
-        recurring_interval: str | None = None,
+        recurring_interval: Literal["day", "week", "month", "year"] | None = None,
+        interval_count: int = 1,
+        product: str | None = None,
+        nickname: str | None = None,
+        metadata: dict[str, str] | None = None,
     ) -> JSON:
-        """Register a Price so Checkout ``line_items[][price]`` can reference it."""
+        """Register a Price (``GET /v1/prices/{id}``) for Checkout ``line_items[][price]``,
+        Subscription ``items[][price]`` and InvoiceItem ``pricing[price]``.
+
+        ``recurring_interval=None`` is a one-time price; a subscription needs a recurring one.
+        """
         price: JSON = {
             "id": price_id,
             "object": "price",
             "active": True,
+            "billing_scheme": "per_unit",
+            "created": int(time.time()),
             "currency": currency.lower(),
-            "unit_amount": unit_amount,
-            "recurring": {"interval": recurring_interval, "interval_count": 1}
+            "custom_unit_amount": None,
+            "livemode": False,
+            "lookup_key": None,
+            "metadata": dict(metadata or {}),
+            "nickname": nickname,
+            "product": product or "prod_" + hashlib.sha256(price_id.encode()).hexdigest()[:14],
+            "recurring": {
+                "interval": recurring_interval,
+                "interval_count": interval_count,
+                "meter": None,
+                "trial_period_days": None,
+                "usage_type": "licensed",
+            }
             if recurring_interval
             else None,
+            "tax_behavior": "unspecified",
+            "tiers_mode": None,
+            "transform_quantity": None,
             "type": "recurring" if recurring_interval else "one_time",
+            "unit_amount": unit_amount,
+            "unit_amount_decimal": str(unit_amount),
         }
         with self._lock:
             self.prices[price_id] = price
@@ -610,6 +677,226 @@ class FakeStripe(FakeVendorServer):
             "type": type,
         }
 
+    # ---------------------------------------------------------------- billing snapshots
+    def customer(self, customer_id: str) -> JSON:
+        with self._lock:
+            return copy.deepcopy(self.customers[customer_id])
+
+    def subscription(self, subscription_id: str) -> JSON:
+        with self._lock:
+            return copy.deepcopy(self.subscriptions[subscription_id])
+
+    def invoice(self, invoice_id: str) -> JSON:
+        with self._lock:
+            return copy.deepcopy(self.invoices[invoice_id])
+
+    def invoice_item(self, invoice_item_id: str) -> JSON:
+        with self._lock:
+            return copy.deepcopy(self.invoice_items[invoice_item_id])
+
+    # ---------------------------------------------------------------- webhook events
+    def take_events(self, *types: str) -> list[JSON]:
+        """Hand out (and forget) the events emitted since the last ``take_events``, oldest
+        first; with ``types``, only those types (the others stay pending). ``events`` keeps
+        the full history. API-triggered events carry ``request.id`` / ``idempotency_key``;
+        events from test controls have ``request.id: null`` as Stripe's automatic ones do."""
+        with self._lock:
+            taken = [e for e in self._undelivered if not types or e["type"] in types]
+            taken_ids = {e["id"] for e in taken}
+            self._undelivered = [e for e in self._undelivered if e["id"] not in taken_ids]
+            return copy.deepcopy(taken)
+
+    @staticmethod
+    def signed_event(
+        event: JSON, secret: str, timestamp: int | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of one webhook delivery of ``event`` as Stripe sends it:
+        JSON body, ``Stripe-Signature`` (see :func:`sign_stripe_payload`)."""
+        body = json.dumps(event, indent=2).encode("utf-8")
+        return body, {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+            "Stripe-Signature": sign_stripe_payload(body, secret, timestamp),
+        }
+
+    @classmethod
+    def deliver_events(
+        cls,
+        events: Sequence[JSON],
+        send: Callable[[bytes, dict[str, str]], Any],
+        secret: str,
+        *,
+        order: Literal["emitted", "reversed"] | Sequence[int] = "emitted",
+        times: int = 1,
+        timestamp: int | None = None,
+    ) -> list[Any]:
+        """Deliver ``events`` through ``send(body, headers)`` and return what it returned.
+
+        Stripe guarantees neither order nor exactly-once delivery: ``order="reversed"`` or an
+        explicit index sequence (e.g. ``[2, 0, 1]``, repeats allowed) reorders them, and
+        ``times=2`` sends the whole sequence twice (same event ids and bodies, each delivery
+        freshly signed, as a Stripe retry is).
+        """
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        if order == "emitted":
+            sequence = list(events)
+        elif order == "reversed":
+            sequence = list(reversed(events))
+        else:
+            sequence = [events[i] for i in order]
+        answers: list[Any] = []
+        for _ in range(times):
+            for event in sequence:
+                body, headers = cls.signed_event(event, secret, timestamp)
+                answers.append(send(body, headers))
+        return answers
+
+    def _emit(self, type_: str, obj: JSON, previous_attributes: JSON | None = None) -> JSON:
+        request_id, key = self._current_request or (None, None)
+        event = self.event(
+            type_,
+            self._public(obj),
+            previous_attributes=previous_attributes,
+            request_id=request_id,
+            idempotency_key=key,
+        )
+        self.events.append(event)
+        self._undelivered.append(event)
+        return event
+
+    # ---------------------------------------------------------------- billing test controls
+    def pay_invoice(self, invoice_id: str) -> JSON:
+        """The open invoice's PaymentIntent succeeds (a card payment): invoice ``paid`` with
+        ``status_transitions.paid_at``; an ``incomplete``/``past_due`` subscription it belongs
+        to becomes ``active``. Emits ``payment_intent.succeeded``, ``invoice.paid``,
+        ``invoice.payment_succeeded`` (and ``customer.subscription.updated``)."""
+        with self._lock:
+            invoice = self.invoices[invoice_id]
+            if invoice["status"] != "open":
+                raise ValueError(f"invoice {invoice_id} is {invoice['status']}, not open")
+            pi = self._invoice_payment_intent(invoice_id)
+            if pi is not None:
+                self.succeed_payment_intent(pi["id"])
+                self._emit("payment_intent.succeeded", pi)
+            self._settle_invoice(invoice)
+            subscription = self._invoice_subscription(invoice)
+            if subscription is not None and subscription["status"] in (
+                "incomplete",
+                "past_due",
+                "unpaid",
+            ):
+                self._set_subscription_status(subscription, self._running_status(subscription))
+            return copy.deepcopy(invoice)
+
+    def fail_invoice_payment(
+        self,
+        invoice_id: str,
+        decline_code: str = "generic_decline",
+        *,
+        code: str = "card_declined",
+        message: str = "Your card was declined.",
+    ) -> JSON:
+        """A payment attempt on the open invoice is declined: ``attempt_count`` goes up, the
+        invoice stays ``open``, its PaymentIntent is back to ``requires_payment_method`` with
+        ``last_payment_error``. A renewal failure makes an ``active`` subscription
+        ``past_due``. Emits ``payment_intent.payment_failed``, ``invoice.payment_failed``
+        (and ``customer.subscription.updated``)."""
+        with self._lock:
+            invoice = self.invoices[invoice_id]
+            if invoice["status"] != "open":
+                raise ValueError(f"invoice {invoice_id} is {invoice['status']}, not open")
+            pi = self._invoice_payment_intent(invoice_id)
+            if pi is not None:
+                self._decline(pi, decline_code, code=code, message=message)
+                self._emit("payment_intent.payment_failed", pi)
+            now = int(time.time())
+            retries = invoice["auto_advance"] and invoice["billing_reason"] != (
+                "subscription_create"
+            )
+            invoice.update(
+                attempted=True,
+                attempt_count=invoice["attempt_count"] + 1,
+                next_payment_attempt=now + 3 * 86400 if retries else None,
+            )
+            self._emit("invoice.payment_failed", invoice)
+            subscription = self._invoice_subscription(invoice)
+            if (
+                subscription is not None
+                and subscription["status"] in ("active", "trialing")
+                and invoice["billing_reason"] != "subscription_create"
+            ):
+                self._set_subscription_status(subscription, "past_due")
+            return copy.deepcopy(invoice)
+
+    def activate_subscription(self, subscription_id: str) -> JSON:
+        """Make the subscription ``active``: pays its open latest invoice if it has one
+        (see :meth:`pay_invoice`), otherwise just flips the status (with
+        ``customer.subscription.updated``)."""
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            if subscription["status"] == "canceled":
+                raise ValueError(f"subscription {subscription_id} is canceled")
+            latest = self.invoices.get(subscription["latest_invoice"] or "")
+            if latest is not None and latest["status"] == "open":
+                self.pay_invoice(latest["id"])
+            elif subscription["status"] != "active":
+                self._set_subscription_status(subscription, "active")
+            return copy.deepcopy(subscription)
+
+    def renew_subscription(self, subscription_id: str, *, paid: bool = True) -> JSON:
+        """The current period ends. With ``cancel_at_period_end`` the subscription is
+        canceled (``customer.subscription.deleted``). Otherwise the items move to the next
+        period (``customer.subscription.updated``), a ``subscription_cycle`` invoice is
+        created and finalized (``invoice.created``, ``invoice.finalized``) and then paid
+        (:meth:`pay_invoice`) or declined (:meth:`fail_invoice_payment`: ``past_due``)."""
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            if subscription["status"] in ("canceled", "incomplete", "incomplete_expired"):
+                raise ValueError(f"subscription {subscription_id} is {subscription['status']}")
+            if subscription["cancel_at_period_end"]:
+                self._cancel_subscription(subscription, "cancellation_requested")
+                return copy.deepcopy(subscription)
+            previous_items = copy.deepcopy(subscription["items"])
+            for item in subscription["items"]["data"]:
+                recurring = item["price"]["recurring"]
+                item["current_period_start"] = item["current_period_end"]
+                item["current_period_end"] = _add_interval(
+                    item["current_period_end"], recurring["interval"], recurring["interval_count"]
+                )
+                self.subscription_items[item["id"]] = item
+            previous: JSON = {"items": previous_items, "latest_invoice": None}
+            previous["latest_invoice"] = subscription["latest_invoice"]
+            if subscription["status"] == "trialing":
+                previous["status"] = "trialing"
+                subscription["status"] = "active"
+            invoice = self._subscription_invoice(subscription, "subscription_cycle")
+            self._emit("invoice.created", invoice)
+            self._finalize(invoice)
+            self._emit("customer.subscription.updated", subscription, previous)
+            if invoice["status"] == "open":
+                if paid:
+                    self.pay_invoice(invoice["id"])
+                else:
+                    self.fail_invoice_payment(invoice["id"])
+            return copy.deepcopy(subscription)
+
+    def past_due_subscription(self, subscription_id: str) -> JSON:
+        """Renewal payment declined: :meth:`renew_subscription` with ``paid=False``."""
+        return self.renew_subscription(subscription_id, paid=False)
+
+    def cancel_subscription(
+        self, subscription_id: str, reason: str = "cancellation_requested"
+    ) -> JSON:
+        """Cancel now (as ``DELETE /v1/subscriptions/{id}`` or Stripe's dunning does, e.g.
+        ``reason="payment_failed"``): status ``canceled``, ``customer.subscription.deleted``."""
+        with self._lock:
+            subscription = self.subscriptions[subscription_id]
+            if subscription["status"] == "canceled":
+                raise ValueError(f"subscription {subscription_id} is already canceled")
+            self._cancel_subscription(subscription, reason)
+            return copy.deepcopy(subscription)
+
     # ---------------------------------------------------------------- HTTP plumbing
     def handle(self, request: Request) -> Response:
         request_id = _new_id("req_", 14)
@@ -653,7 +940,11 @@ class FakeStripe(FakeVendorServer):
                 return self._respond(recorded, request_id, status, body, key=key)
             try:
                 with self._lock:
-                    status, body = self._dispatch(route, match, params)
+                    self._current_request = (request_id, key)
+                    try:
+                        status, body = self._dispatch(route, match, params)
+                    finally:
+                        self._current_request = None
             except StripeAPIError as error:
                 status, body = error.status, error.body(request_id)
                 if key and error.persist:
@@ -865,7 +1156,16 @@ class FakeStripe(FakeVendorServer):
     def _expand_path(self, obj: JSON, segments: list[str], full: str) -> None:
         head, *rest = segments
         if head not in obj:
-            raise StripeAPIError(400, f"This property cannot be expanded ({full}).", param="expand")
+            included = self._includable(obj, head)
+            if included is _NOT_INCLUDABLE:
+                # Stripe's wording for a property the object does not have (e.g. the
+                # pre-basil ``invoice.payment_intent``).
+                raise StripeAPIError(
+                    400,
+                    f"This property cannot be expanded because it doesn't exist: {head}.",
+                    param="expand",
+                )
+            obj[head] = included
         value = obj[head]
         if isinstance(value, str):
             store = self._store_for_id(value)
@@ -873,10 +1173,26 @@ class FakeStripe(FakeVendorServer):
                 raise StripeAPIError(
                     400, f"This property cannot be expanded ({full}).", param="expand"
                 )
-            value = copy.deepcopy(store[value])
+            value = self._public(store[value])
             obj[head] = value
         if rest and isinstance(value, dict):
             self._expand_path(value, rest, full)
+        elif rest and isinstance(value, list):
+            for element in value:
+                if isinstance(element, dict):
+                    self._expand_path(element, rest, full)
+
+    def _includable(self, obj: JSON, name: str) -> Any:
+        """Properties Stripe leaves out unless expanded ("includable")."""
+        if obj.get("object") == "invoice" and obj.get("id") in self.invoices:
+            if name == "confirmation_secret":
+                pi = self._invoice_payment_intent(str(obj["id"]))
+                if pi is None:
+                    return None
+                return {"client_secret": pi["client_secret"], "type": "payment_intent"}
+            if name == "payments":
+                return self._invoice_payments_list(str(obj["id"]))
+        return _NOT_INCLUDABLE
 
     def _store_for_id(self, obj_id: str) -> dict[str, JSON] | None:
         prefixes = {
@@ -885,10 +1201,18 @@ class FakeStripe(FakeVendorServer):
             "re_": self.refunds,
             "cs_": self.checkout_sessions,
             "dp_": self.disputes,
+            "cus_": self.customers,
+            "sub_": self.subscriptions,
+            "si_": self.subscription_items,
+            "in_": self.invoices,
+            "ii_": self.invoice_items,
+            "inpay_": self.invoice_payments,
         }
         for prefix, store in prefixes.items():
             if obj_id.startswith(prefix):
                 return store
+        if obj_id in self.prices:
+            return self.prices
         return None
 
     # ---------------------------------------------------------------- validation helpers
@@ -1574,6 +1898,1060 @@ class FakeStripe(FakeVendorServer):
             raise _no_such("charge", m["id"], "id")
         return 200, self._public(charge)
 
+    # ---------------------------------------------------------------- billing builders
+    @staticmethod
+    def _merge_metadata(current: JSON, params: JSON) -> JSON:
+        """Stripe's update semantics: keys merge, ``""`` unsets a key, ``metadata=""`` all."""
+        raw = params.get("metadata")
+        if raw is None:
+            return current
+        if raw == "":
+            return {}
+        FakeStripe._check_metadata(params)
+        merged = dict(current)
+        for key, value in raw.items():
+            if value == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        if len(merged) > 50:
+            raise StripeAPIError(
+                400, "Invalid metadata: metadata can have up to 50 keys.", param="metadata"
+            )
+        return merged
+
+    def _customer_param(self, params: JSON) -> JSON:
+        customer_id = params.get("customer")
+        if not customer_id:
+            raise _missing("customer")
+        customer = self.customers.get(str(customer_id))
+        if customer is None:
+            raise _no_such("customer", str(customer_id), "customer", status=400)
+        return customer
+
+    def _invoice_payment_intent(self, invoice_id: str) -> JSON | None:
+        for payment in self.invoice_payments.values():
+            if payment["invoice"] == invoice_id and payment["is_default"]:
+                return self.payment_intents.get(payment["payment"]["payment_intent"])
+        return None
+
+    def _invoice_payments_list(self, invoice_id: str) -> JSON:
+        data = [
+            self._public(p) for p in self.invoice_payments.values() if p["invoice"] == invoice_id
+        ]
+        return {
+            "object": "list",
+            "data": data,
+            "has_more": False,
+            "total_count": len(data),
+            "url": f"/v1/invoice_payments?invoice={invoice_id}",
+        }
+
+    def _invoice_subscription(self, invoice: JSON) -> JSON | None:
+        parent = invoice.get("parent") or {}
+        details = parent.get("subscription_details") or {}
+        return self.subscriptions.get(details.get("subscription") or "")
+
+    @staticmethod
+    def _running_status(subscription: JSON) -> str:
+        trial_end = subscription["trial_end"]
+        return "trialing" if trial_end is not None and trial_end > time.time() else "active"
+
+    def _set_subscription_status(self, subscription: JSON, status: str) -> None:
+        previous = {"status": subscription["status"]}
+        subscription["status"] = status
+        self._emit("customer.subscription.updated", subscription, previous)
+
+    def _cancel_subscription(self, subscription: JSON, reason: str, **details: Any) -> None:
+        now = int(time.time())
+        previous = {
+            "status": subscription["status"],
+            "canceled_at": subscription["canceled_at"],
+            "ended_at": subscription["ended_at"],
+            "cancellation_details": copy.deepcopy(subscription["cancellation_details"]),
+        }
+        subscription.update(
+            status="canceled",
+            canceled_at=subscription["canceled_at"] or now,
+            ended_at=now,
+            cancellation_details={
+                "comment": details.get("comment"),
+                "feedback": details.get("feedback"),
+                "reason": reason,
+            },
+        )
+        self._emit("customer.subscription.deleted", subscription, previous)
+
+    def _new_invoice(
+        self,
+        customer: JSON,
+        currency: str,
+        *,
+        collection_method: str,
+        days_until_due: int | None,
+        auto_advance: bool,
+        billing_reason: str,
+        metadata: JSON,
+        description: str | None = None,
+        subscription: JSON | None = None,
+    ) -> JSON:
+        now = int(time.time())
+        invoice_id = _new_id("in_")
+        invoice: JSON = {
+            "id": invoice_id,
+            "object": "invoice",
+            "account_country": "US",
+            "account_name": "FakeStripe test account",
+            "account_tax_ids": None,
+            "amount_due": 0,
+            "amount_overpaid": 0,
+            "amount_paid": 0,
+            "amount_remaining": 0,
+            "amount_shipping": 0,
+            "application": None,
+            "attempt_count": 0,
+            "attempted": False,
+            "auto_advance": auto_advance,
+            "automatic_tax": {
+                "disabled_reason": None,
+                "enabled": False,
+                "liability": None,
+                "provider": None,
+                "status": None,
+            },
+            "automatically_finalizes_at": now + 3600 if auto_advance else None,
+            "billing_reason": billing_reason,
+            "collection_method": collection_method,
+            "created": now,
+            "currency": currency,
+            "custom_fields": None,
+            "customer": customer["id"],
+            "customer_account": None,
+            "customer_address": customer["address"],
+            "customer_email": customer["email"],
+            "customer_name": customer["name"],
+            "customer_phone": customer["phone"],
+            "customer_shipping": None,
+            "customer_tax_exempt": customer["tax_exempt"],
+            "customer_tax_ids": [],
+            "default_payment_method": None,
+            "default_source": None,
+            "default_tax_rates": [],
+            "description": description,
+            "discounts": [],
+            "due_date": now + days_until_due * 86400 if days_until_due is not None else None,
+            "effective_at": None,
+            "ending_balance": None,
+            "footer": None,
+            "from_invoice": None,
+            "hosted_invoice_url": None,
+            "invoice_pdf": None,
+            "issuer": {"type": "self"},
+            "last_finalization_error": None,
+            "latest_revision": None,
+            "lines": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "total_count": 0,
+                "url": f"/v1/invoices/{invoice_id}/lines",
+            },
+            "livemode": False,
+            "metadata": metadata,
+            "next_payment_attempt": None,
+            "number": None,
+            "on_behalf_of": None,
+            "parent": None
+            if subscription is None
+            else {
+                "quote_details": None,
+                "subscription_details": {
+                    "metadata": dict(subscription["metadata"]),
+                    "subscription": subscription["id"],
+                },
+                "type": "subscription_details",
+            },
+            "payment_settings": {
+                "default_mandate": None,
+                "payment_method_options": None,
+                "payment_method_types": None,
+            },
+            "period_end": now,
+            "period_start": now,
+            "post_payment_credit_notes_amount": 0,
+            "pre_payment_credit_notes_amount": 0,
+            "receipt_number": None,
+            "rendering": None,
+            "shipping_cost": None,
+            "shipping_details": None,
+            "starting_balance": 0,
+            "statement_descriptor": None,
+            "status": "draft",
+            "status_transitions": {
+                "finalized_at": None,
+                "marked_uncollectible_at": None,
+                "paid_at": None,
+                "voided_at": None,
+            },
+            "subtotal": 0,
+            "subtotal_excluding_tax": 0,
+            "test_clock": None,
+            "threshold_reason": None,
+            "total": 0,
+            "total_discount_amounts": [],
+            "total_excluding_tax": 0,
+            "total_pretax_credit_amounts": [],
+            "total_taxes": [],
+            "webhooks_delivered_at": None,
+        }
+        if customer["currency"] is None:
+            customer["currency"] = currency
+        self.invoices[invoice_id] = invoice
+        return invoice
+
+    def _add_line(self, invoice: JSON, line: JSON) -> None:
+        lines = invoice["lines"]
+        lines["data"].append(line)
+        lines["total_count"] = len(lines["data"])
+        total = sum(int(item["amount"]) for item in lines["data"])
+        invoice.update(
+            subtotal=total,
+            subtotal_excluding_tax=total,
+            total=total,
+            total_excluding_tax=total,
+            amount_due=total,
+            amount_remaining=total,
+        )
+
+    def _attach_invoice_item(self, invoice: JSON, item: JSON) -> None:
+        item["invoice"] = invoice["id"]
+        self._add_line(
+            invoice,
+            {
+                "id": _new_id("il_"),
+                "object": "line_item",
+                "amount": item["amount"],
+                "currency": item["currency"],
+                "description": item["description"],
+                "discount_amounts": [],
+                "discountable": item["discountable"],
+                "discounts": [],
+                "invoice": invoice["id"],
+                "livemode": False,
+                "metadata": dict(item["metadata"]),
+                "parent": {
+                    "invoice_item_details": {
+                        "invoice_item": item["id"],
+                        "proration": False,
+                        "proration_details": {"credited_items": None},
+                        "subscription": None,
+                    },
+                    "subscription_item_details": None,
+                    "type": "invoice_item_details",
+                },
+                "period": dict(item["period"]),
+                "pretax_credit_amounts": [],
+                "pricing": copy.deepcopy(item["pricing"]),
+                "quantity": item["quantity"],
+                "subscription": None,
+                "subtotal": item["amount"],
+                "taxes": [],
+            },
+        )
+
+    def _subscription_invoice(self, subscription: JSON, billing_reason: str) -> JSON:
+        customer = self.customers[subscription["customer"]]
+        invoice = self._new_invoice(
+            customer,
+            subscription["currency"],
+            collection_method=subscription["collection_method"],
+            days_until_due=subscription["days_until_due"],
+            auto_advance=True,
+            billing_reason=billing_reason,
+            metadata={},
+            subscription=subscription,
+        )
+        trialing = subscription["status"] == "trialing"
+        for item in subscription["items"]["data"]:
+            price = item["price"]
+            unit = 0 if trialing else int(price["unit_amount"])
+            name = price["nickname"] or price["product"]
+            recurring = price["recurring"]
+            every = (
+                recurring["interval"]
+                if recurring["interval_count"] == 1
+                else (f"{recurring['interval_count']} {recurring['interval']}s")
+            )
+            self._add_line(
+                invoice,
+                {
+                    "id": _new_id("il_"),
+                    "object": "line_item",
+                    "amount": unit * int(item["quantity"]),
+                    "currency": price["currency"],
+                    "description": f"Trial period for {name}"
+                    if trialing
+                    else f"{item['quantity']} \u00d7 {name} (at "
+                    f"{_format_amount(int(price['unit_amount']), price['currency'])} / {every})",
+                    "discount_amounts": [],
+                    "discountable": True,
+                    "discounts": [],
+                    "invoice": invoice["id"],
+                    "livemode": False,
+                    "metadata": dict(subscription["metadata"]),
+                    "parent": {
+                        "invoice_item_details": None,
+                        "subscription_item_details": {
+                            "invoice_item": None,
+                            "proration": False,
+                            "proration_details": {"credited_items": None},
+                            "subscription": subscription["id"],
+                            "subscription_item": item["id"],
+                        },
+                        "type": "subscription_item_details",
+                    },
+                    "period": {
+                        "end": item["current_period_end"],
+                        "start": item["current_period_start"],
+                    },
+                    "pretax_credit_amounts": [],
+                    "pricing": {
+                        "price_details": {"price": price["id"], "product": price["product"]},
+                        "type": "price_details",
+                        "unit_amount_decimal": str(unit),
+                    },
+                    "quantity": item["quantity"],
+                    "subscription": subscription["id"],
+                    "subtotal": unit * int(item["quantity"]),
+                    "taxes": [],
+                },
+            )
+        subscription["latest_invoice"] = invoice["id"]
+        return invoice
+
+    def _finalize(self, invoice: JSON) -> None:
+        """draft -> open: number, hosted page, a default InvoicePayment with its
+        PaymentIntent; a $0 invoice is paid on the spot. Emits ``invoice.finalized``."""
+        now = int(time.time())
+        customer = self.customers[invoice["customer"]]
+        sequence = customer["next_invoice_sequence"]
+        customer["next_invoice_sequence"] = sequence + 1
+        secret = _new_id("", 32)
+        invoice.update(
+            status="open",
+            number=f"{customer['invoice_prefix']}-{sequence:04d}",
+            effective_at=now,
+            automatically_finalizes_at=None,
+            hosted_invoice_url=f"https://invoice.stripe.com/i/acct_fake/test_{secret}?s=ap",
+            invoice_pdf=f"https://pay.stripe.com/invoice/acct_fake/test_{secret}/pdf?s=ap",
+            ending_balance=0,
+        )
+        invoice["status_transitions"]["finalized_at"] = now
+        if invoice["collection_method"] == "send_invoice" and invoice["due_date"] is None:
+            invoice["due_date"] = now + 30 * 86400
+        if invoice["amount_due"] > 0:
+            reason = invoice["billing_reason"]
+            pi = self._new_payment_intent(
+                amount=invoice["amount_due"],
+                currency=invoice["currency"],
+                metadata={},
+                payment_method_types=["card"],
+                capture_method="automatic",
+                customer=invoice["customer"],
+                description="Subscription creation"
+                if reason == "subscription_create"
+                else "Subscription update"
+                if reason == "subscription_cycle"
+                else None,
+            )
+            payment_id = _new_id("inpay_")
+            self.invoice_payments[payment_id] = {
+                "id": payment_id,
+                "object": "invoice_payment",
+                "amount_paid": None,
+                "amount_requested": invoice["amount_due"],
+                "created": now,
+                "currency": invoice["currency"],
+                "invoice": invoice["id"],
+                "is_default": True,
+                "livemode": False,
+                "payment": {"payment_intent": pi["id"], "type": "payment_intent"},
+                "status": "open",
+                "status_transitions": {"canceled_at": None, "paid_at": None},
+            }
+        self._emit("invoice.finalized", invoice)
+        if invoice["amount_due"] == 0:
+            self._settle_invoice(invoice)
+
+    def _settle_invoice(self, invoice: JSON) -> None:
+        now = int(time.time())
+        charged = invoice["amount_due"] > 0
+        invoice.update(
+            status="paid",
+            amount_paid=invoice["amount_due"],
+            amount_remaining=0,
+            attempted=True,
+            attempt_count=invoice["attempt_count"] + (1 if charged else 0),
+            next_payment_attempt=None,
+        )
+        invoice["status_transitions"]["paid_at"] = now
+        for payment in self.invoice_payments.values():
+            if payment["invoice"] == invoice["id"] and payment["is_default"]:
+                payment.update(status="paid", amount_paid=payment["amount_requested"])
+                payment["status_transitions"]["paid_at"] = now
+        self._emit("invoice.paid", invoice)
+        self._emit("invoice.payment_succeeded", invoice)
+
+    # ---------------------------------------------------------------- billing handlers
+    _CUSTOMER_FIELDS = ("name", "email", "description", "phone")
+
+    def _h_create_customer(self, _m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        _not_modelled(
+            params,
+            frozenset({*self._CUSTOMER_FIELDS, "metadata", "expand", "invoice_settings"}),
+        )
+        email = params.get("email")
+        if email and len(str(email)) > 512:
+            raise StripeAPIError(400, "Invalid email address: too long", param="email")
+        metadata = self._check_metadata(params)
+        settings = params.get("invoice_settings")
+        settings = settings if isinstance(settings, dict) else {}
+        customer_id = _new_id("cus_", 14)
+        customer: JSON = {
+            "id": customer_id,
+            "object": "customer",
+            "address": None,
+            "balance": 0,
+            "business_name": None,
+            "created": int(time.time()),
+            "currency": None,
+            "customer_account": None,
+            "default_source": None,
+            "delinquent": False,
+            "description": params.get("description") or None,
+            "discount": None,
+            "email": email or None,
+            "individual_name": None,
+            "invoice_prefix": "".join(
+                secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8)
+            ),
+            "invoice_settings": {
+                "custom_fields": None,
+                "default_payment_method": settings.get("default_payment_method") or None,
+                "footer": None,
+                "rendering_options": None,
+            },
+            "livemode": False,
+            "metadata": metadata,
+            "name": params.get("name") or None,
+            "next_invoice_sequence": 1,
+            "phone": params.get("phone") or None,
+            "preferred_locales": [],
+            "shipping": None,
+            "tax_exempt": "none",
+            "test_clock": None,
+        }
+        self.customers[customer_id] = customer
+        self._emit("customer.created", customer)
+        return 200, self._public(customer)
+
+    def _h_get_customer(self, m: re.Match[str], _params: JSON) -> tuple[int, JSON]:
+        customer = self.customers.get(m["id"])
+        if customer is None:
+            raise _no_such("customer", m["id"], "id")
+        return 200, self._public(customer)
+
+    def _h_update_customer(self, m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        customer = self.customers.get(m["id"])
+        if customer is None:
+            raise _no_such("customer", m["id"], "id")
+        _not_modelled(
+            params,
+            frozenset({*self._CUSTOMER_FIELDS, "metadata", "expand", "invoice_settings"}),
+        )
+        updates: JSON = {k: params[k] or None for k in self._CUSTOMER_FIELDS if k in params}
+        if "metadata" in params:
+            updates["metadata"] = self._merge_metadata(customer["metadata"], params)
+        settings = params.get("invoice_settings")
+        if isinstance(settings, dict) and "default_payment_method" in settings:
+            updates["invoice_settings"] = {
+                **customer["invoice_settings"],
+                "default_payment_method": settings["default_payment_method"] or None,
+            }
+        previous = {k: copy.deepcopy(customer[k]) for k, v in updates.items() if customer[k] != v}
+        customer.update(updates)
+        if previous:
+            self._emit("customer.updated", customer, previous)
+        return 200, self._public(customer)
+
+    def _h_get_price(self, m: re.Match[str], _params: JSON) -> tuple[int, JSON]:
+        price = self.prices.get(m["id"])
+        if price is None:
+            raise _no_such("price", m["id"], "id")
+        return 200, self._public(price)
+
+    _SUBSCRIPTION_CREATE_FIELDS = frozenset(
+        {
+            "customer",
+            "items",
+            "payment_behavior",
+            "expand",
+            "metadata",
+            "collection_method",
+            "days_until_due",
+            "trial_period_days",
+            "default_payment_method",
+            "description",
+            "off_session",
+            "proration_behavior",
+        }
+    )
+
+    def _subscription_items(self, params: JSON) -> list[tuple[JSON, int, JSON]]:
+        items = params.get("items")
+        if not items:
+            raise _missing("items")
+        if not isinstance(items, list):
+            raise StripeAPIError(400, "Invalid array", param="items")
+        if len(items) > 20:
+            raise StripeAPIError(400, "You may only specify up to 20 items.", param="items")
+        resolved: list[tuple[JSON, int, JSON]] = []
+        for index, item in enumerate(items):
+            prefix = f"items[{index}]"
+            if not isinstance(item, dict):
+                raise StripeAPIError(400, "Invalid object", param=prefix)
+            _not_modelled(item, frozenset({"price", "quantity", "metadata"}))
+            price_id = item.get("price")
+            if not price_id:
+                raise _missing(f"{prefix}[price]")
+            price = self.prices.get(str(price_id))
+            if price is None:
+                raise _no_such("price", str(price_id), f"{prefix}[price]", status=400)
+            if price["recurring"] is None:
+                raise StripeAPIError(
+                    400,
+                    "The price specified is set to `type=one_time` but this field only accepts "
+                    "prices with `type=recurring`.",
+                    param=f"{prefix}[price]",
+                )
+            quantity = self._parse_int(item, "quantity", required=False)
+            quantity = 1 if quantity is None else quantity
+            if quantity < 0:
+                raise StripeAPIError(
+                    400,
+                    "This value must be greater than or equal to 0.",
+                    code="parameter_invalid_integer",
+                    param=f"{prefix}[quantity]",
+                )
+            resolved.append((price, quantity, self._check_metadata(item)))
+        if len({price["currency"] for price, _, _ in resolved}) > 1:
+            raise StripeAPIError(
+                400,
+                "Currency mismatch: all prices on a subscription must use the same currency.",
+                param="items",
+            )
+        return resolved
+
+    @staticmethod
+    def _collection(params: JSON) -> tuple[str, int | None]:
+        method = str(params.get("collection_method") or "charge_automatically")
+        days = FakeStripe._parse_int(params, "days_until_due", required=False)
+        if method == "charge_automatically" and days is not None:
+            raise StripeAPIError(
+                400,
+                "You can only set `days_until_due` if `collection_method` is `send_invoice`.",
+                param="days_until_due",
+            )
+        if method == "send_invoice" and days is None and params.get("due_date") is None:
+            raise StripeAPIError(
+                400,
+                "Invoices with `collection_method=send_invoice` must have `days_until_due` or "
+                "`due_date` set.",
+                param="days_until_due",
+            )
+        return method, days
+
+    def _h_create_subscription(self, _m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        _not_modelled(params, self._SUBSCRIPTION_CREATE_FIELDS)
+        customer = self._customer_param(params)
+        resolved = self._subscription_items(params)
+        collection_method, days_until_due = self._collection(params)
+        trial_days = self._parse_int(params, "trial_period_days", required=False)
+        if trial_days is not None and not 0 <= trial_days <= 730:
+            raise StripeAPIError(
+                400,
+                "The maximum number of trial period days is 730 (2 years).",
+                param="trial_period_days",
+            )
+        metadata = self._check_metadata(params)
+        payment_behavior = str(params.get("payment_behavior") or "allow_incomplete")
+        now = int(time.time())
+        trial_end = now + trial_days * 86400 if trial_days else None
+        subscription_id = _new_id("sub_")
+        items: list[JSON] = []
+        for price, quantity, item_metadata in resolved:
+            recurring = price["recurring"]
+            item: JSON = {
+                "id": _new_id("si_", 14),
+                "object": "subscription_item",
+                "billed_until": None,
+                "billing_thresholds": None,
+                "created": now,
+                "current_period_end": trial_end
+                or _add_interval(now, recurring["interval"], recurring["interval_count"]),
+                "current_period_start": now,
+                "discounts": [],
+                "metadata": item_metadata,
+                "plan": {
+                    "id": price["id"],
+                    "object": "plan",
+                    "active": price["active"],
+                    "amount": price["unit_amount"],
+                    "amount_decimal": price["unit_amount_decimal"],
+                    "billing_scheme": "per_unit",
+                    "created": price["created"],
+                    "currency": price["currency"],
+                    "interval": recurring["interval"],
+                    "interval_count": recurring["interval_count"],
+                    "livemode": False,
+                    "metadata": dict(price["metadata"]),
+                    "meter": None,
+                    "nickname": price["nickname"],
+                    "product": price["product"],
+                    "tiers_mode": None,
+                    "transform_usage": None,
+                    "trial_period_days": None,
+                    "usage_type": "licensed",
+                },
+                "price": self._public(price),
+                "quantity": quantity,
+                "subscription": subscription_id,
+                "tax_rates": [],
+            }
+            items.append(item)
+            self.subscription_items[item["id"]] = item
+        subscription: JSON = {
+            "id": subscription_id,
+            "object": "subscription",
+            "application": None,
+            "application_fee_percent": None,
+            "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+            "billing_cycle_anchor": trial_end or now,
+            "billing_cycle_anchor_config": None,
+            # Flexible billing mode is the default since 2025-09-30.clover.
+            "billing_mode": {
+                "flexible": {"proration_discounts": "included"},
+                "type": "flexible",
+                "updated_at": None,
+            },
+            "billing_schedules": [],
+            "billing_thresholds": None,
+            "cancel_at": None,
+            "cancel_at_period_end": False,
+            "canceled_at": None,
+            "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+            "collection_method": collection_method,
+            "created": now,
+            "currency": resolved[0][0]["currency"],
+            "customer": customer["id"],
+            "customer_account": None,
+            "days_until_due": days_until_due,
+            "default_payment_method": params.get("default_payment_method") or None,
+            "default_source": None,
+            "default_tax_rates": [],
+            "description": params.get("description") or None,
+            "discounts": [],
+            "ended_at": None,
+            "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+            "items": {
+                "object": "list",
+                "data": items,
+                "has_more": False,
+                "total_count": len(items),
+                "url": f"/v1/subscription_items?subscription={subscription_id}",
+            },
+            "latest_invoice": None,
+            "livemode": False,
+            "metadata": metadata,
+            "next_pending_invoice_item_invoice": None,
+            "on_behalf_of": None,
+            "pause_collection": None,
+            "payment_settings": {
+                "payment_method_options": None,
+                "payment_method_types": None,
+                "save_default_payment_method": "off",
+            },
+            "pending_invoice_item_interval": None,
+            "pending_setup_intent": None,
+            "pending_update": None,
+            "schedule": None,
+            "start_date": now,
+            "status": "trialing" if trial_end else "incomplete",
+            "test_clock": None,
+            "transfer_data": None,
+            "trial_end": trial_end,
+            "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+            "trial_start": now if trial_end else None,
+        }
+        self.subscriptions[subscription_id] = subscription
+        invoice = self._subscription_invoice(subscription, "subscription_create")
+        self._emit("invoice.created", invoice)
+        self._finalize(invoice)
+        if invoice["status"] == "paid" or collection_method == "send_invoice":
+            subscription["status"] = self._running_status(subscription)
+        self._emit("customer.subscription.created", subscription)
+        pi = self._invoice_payment_intent(invoice["id"])
+        payment_method = (
+            subscription["default_payment_method"]
+            or customer["invoice_settings"]["default_payment_method"]
+        )
+        if (
+            pi is not None
+            and payment_method
+            and payment_behavior != "default_incomplete"
+            and collection_method == "charge_automatically"
+        ):
+            pi["payment_method"] = payment_method
+            if payment_method in _DECLINING_PAYMENT_METHODS:
+                self.fail_invoice_payment(invoice["id"], _DECLINING_PAYMENT_METHODS[payment_method])
+            else:
+                self.pay_invoice(invoice["id"])
+        return 200, self._public(subscription)
+
+    def _subscription_or_404(self, subscription_id: str) -> JSON:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None:
+            raise _no_such("subscription", subscription_id, "id")
+        return subscription
+
+    def _h_get_subscription(self, m: re.Match[str], _params: JSON) -> tuple[int, JSON]:
+        return 200, self._public(self._subscription_or_404(m["id"]))
+
+    def _h_update_subscription(self, m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        subscription = self._subscription_or_404(m["id"])
+        _not_modelled(
+            params,
+            frozenset(
+                {
+                    "cancel_at_period_end",
+                    "metadata",
+                    "expand",
+                    "description",
+                    "default_payment_method",
+                    "cancellation_details",
+                    "proration_behavior",
+                }
+            ),
+        )
+        if subscription["status"] == "canceled" and set(params) - {
+            "cancellation_details",
+            "metadata",
+            "expand",
+        }:
+            raise StripeAPIError(
+                400,
+                "A canceled subscription can only update its cancellation_details and metadata.",
+            )
+        updates: JSON = {}
+        if "metadata" in params:
+            updates["metadata"] = self._merge_metadata(subscription["metadata"], params)
+        for key in ("description", "default_payment_method"):
+            if key in params:
+                updates[key] = params[key] or None
+        details = dict(subscription["cancellation_details"])
+        raw_details = params.get("cancellation_details")
+        if isinstance(raw_details, dict):
+            details.update(
+                {k: raw_details[k] or None for k in ("comment", "feedback") if k in raw_details}
+            )
+        flag = params.get("cancel_at_period_end")
+        if flag is not None:
+            if flag == "true":
+                updates.update(
+                    cancel_at_period_end=True,
+                    cancel_at=max(i["current_period_end"] for i in subscription["items"]["data"]),
+                    canceled_at=int(time.time()),
+                )
+                details["reason"] = "cancellation_requested"
+            else:
+                updates.update(cancel_at_period_end=False, cancel_at=None, canceled_at=None)
+                details.update(reason=None, comment=None, feedback=None)
+        if details != subscription["cancellation_details"]:
+            updates["cancellation_details"] = details
+        previous = {
+            k: copy.deepcopy(subscription[k]) for k, v in updates.items() if subscription[k] != v
+        }
+        subscription.update(updates)
+        if previous:
+            self._emit("customer.subscription.updated", subscription, previous)
+        return 200, self._public(subscription)
+
+    def _h_cancel_subscription(self, m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        subscription = self._subscription_or_404(m["id"])
+        _not_modelled(params, frozenset({"cancellation_details", "expand", "prorate"}))
+        if subscription["status"] == "canceled":
+            raise StripeAPIError(
+                400,
+                f"A canceled subscription cannot be canceled again ({subscription['id']}).",
+                param="id",
+            )
+        raw = params.get("cancellation_details")
+        raw = raw if isinstance(raw, dict) else {}
+        self._cancel_subscription(
+            subscription,
+            "cancellation_requested",
+            comment=raw.get("comment") or None,
+            feedback=raw.get("feedback") or None,
+        )
+        return 200, self._public(subscription)
+
+    def _h_create_invoice_item(self, _m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        _not_modelled(
+            params,
+            frozenset(
+                {
+                    "customer",
+                    "amount",
+                    "currency",
+                    "description",
+                    "invoice",
+                    "metadata",
+                    "expand",
+                    "quantity",
+                    "pricing",
+                    "discountable",
+                    "period",
+                }
+            ),
+        )
+        customer = self._customer_param(params)
+        invoice: JSON | None = None
+        if params.get("invoice"):
+            invoice = self.invoices.get(str(params["invoice"]))
+            if invoice is None:
+                raise _no_such("invoice", str(params["invoice"]), "invoice", status=400)
+            if invoice["status"] != "draft":
+                raise StripeAPIError(
+                    400,
+                    "This invoice is no longer editable because it has been finalized.",
+                    code="invoice_not_editable",
+                    param="invoice",
+                )
+            if invoice["customer"] != customer["id"]:
+                raise StripeAPIError(
+                    400,
+                    f"The invoice {invoice['id']} does not belong to customer {customer['id']}.",
+                    param="invoice",
+                )
+        quantity = self._parse_int(params, "quantity", required=False)
+        pricing = params.get("pricing")
+        price: JSON | None = None
+        if isinstance(pricing, dict) and pricing.get("price"):
+            if params.get("amount") is not None:
+                raise StripeAPIError(
+                    400,
+                    "You may only specify one of these parameters: amount, pricing.",
+                    code="parameters_exclusive",
+                    param="amount",
+                )
+            price = self.prices.get(str(pricing["price"]))
+            if price is None:
+                raise _no_such("price", str(pricing["price"]), "pricing[price]", status=400)
+            currency = price["currency"]
+            unit = int(price["unit_amount"])
+            amount = unit * (quantity or 1)
+        else:
+            amount_ = self._parse_int(params, "amount", required=True)
+            assert amount_ is not None
+            amount = amount_
+            if params.get("currency"):
+                currency = self._parse_currency(params)
+            elif customer["currency"]:
+                currency = customer["currency"]
+            else:
+                raise _missing("currency")
+            unit = amount // (quantity or 1)
+        if invoice is not None and invoice["currency"] != currency:
+            raise StripeAPIError(
+                400,
+                f"The currency of this invoice item ({currency}) does not match the invoice "
+                f"currency ({invoice['currency']}).",
+                param="currency",
+            )
+        now = int(time.time())
+        item_id = _new_id("ii_")
+        item: JSON = {
+            "id": item_id,
+            "object": "invoiceitem",
+            "amount": amount,
+            "currency": currency,
+            "customer": customer["id"],
+            "customer_account": None,
+            "date": now,
+            "description": params.get("description") or None,
+            "discountable": params.get("discountable") != "false",
+            "discounts": [],
+            "invoice": None,
+            "livemode": False,
+            "metadata": self._check_metadata(params),
+            "net_amount": amount,
+            "parent": None,
+            "period": {"end": now, "start": now},
+            "pricing": {
+                "price_details": None
+                if price is None
+                else {"price": price["id"], "product": price["product"]},
+                "type": "price_details",
+                "unit_amount_decimal": str(unit),
+            },
+            "proration": False,
+            "proration_details": {"credited_items": None},
+            "quantity": quantity or 1,
+            "quantity_decimal": str(quantity or 1),
+            "tax_rates": [],
+            "test_clock": None,
+        }
+        if customer["currency"] is None:
+            customer["currency"] = currency
+        self.invoice_items[item_id] = item
+        if invoice is not None:
+            self._attach_invoice_item(invoice, item)
+        self._emit("invoiceitem.created", item)
+        return 200, self._public(item)
+
+    def _h_create_invoice(self, _m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        _not_modelled(
+            params,
+            frozenset(
+                {
+                    "customer",
+                    "auto_advance",
+                    "collection_method",
+                    "days_until_due",
+                    "metadata",
+                    "pending_invoice_items_behavior",
+                    "description",
+                    "currency",
+                    "expand",
+                }
+            ),
+        )
+        customer = self._customer_param(params)
+        collection_method, days_until_due = self._collection(params)
+        if params.get("currency"):
+            currency = self._parse_currency(params)
+        else:
+            currency = customer["currency"] or "usd"
+        behavior = str(params.get("pending_invoice_items_behavior") or "exclude")
+        invoice = self._new_invoice(
+            customer,
+            currency,
+            collection_method=collection_method,
+            days_until_due=days_until_due,
+            auto_advance=params.get("auto_advance") == "true",
+            billing_reason="manual",
+            metadata=self._check_metadata(params),
+            description=params.get("description") or None,
+        )
+        if behavior == "include":
+            for item in self.invoice_items.values():
+                if (
+                    item["customer"] == customer["id"]
+                    and item["invoice"] is None
+                    and item["currency"] == currency
+                ):
+                    self._attach_invoice_item(invoice, item)
+        self._emit("invoice.created", invoice)
+        return 200, self._public(invoice)
+
+    def _invoice_or_404(self, invoice_id: str) -> JSON:
+        invoice = self.invoices.get(invoice_id)
+        if invoice is None:
+            raise _no_such("invoice", invoice_id, "id")
+        return invoice
+
+    def _h_get_invoice(self, m: re.Match[str], _params: JSON) -> tuple[int, JSON]:
+        return 200, self._public(self._invoice_or_404(m["id"]))
+
+    @staticmethod
+    def _page(params: JSON, objects: list[JSON], url: str) -> JSON:
+        limit = FakeStripe._parse_int(params, "limit", required=False)
+        limit = 10 if limit is None else limit
+        if not 1 <= limit <= 100:
+            raise StripeAPIError(
+                400,
+                "This value must be greater than or equal to 1 and less than or equal to 100.",
+                code="parameter_invalid_integer",
+                param="limit",
+            )
+        after = params.get("starting_after")
+        if after:
+            ids = [o["id"] for o in objects]
+            if after not in ids:
+                raise StripeAPIError(
+                    400,
+                    f"No such object: '{after}'",
+                    code="resource_missing",
+                    param="starting_after",
+                )
+            objects = objects[ids.index(after) + 1 :]
+        return {
+            "object": "list",
+            "data": [FakeStripe._public(o) for o in objects[:limit]],
+            "has_more": len(objects) > limit,
+            "url": url,
+        }
+
+    def _h_list_invoices(self, _m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        _not_modelled(
+            params,
+            frozenset(
+                {
+                    "customer",
+                    "limit",
+                    "status",
+                    "subscription",
+                    "starting_after",
+                    "expand",
+                    "collection_method",
+                }
+            ),
+        )
+        invoices = list(reversed(self.invoices.values()))  # newest first, as Stripe lists
+        invoices.sort(key=lambda i: -int(i["created"]))
+        for key in ("customer", "status", "collection_method"):
+            if params.get(key):
+                invoices = [i for i in invoices if i[key] == params[key]]
+        if params.get("subscription"):
+            invoices = [
+                i
+                for i in invoices
+                if (self._invoice_subscription(i) or {}).get("id") == params["subscription"]
+            ]
+        return 200, self._page(params, invoices, "/v1/invoices")
+
+    def _h_finalize_invoice(self, m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        invoice = self._invoice_or_404(m["id"])
+        if invoice["status"] != "draft":
+            raise StripeAPIError(
+                400,
+                "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+                code="invoice_not_editable",
+            )
+        if params.get("auto_advance") is not None:
+            invoice["auto_advance"] = params["auto_advance"] == "true"
+        self._finalize(invoice)
+        return 200, self._public(invoice)
+
+    def _h_list_invoice_payments(self, _m: re.Match[str], params: JSON) -> tuple[int, JSON]:
+        _not_modelled(params, frozenset({"invoice", "limit", "starting_after", "expand"}))
+        payments = [
+            p
+            for p in reversed(self.invoice_payments.values())
+            if not params.get("invoice") or p["invoice"] == params["invoice"]
+        ]
+        return 200, self._page(params, payments, "/v1/invoice_payments")
+
 
 def _r(method: str, path: str, handler: _Handler, params_cls: type | None = None) -> _Route:
     pattern = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path))
@@ -1620,4 +2998,68 @@ _ROUTES: tuple[_Route, ...] = (
     _r("POST", "/v1/refunds", FakeStripe._h_create_refund, stripe_params.RefundCreateParams),
     _r("GET", "/v1/refunds/{id}", FakeStripe._h_get_refund, stripe_params.RefundRetrieveParams),
     _r("GET", "/v1/charges/{id}", FakeStripe._h_get_charge, stripe_params.ChargeRetrieveParams),
+    _r("POST", "/v1/customers", FakeStripe._h_create_customer, stripe_params.CustomerCreateParams),
+    _r(
+        "GET",
+        "/v1/customers/{id}",
+        FakeStripe._h_get_customer,
+        stripe_params.CustomerRetrieveParams,
+    ),
+    _r(
+        "POST",
+        "/v1/customers/{id}",
+        FakeStripe._h_update_customer,
+        stripe_params.CustomerUpdateParams,
+    ),
+    _r("GET", "/v1/prices/{id}", FakeStripe._h_get_price, stripe_params.PriceRetrieveParams),
+    _r(
+        "POST",
+        "/v1/subscriptions",
+        FakeStripe._h_create_subscription,
+        stripe_params.SubscriptionCreateParams,
+    ),
+    _r(
+        "GET",
+        "/v1/subscriptions/{id}",
+        FakeStripe._h_get_subscription,
+        stripe_params.SubscriptionRetrieveParams,
+    ),
+    _r(
+        "POST",
+        "/v1/subscriptions/{id}",
+        FakeStripe._h_update_subscription,
+        stripe_params.SubscriptionUpdateParams,
+    ),
+    _r(
+        "DELETE",
+        "/v1/subscriptions/{id}",
+        FakeStripe._h_cancel_subscription,
+        stripe_params.SubscriptionCancelParams,
+    ),
+    _r(
+        "POST",
+        "/v1/invoiceitems",
+        FakeStripe._h_create_invoice_item,
+        stripe_params.InvoiceItemCreateParams,
+    ),
+    _r("POST", "/v1/invoices", FakeStripe._h_create_invoice, stripe_params.InvoiceCreateParams),
+    _r("GET", "/v1/invoices", FakeStripe._h_list_invoices, stripe_params.InvoiceListParams),
+    _r(
+        "GET",
+        "/v1/invoices/{id}",
+        FakeStripe._h_get_invoice,
+        stripe_params.InvoiceRetrieveParams,
+    ),
+    _r(
+        "POST",
+        "/v1/invoices/{id}/finalize",
+        FakeStripe._h_finalize_invoice,
+        stripe_params.InvoiceFinalizeInvoiceParams,
+    ),
+    _r(
+        "GET",
+        "/v1/invoice_payments",
+        FakeStripe._h_list_invoice_payments,
+        stripe_params.InvoicePaymentListParams,
+    ),
 )

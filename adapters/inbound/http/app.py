@@ -33,6 +33,7 @@ from adapters.inbound.http import (
     files,
     health,
     identity,
+    institutions,
     jobs,
     live,
     messaging,
@@ -67,7 +68,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 BLUEPRINTS = [
     health.blp, accounts.blp, accounts.me_blp, admin.blp, catalog.blp, enrollment.blp,
     payments.blp, sandbox.blp, messaging.blp, broadcasting.blp, live.blp, consultations.blp,
-    files.blp, identity.blp, privacy.blp, career.blp, jobs.blp,
+    files.blp, identity.blp, privacy.blp, career.blp, jobs.blp, institutions.blp,
 ]
 # The named limits (ADR 16): endpoint -> (setting, what is counted) pairs. "address": the
 # client's; "account": the email address in the body (whether or not it has an account);

@@ -27,15 +27,13 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, registry
 from sqlalchemy.types import TypeDecorator
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
 from adapters.outbound.persistence.catalog import SqlCourseShelf
-from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
+from adapters.outbound.persistence.schema import ID, EnumText, dialect_insert, metadata, utc
 from adapters.outbound.persistence.shared import TrackedRepository
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
@@ -226,10 +224,6 @@ job_digests = Table(
 )
 
 
-def _upsert(session: Session) -> Any:
-    return postgresql_insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite_insert
-
 
 def _lock(session: Session, key: str) -> None:
     """Requests on ``key`` queue here until commit on PostgreSQL; SQLite has one writer."""
@@ -374,7 +368,7 @@ class SqlSearchBudget:
         self.session = session
 
     def spend(self, source: str, month: str, limit: int) -> bool:
-        self.session.execute(_upsert(self.session)(job_search_budget).values(
+        self.session.execute(dialect_insert(self.session)(job_search_budget).values(
             source=source, month=month, spent=0).on_conflict_do_nothing(
             index_elements=["source", "month"]))
         c = job_search_budget.c
@@ -452,7 +446,7 @@ class SqlJobAlertRepository:
         if not students:
             return 0
         added = self.session.execute(
-            _upsert(self.session)(job_alerts).on_conflict_do_nothing(
+            dialect_insert(self.session)(job_alerts).on_conflict_do_nothing(
                 index_elements=["student_id", "job_id"]),
             [{"student_id": student, "job_id": job_id, "reason": reason, "created_at": at,
               "digest_day": None} for student, reason in students.items()])
@@ -473,7 +467,7 @@ class SqlJobAlertRepository:
 
     def take_day(self, digest: JobDigest, at: datetime) -> bool:
         taken = self.session.execute(
-            _upsert(self.session)(job_digests).values(
+            dialect_insert(self.session)(job_digests).values(
                 student_id=digest.student_id, day=digest.day, job_ids=list(digest.job_ids),
                 total=digest.total, created_at=at).on_conflict_do_nothing(
                 index_elements=["student_id", "day"]))

@@ -13,6 +13,7 @@ from adapters.outbound.persistence.catalog import map_catalog
 from adapters.outbound.persistence.consultations import map_consultations
 from adapters.outbound.persistence.files import map_files
 from adapters.outbound.persistence.identity import map_identity
+from adapters.outbound.persistence.institutions import map_institutions
 from adapters.outbound.persistence.live import map_live
 from adapters.outbound.persistence.messaging import map_messaging
 from adapters.outbound.persistence.payments import map_payments
@@ -21,7 +22,7 @@ mapper_registry = registry()
 _lock = threading.Lock()
 _started = False
 AREA_MAPPINGS = (map_accounts, map_catalog, map_payments, map_messaging, map_live, map_files,
-                 map_consultations, map_identity, map_career)
+                 map_consultations, map_identity, map_career, map_institutions)
 
 
 def start_mappers() -> None:

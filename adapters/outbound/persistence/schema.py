@@ -11,7 +11,10 @@ from sqlalchemy import (
     MetaData,
     String,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -65,3 +68,10 @@ class EnumText(TypeDecorator[StrEnum]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
         return None if value is None else self.enum(value)
+
+
+def dialect_insert(session: Session) -> Any:
+    """The dialect's INSERT (PostgreSQL's or SQLite's), whose ``on_conflict_do_nothing``
+    both speak."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite_insert

@@ -24,6 +24,7 @@ NO_PERSON = {
     "sandbox_payments": "the sandbox bank's own ledger: references and amounts",
     "sandbox_events": "the sandbox bank's own events: references and amounts",
     "job_search_budget": "requests spent per month at an outside job board",
+    "institutions": "organisations the platform bills: their name, address, plan and metrics",
 }
 
 

@@ -156,7 +156,7 @@ def test_the_export_holds_every_area_and_only_its_owner_gets_it(
     document = export_of(sara)
     s = document["sections"]
     assert set(s) == {"account", "catalog", "payments", "messages", "live", "files",
-                      "identity", "career", "audit"}
+                      "identity", "career", "institutions", "audit"}
     assert (s["account"]["profile"]["email"], s["account"]["profile"]["full_name"]) == (
         EMAIL, NAME)
     assert {e["course_title"] for e in s["catalog"]["enrollments"]} == {"Compilers", "Algebra"}

@@ -16,6 +16,7 @@ from adapters.outbound.persistence.privacy.catalog import CatalogPersonalData
 from adapters.outbound.persistence.privacy.exports import SqlDataExports
 from adapters.outbound.persistence.privacy.files import FilesPersonalData
 from adapters.outbound.persistence.privacy.identity import IdentityPersonalData
+from adapters.outbound.persistence.privacy.institutions import InstitutionsPersonalData
 from adapters.outbound.persistence.privacy.kernel import KernelPersonalData
 from adapters.outbound.persistence.privacy.live import LivePersonalData
 from adapters.outbound.persistence.privacy.messaging import MessagingPersonalData
@@ -26,7 +27,7 @@ from application.shared.privacy import PersonalData
 SECTIONS: tuple[Callable[[Session], PersonalData], ...] = (
     AccountsPersonalData, CatalogPersonalData, PaymentsPersonalData, MessagingPersonalData,
     LivePersonalData, FilesPersonalData, IdentityPersonalData, CareerPersonalData,
-    KernelPersonalData)
+    InstitutionsPersonalData, KernelPersonalData)
 
 
 class SqlPrivacyUnitOfWork(SqlUnitOfWork):

@@ -1,0 +1,1 @@
+"""The institutions area's outbound adapters: the billing provider's customers."""

@@ -1,0 +1,197 @@
+"""Institutions in the database: the institutions, which user runs which, their activity
+trail and their alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session, registry
+
+from adapters.outbound.persistence.accounts import SqlUserRepository
+from adapters.outbound.persistence.schema import ID, EnumText, dialect_insert, metadata, utc
+from adapters.outbound.persistence.shared import TrackedRepository
+from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
+from application.accounts.directory import UserDirectory
+from domain.institutions.activity import Activity, ActivityKind
+from domain.institutions.alerts import Alert, AlertSeverity, AlertSource
+from domain.institutions.model import Institution, InstitutionStatus
+
+institutions = Table(
+    "institutions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("primary_email", String(254), nullable=False),
+    Column("domain", String(253), nullable=False, unique=True),
+    Column("plan", String(40), nullable=False),
+    Column("storage_quota_bytes", BigInteger, nullable=False),
+    Column("created_at", utc(), nullable=False),
+    Column("updated_at", utc(), nullable=False),
+    Column("status", EnumText(InstitutionStatus), nullable=False),
+    Column("deactivated_at", utc()),
+    Column("billing_customer_id", String(64)),
+    Column("students", Integer, nullable=False),
+    Column("faculty", Integer, nullable=False),
+    Column("storage_bytes", BigInteger, nullable=False),
+    Column("students_at", utc()),
+    Column("faculty_at", utc()),
+    Column("storage_at", utc()),
+    Column("signing_secret", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_institutions_status_name", "status", "name"),
+)
+
+institution_admins = Table(
+    "institution_admins",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id"), primary_key=True),  # one institution each
+    Column("institution_id", ID, ForeignKey("institutions.id"), nullable=False),
+    Index("ix_institution_admins_institution", "institution_id"),
+)
+
+institution_activity = Table(
+    "institution_activity",
+    metadata,
+    Column("id", String(200), primary_key=True),  # the recording handler's key
+    Column("institution_id", ID, ForeignKey("institutions.id"), nullable=False),
+    Column("kind", EnumText(ActivityKind), nullable=False),
+    Column("description", String(300), nullable=False),
+    Column("actor_id", ID),
+    Column("at", utc(), nullable=False),
+    Column("details", JSON, nullable=False),
+    Index("ix_institution_activity_institution", "institution_id", "at"),
+)
+
+institution_alerts = Table(
+    "institution_alerts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("institution_id", ID, ForeignKey("institutions.id"), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("severity", EnumText(AlertSeverity), nullable=False),
+    Column("message", String(500), nullable=False),
+    Column("source", EnumText(AlertSource), nullable=False),
+    Column("raised_at", utc(), nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("acknowledged_at", utc()),
+    Column("acknowledged_by", ID, ForeignKey("users.id")),
+    Column("version", Integer, nullable=False),
+    # What raised it, once: a retried request finds the first alert.
+    Index("uq_institution_alerts_reference", "institution_id", "reference", unique=True),
+    Index("ix_institution_alerts_raised", "raised_at"),
+)
+
+
+
+class SqlInstitutionRepository(TrackedRepository[Institution]):
+    kind = Institution
+
+    def by_domain(self, domain: str) -> Institution | None:
+        return self._one(select(Institution).where(institutions.c.domain == domain))
+
+    def page(self, status: InstitutionStatus | None, offset: int,
+             limit: int) -> tuple[list[Institution], int]:
+        c = institutions.c
+        where = [] if status is None else [c.status == status]
+        total = int(self.session.scalar(select(func.count()).select_from(institutions)
+                                        .where(*where)) or 0)
+        return self._all(select(Institution).where(*where).order_by(c.name, c.id)
+                         .offset(offset).limit(limit)), total
+
+
+class SqlInstitutionAdmins:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def assign(self, user_id: str, institution_id: str) -> None:
+        self.session.execute(delete(institution_admins).where(
+            institution_admins.c.user_id == user_id))
+        self.session.execute(insert(institution_admins).values(
+            user_id=user_id, institution_id=institution_id))
+
+    def remove(self, user_id: str, institution_id: str) -> bool:
+        c = institution_admins.c
+        gone = self.session.execute(delete(institution_admins).where(
+            c.user_id == user_id, c.institution_id == institution_id))
+        return bool(gone.rowcount)  # type: ignore[attr-defined]
+
+    def institution_of(self, user_id: str) -> str | None:
+        c = institution_admins.c
+        found: str | None = self.session.scalar(select(c.institution_id).where(
+            c.user_id == user_id))
+        return found
+
+    def of_institution(self, institution_id: str) -> list[str]:
+        c = institution_admins.c
+        return list(self.session.scalars(select(c.user_id).where(
+            c.institution_id == institution_id).order_by(c.user_id)))
+
+
+class SqlActivityLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_once(self, activity: Activity) -> None:
+        a = activity
+        self.session.execute(dialect_insert(self.session)(institution_activity).values(
+            id=a.id[:200], institution_id=a.institution_id, kind=a.kind,
+            description=a.description[:300], actor_id=a.actor_id, at=a.at,
+            details=dict(a.details)).on_conflict_do_nothing(index_elements=["id"]))
+
+    def of_institution(self, institution_id: str, limit: int) -> list[Activity]:
+        c = institution_activity.c
+        rows = self.session.execute(select(institution_activity).where(
+            c.institution_id == institution_id).order_by(c.at.desc(), c.id.desc()).limit(limit))
+        return [Activity(r.id, r.institution_id, r.kind, r.description, r.actor_id, r.at,
+                         r.details) for r in rows]
+
+
+class SqlAlertRepository(TrackedRepository[Alert]):
+    kind = Alert
+
+    def by_reference(self, institution_id: str, reference: str) -> Alert | None:
+        c = institution_alerts.c
+        return self._one(select(Alert).where(c.institution_id == institution_id,
+                                             c.reference == reference))
+
+    def page(self, institution_id: str | None, acknowledged: bool | None,
+             limit: int) -> list[Alert]:
+        c = institution_alerts.c
+        where = [] if institution_id is None else [c.institution_id == institution_id]
+        if acknowledged is not None:
+            where.append(c.acknowledged_at.is_not(None) if acknowledged
+                         else c.acknowledged_at.is_(None))
+        return self._all(select(Alert).where(*where).order_by(c.raised_at.desc(), c.id)
+                         .limit(limit))
+
+
+def map_institutions(mapper: registry) -> None:
+    for cls, table in ((Institution, institutions), (Alert, institution_alerts)):
+        mapper.map_imperatively(cls, table, version_id_col=table.c.version,
+                                version_id_generator=False)
+
+
+class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
+    repositories: ClassVar[Mapping[str, Callable[[SqlUnitOfWork], Any]]] = {
+        "institutions": lambda uow: SqlInstitutionRepository(uow.session, uow.tracker),
+        "admins": lambda uow: SqlInstitutionAdmins(uow.session),
+        "activity": lambda uow: SqlActivityLog(uow.session),
+        "alerts": lambda uow: SqlAlertRepository(uow.session, uow.tracker),
+        "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
+        "audit": audit_log,
+    }

@@ -1,0 +1,116 @@
+"""The institutions area's wiring: the billing provider's customers (Stripe when
+``STRIPE_SECRET`` is set, the payments area's key; otherwise eduport bills institutions
+itself), the plans, the reactions to institutions created, changed and deactivated, and
+the ``institution-sync`` webhooks their portals sign (Standard Webhooks)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from injector import Injector, provider, singleton
+
+from adapters.outbound.persistence.institutions import SqlInstitutionsUnitOfWork
+from adapters.settings import Section, Settings, SettingsReader
+from adapters.wiring.area import AreaModule
+from adapters.wiring.choice import vendor_or_default
+from adapters.wiring.payments import PaymentsSettings
+from application.institutions.announce_alert import AnnounceAlert
+from application.institutions.apply_synced_metric import ApplySyncedMetric
+from application.institutions.config import InstitutionsPolicy
+from application.institutions.create_billing_customer import CreateBillingCustomer
+from application.institutions.ports import (
+    BillingCustomers,
+    InstitutionsUnitOfWork,
+    SignedRequests,
+    SigningSecrets,
+)
+from application.institutions.record_institution_activity import RecordInstitutionActivity
+from application.institutions.signing_secret_of import SigningSecretOf
+from application.institutions.welcome_institution import WelcomeInstitution
+from application.shared.ports import Clock
+from application.shared.webhooks import WebhookProvider
+from domain.institutions.events import (
+    AlertRaised,
+    InstitutionCreated,
+    InstitutionDeactivated,
+    InstitutionUpdated,
+)
+
+_PLAN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class InstitutionsSettings:
+    plans: tuple[str, ...] = ("basic", "pro", "enterprise")
+
+    @classmethod
+    def read(cls, reader: SettingsReader) -> InstitutionsSettings:
+        def plans(raw: str) -> tuple[str, ...]:
+            named = tuple(dict.fromkeys(p.strip() for p in raw.split(",") if p.strip()))
+            if not named or not all(_PLAN.match(plan) for plan in named):
+                raise ValueError
+            return named
+
+        return cls(plans=reader.parse("INSTITUTION_PLANS", cls.plans, plans,
+                                      "plan keys (lower case) separated by commas"))
+
+
+class InstitutionsModule(AreaModule):
+    sections: Sequence[type[Section]] = (InstitutionsSettings,)
+    unit_of_work = (InstitutionsUnitOfWork, SqlInstitutionsUnitOfWork)
+    handlers = {
+        InstitutionCreated: (("create_billing_customer", CreateBillingCustomer),
+                             ("welcome_institution", WelcomeInstitution),
+                             ("record_activity", RecordInstitutionActivity)),
+        InstitutionUpdated: (("record_activity", RecordInstitutionActivity),),
+        InstitutionDeactivated: (("record_activity", RecordInstitutionActivity),),
+        AlertRaised: (("announce_alert", AnnounceAlert),),
+    }
+    webhook_names = ("institution-sync",)
+
+    def webhook_providers(self, injector: Injector) -> Sequence[WebhookProvider]:
+        from adapters.outbound.institutions.signing import InstitutionSyncAuthenticator
+
+        return (WebhookProvider("institution-sync", InstitutionSyncAuthenticator(
+            injector.get(SignedRequests)), injector.get(ApplySyncedMetric)),)
+
+    @singleton
+    @provider
+    def signed_requests(self, injector: Injector) -> SignedRequests:
+        from adapters.outbound.institutions.signing import InstitutionSignatures
+
+        return InstitutionSignatures(injector.get(SigningSecretOf), injector.get(Clock))
+
+    @singleton
+    @provider
+    def signing_secrets(self) -> SigningSecrets:
+        from adapters.outbound.institutions.signing import RandomSigningSecrets
+
+        return RandomSigningSecrets()
+
+    @singleton
+    @provider
+    def customers(self, settings: Settings) -> BillingCustomers:
+        stripe = settings.section(PaymentsSettings).stripe
+
+        def stripe_customers() -> BillingCustomers:
+            from adapters.outbound.institutions.billing import StripeBillingCustomers
+            from adapters.outbound.payments.stripe import build_stripe_client
+
+            return StripeBillingCustomers(build_stripe_client(
+                stripe.secret or "", stripe.api_base, timeout_seconds=stripe.timeout_seconds))
+
+        def local() -> BillingCustomers:
+            from adapters.outbound.institutions.billing import LocalBillingCustomers
+
+            return LocalBillingCustomers()
+
+        return vendor_or_default({"stripe": stripe_customers if stripe.secret else None},
+                                 ("local", local))
+
+    @singleton
+    @provider
+    def policy(self, settings: Settings) -> InstitutionsPolicy:
+        return InstitutionsPolicy(plans=settings.section(InstitutionsSettings).plans)

@@ -1,0 +1,1 @@
+"""Institutions: the platform owner's billing and oversight of universities."""

@@ -1,0 +1,1 @@
+"""Institutions: the universities the platform bills and watches over."""

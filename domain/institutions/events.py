@@ -1,0 +1,36 @@
+"""What happened to institutions: created, changed, deactivated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.shared.events import Event
+
+
+@dataclass(frozen=True)
+class InstitutionEvent(Event):
+    """What every institution's event says: which, and who did it (None: eduport)."""
+
+    institution_id: str
+    actor_id: str | None
+
+
+@dataclass(frozen=True)
+class InstitutionCreated(InstitutionEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class InstitutionUpdated(InstitutionEvent):
+    changed: dict[str, list[object]]  # field: [old, new]
+
+
+@dataclass(frozen=True)
+class InstitutionDeactivated(InstitutionEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class AlertRaised(Event):
+    alert_id: str
+    institution_id: str
