@@ -19,3 +19,9 @@ Feature: The platform owner takes on universities
     And Dina runs "Cairo University"
     Then Dina sees the institution "Cairo University"
     And Dina is refused the institution "Alexandria University"
+
+  Scenario: A forged sync is refused
+    Given Root has created the institution "Cairo University" at "cu.example.edu"
+    When a report of 15000 students for "Cairo University" arrives signed with another key
+    Then the report is refused
+    And "Cairo University" still counts 0 students

@@ -1,7 +1,8 @@
 """The institutions area's wiring: the billing provider's customers (Stripe when
 ``STRIPE_SECRET`` is set, the payments area's key; otherwise eduport bills institutions
 itself), the plans, the reactions to institutions created, changed and deactivated, and
-the ``institution-sync`` webhooks their portals sign (Standard Webhooks)."""
+the ``institution-sync`` webhooks their portals sign, and the broadcasts sent to them
+(Standard Webhooks both ways)."""
 
 from __future__ import annotations
 
@@ -20,19 +21,23 @@ from application.institutions.announce_alert import AnnounceAlert
 from application.institutions.apply_synced_metric import ApplySyncedMetric
 from application.institutions.config import InstitutionsPolicy
 from application.institutions.create_billing_customer import CreateBillingCustomer
+from application.institutions.deliver_broadcast import DeliverBroadcast
 from application.institutions.ports import (
     BillingCustomers,
     InstitutionsUnitOfWork,
+    InstitutionWebhooks,
     SignedRequests,
     SigningSecrets,
 )
 from application.institutions.record_institution_activity import RecordInstitutionActivity
 from application.institutions.signing_secret_of import SigningSecretOf
+from application.institutions.tell_admins_of_broadcast import TellAdminsOfBroadcast
 from application.institutions.welcome_institution import WelcomeInstitution
 from application.shared.ports import Clock
 from application.shared.webhooks import WebhookProvider
 from domain.institutions.events import (
     AlertRaised,
+    BroadcastDue,
     InstitutionCreated,
     InstitutionDeactivated,
     InstitutionUpdated,
@@ -44,6 +49,7 @@ _PLAN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 @dataclass(frozen=True)
 class InstitutionsSettings:
     plans: tuple[str, ...] = ("basic", "pro", "enterprise")
+    webhook_timeout_seconds: int = 10
 
     @classmethod
     def read(cls, reader: SettingsReader) -> InstitutionsSettings:
@@ -54,7 +60,9 @@ class InstitutionsSettings:
             return named
 
         return cls(plans=reader.parse("INSTITUTION_PLANS", cls.plans, plans,
-                                      "plan keys (lower case) separated by commas"))
+                                      "plan keys (lower case) separated by commas"),
+                   webhook_timeout_seconds=reader.integer("INSTITUTION_WEBHOOK_TIMEOUT_SECONDS",
+                                                          10, 1, 60))
 
 
 class InstitutionsModule(AreaModule):
@@ -67,6 +75,8 @@ class InstitutionsModule(AreaModule):
         InstitutionUpdated: (("record_activity", RecordInstitutionActivity),),
         InstitutionDeactivated: (("record_activity", RecordInstitutionActivity),),
         AlertRaised: (("announce_alert", AnnounceAlert),),
+        BroadcastDue: (("deliver_broadcast", DeliverBroadcast),
+                       ("tell_admins", TellAdminsOfBroadcast)),
     }
     webhook_names = ("institution-sync",)
 
@@ -82,6 +92,14 @@ class InstitutionsModule(AreaModule):
         from adapters.outbound.institutions.signing import InstitutionSignatures
 
         return InstitutionSignatures(injector.get(SigningSecretOf), injector.get(Clock))
+
+    @singleton
+    @provider
+    def webhooks(self, settings: Settings, clock: Clock) -> InstitutionWebhooks:
+        from adapters.outbound.institutions.webhooks import HttpInstitutionWebhooks
+
+        return HttpInstitutionWebhooks(
+            clock, settings.section(InstitutionsSettings).webhook_timeout_seconds)
 
     @singleton
     @provider

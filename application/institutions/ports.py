@@ -11,6 +11,7 @@ from application.accounts.published import AccountDirectory
 from application.shared.ports import AuditedUnitOfWork
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert
+from domain.institutions.broadcasts import Broadcast, BroadcastDelivery
 from domain.institutions.model import Institution, InstitutionStatus
 
 
@@ -56,6 +57,32 @@ class SignedRequests(Protocol):
         request, and for a body that is not a JSON object."""
 
 
+class InstitutionWebhooks(Protocol):
+    """POSTs to institutions' portals, signed with Standard Webhooks."""
+
+    def send(self, url: str, secret: str, message_id: str, event_type: str,
+             data: Mapping[str, Any]) -> None:
+        """Sends ``{type, timestamp, data}`` signed with ``secret``; ``message_id`` is the
+        ``webhook-id``, the same on every retry, so the portal can tell a repeat. Raises
+        ``DeliveryFailed`` unless the portal answered 2xx within the timeout."""
+
+
+class BroadcastRepository(Protocol):
+    def add(self, broadcast: Broadcast) -> None: ...
+
+    def get(self, broadcast_id: str) -> Broadcast | None: ...
+
+    def latest(self, limit: int) -> list[Broadcast]: ...
+
+
+class DeliveryRepository(Protocol):
+    def add(self, delivery: BroadcastDelivery) -> None: ...
+
+    def get(self, delivery_id: str) -> BroadcastDelivery | None: ...
+
+    def of_broadcast(self, broadcast_id: str) -> list[BroadcastDelivery]: ...
+
+
 class AlertRepository(Protocol):
     def add(self, alert: Alert) -> None: ...
 
@@ -74,6 +101,9 @@ class InstitutionRepository(Protocol):
     def get(self, institution_id: str) -> Institution | None: ...
 
     def by_domain(self, domain: str) -> Institution | None: ...
+
+    def active_after(self, institution_id: str, limit: int) -> list[Institution]:
+        """Active institutions in id order, from the one after ``institution_id``."""
 
     def page(self, status: InstitutionStatus | None, offset: int,
              limit: int) -> tuple[list[Institution], int]:
@@ -106,4 +136,6 @@ class InstitutionsUnitOfWork(AuditedUnitOfWork, Protocol):
     admins: InstitutionAdmins
     activity: ActivityLog
     alerts: AlertRepository
+    broadcasts: BroadcastRepository
+    deliveries: DeliveryRepository
     people: AccountDirectory

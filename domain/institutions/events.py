@@ -34,3 +34,11 @@ class InstitutionDeactivated(InstitutionEvent):
 class AlertRaised(Event):
     alert_id: str
     institution_id: str
+
+
+@dataclass(frozen=True)
+class BroadcastDue(Event):
+    """A broadcast's delivery to one institution is to be made (and its admins told)."""
+
+    broadcast_id: str
+    delivery_id: str

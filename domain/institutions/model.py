@@ -19,6 +19,7 @@ from domain.shared.model import Aggregate
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _PLAN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_URL = re.compile(r"^https?://[^\s/?#@:]+(:\d{1,5})?(/[^\s]*)?$")
 MAX_QUOTA = 10**15  # a petabyte: anything larger is a typo
 
 
@@ -96,8 +97,10 @@ class Institution(Aggregate):
     students_at: datetime | None = None
     faculty_at: datetime | None = None
     storage_at: datetime | None = None
-    # The Standard Webhooks secret ("whsec_" and base64) its portal signs reports with.
+    # The Standard Webhooks secret ("whsec_" and base64) its portal signs reports with, and
+    # eduport signs what it sends the portal's endpoint with.
     signing_secret: str = ""
+    webhook_url: str | None = None  # where the portal takes broadcasts
     version: int = field(default=1)
 
     @classmethod
@@ -169,3 +172,11 @@ class Institution(Aggregate):
         setattr(self, f"{metric.value}_at", at)
         self.version += 1
         return change
+
+    def register_endpoint(self, url: str | None, now: datetime) -> None:
+        """Where broadcasts go (None: nowhere; its admins still get them by email)."""
+        if url is not None and (len(url) > 500 or not _URL.match(url)):
+            raise InvalidValue("the endpoint is an http or https URL of at most 500 characters",
+                               "url")
+        self.webhook_url, self.updated_at = url, now
+        self.version += 1

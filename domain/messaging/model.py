@@ -31,6 +31,7 @@ class MessageKind(StrEnum):
     APPLICATION_STATUS_UPDATED = "application_status_updated"  # to the applicant
     NEW_JOBS_DIGEST = "new_jobs_digest"  # a student's new-job alerts, once a day at most
     INSTITUTION_WELCOME = "institution_welcome"  # to a new institution's primary address
+    PLATFORM_BROADCAST = "platform_broadcast"  # to institution admins (maintenance...)
 
     @property
     def is_security(self) -> bool:

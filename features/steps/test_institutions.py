@@ -3,12 +3,17 @@ itself, mail goes to the local outbox)."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
+from standardwebhooks.webhooks import Webhook
 
-from features.steps.conftest import NAME, REFUSED, Platform
+from adapters.outbound.institutions.signing import RandomSigningSecrets
+from features.steps.conftest import BAD_LINK, NAME, REFUSED, Platform
+from tests.driver import deliver
 from tests.integration.mail import body
 
 scenarios("../institutions.feature")
@@ -92,3 +97,26 @@ def refused_other(platform: Platform, institutions: dict[str, dict[str, Any]], n
                   institution: str) -> None:
     platform.expect(REFUSED, platform.call(
         "GET", f"/admin/institutions/{institutions[institution]['id']}", name))
+
+
+@when(parsers.re(r"a report of (?P<value>\d+) (?P<metric>students|faculty) for "
+                 f"{INSTITUTION} arrives signed with another key"))
+def forged_report(platform: Platform, institutions: dict[str, dict[str, Any]], value: str,
+                  metric: str, institution: str) -> None:
+    data = json.dumps({"institution_id": institutions[institution]["id"], "metric": metric,
+                       "value": int(value)})
+    now, forger = datetime.now(UTC), Webhook(RandomSigningSecrets().new_secret())
+    platform._answered(deliver(platform.client, "institution-sync", data.encode(), {
+        "webhook-id": "msg_forged", "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": forger.sign("msg_forged", now, data)}))
+
+
+@then("the report is refused")
+def report_refused(platform: Platform) -> None:
+    platform.problem(BAD_LINK)
+
+
+@then(parsers.re(f"{INSTITUTION} still counts (?P<value>\\d+) (?P<metric>students|faculty)"))
+def still_counts(platform: Platform, institutions: dict[str, dict[str, Any]],
+                 institution: str, value: str, metric: str) -> None:
+    assert seen_by_root(platform, institutions[institution])[metric] == int(value)

@@ -18,6 +18,7 @@ from application.institutions.assign_institution_admin import (
     AssignAdminCommand,
     AssignInstitutionAdmin,
 )
+from application.institutions.broadcasts import BroadcastView, GetBroadcast, ListBroadcasts
 from application.institutions.change_institution import (
     ChangeInstitution,
     ChangeInstitutionCommand,
@@ -34,9 +35,12 @@ from application.institutions.institutions import (
     ListInstitutions,
 )
 from application.institutions.raise_portal_alert import PortalAlertCommand, RaisePortalAlert
+from application.institutions.register_endpoint import RegisterEndpoint
 from application.institutions.rotate_signing_secret import RotateSigningSecret
+from application.institutions.send_broadcast import BroadcastCommand, SendBroadcast
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert, AlertSeverity
+from domain.institutions.broadcasts import Broadcast, DeliveryStatus
 from domain.institutions.model import MAX_QUOTA, Institution, InstitutionDetails, InstitutionStatus
 from domain.shared.roles import Role
 
@@ -74,6 +78,8 @@ class InstitutionSchema(Schema):
                              metadata={"enum": [s.value for s in InstitutionStatus]})
     billing_customer_id = fields.String(allow_none=True, metadata={
         "description": "the billing provider's customer, once it is made (after commit)"})
+    webhook_url = fields.String(allow_none=True, metadata={
+        "description": "where its portal takes broadcasts (Standard Webhooks POSTs)"})
     students = fields.Integer()
     faculty = fields.Integer()
     storage_bytes = fields.Integer()
@@ -115,6 +121,44 @@ class AlertSchema(Schema):
 class AlertArgsSchema(Schema):
     acknowledged = fields.Boolean(truthy={"true"}, falsy={"false"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class EndpointBodySchema(Schema):
+    url = fields.String(required=True, allow_none=True,
+                        validate=validate.Length(min=8, max=500))
+
+
+class BroadcastBodySchema(Schema):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    scheduled_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class BroadcastSchema(Schema):
+    id = fields.String()
+    type = fields.String(attribute="kind")
+    title = fields.String()
+    message = fields.String()
+    scheduled_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    created_by = fields.String(allow_none=True)
+
+
+class BroadcastDeliverySchema(Schema):
+    institution_id = fields.String()
+    endpoint = fields.String(allow_none=True)
+    status = fields.Function(lambda d: d.status.value,
+                             metadata={"enum": [s.value for s in DeliveryStatus]})
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class BroadcastViewSchema(Schema):
+    broadcast = fields.Nested(BroadcastSchema)
+    deliveries = fields.List(fields.Nested(BroadcastDeliverySchema))
 
 
 class InstitutionActivitySchema(Schema):
@@ -337,3 +381,53 @@ class MyAlerts(MethodView):
     def get(self, args: dict[str, Any]) -> list[Alert]:
         """My institution's alerts, the newest first."""
         return self.list_them(current_principal(), args.get("acknowledged"), args["limit"])
+
+
+@blp.route("/institution/webhook-endpoint")
+class MyEndpoint(MethodView):
+    @inject
+    def __init__(self, register: RegisterEndpoint) -> None:
+        self.register = register
+
+    @requires(Role.INSTITUTION_ADMIN)
+    @blp.arguments(EndpointBodySchema)
+    @blp.response(200, InstitutionSchema)
+    @blp.alt_response(404, **problem_response("I run no institution"))
+    def put(self, body: dict[str, Any]) -> Institution:
+        """Where my portal takes broadcasts (null: nowhere; admins still get the email)."""
+        return self.register(current_principal(), body["url"])
+
+
+@blp.route("/admin/broadcasts")
+class Broadcasts(MethodView):
+    @inject
+    def __init__(self, send: SendBroadcast, list_them: ListBroadcasts) -> None:
+        self.send, self.list_them = send, list_them
+
+    @requires(Role.PLATFORM_ADMIN)
+    @blp.arguments(BroadcastBodySchema)
+    @blp.response(201, BroadcastSchema)
+    def post(self, body: dict[str, Any]) -> Broadcast:
+        """Broadcast to every active institution: its portal's endpoint and its admins."""
+        return self.send(BroadcastCommand(current_principal(), body["type"], body["title"],
+                                          body["message"], body["scheduled_at"]))
+
+    @requires(Role.PLATFORM_ADMIN)
+    @blp.response(200, BroadcastSchema(many=True))
+    def get(self) -> list[Broadcast]:
+        """The latest broadcasts."""
+        return self.list_them()
+
+
+@blp.route("/admin/broadcasts/<string:broadcast_id>")
+class OneBroadcast(MethodView):
+    @inject
+    def __init__(self, get_one: GetBroadcast) -> None:
+        self.get_one = get_one
+
+    @requires(Role.PLATFORM_ADMIN)
+    @blp.response(200, BroadcastViewSchema)
+    @blp.alt_response(404, **problem_response("No such broadcast"))
+    def get(self, broadcast_id: str) -> BroadcastView:
+        """A broadcast and how each institution's delivery went."""
+        return self.get_one(broadcast_id)

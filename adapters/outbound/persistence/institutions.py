@@ -1,5 +1,5 @@
 """Institutions in the database: the institutions, which user runs which, their activity
-trail and their alerts."""
+trail, their alerts, and the platform's broadcasts with each delivery."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
 from domain.institutions.activity import Activity, ActivityKind
 from domain.institutions.alerts import Alert, AlertSeverity, AlertSource
+from domain.institutions.broadcasts import Broadcast, BroadcastDelivery, DeliveryStatus
 from domain.institutions.model import Institution, InstitutionStatus
 
 institutions = Table(
@@ -52,6 +53,7 @@ institutions = Table(
     Column("faculty_at", utc()),
     Column("storage_at", utc()),
     Column("signing_secret", String(64), nullable=False),
+    Column("webhook_url", String(500)),
     Column("version", Integer, nullable=False),
     Index("ix_institutions_status_name", "status", "name"),
 )
@@ -97,12 +99,47 @@ institution_alerts = Table(
 )
 
 
+institution_broadcasts = Table(
+    "institution_broadcasts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("message", String(2000), nullable=False),
+    Column("scheduled_at", utc()),
+    Column("created_at", utc(), nullable=False),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Index("ix_institution_broadcasts_created", "created_at"),
+)
+
+broadcast_deliveries = Table(
+    "broadcast_deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("broadcast_id", ID, ForeignKey("institution_broadcasts.id"), nullable=False),
+    Column("institution_id", ID, ForeignKey("institutions.id"), nullable=False),
+    Column("endpoint", String(500)),
+    Column("status", EnumText(DeliveryStatus), nullable=False),
+    Column("updated_at", utc(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", String(300)),
+    Column("delivered_at", utc()),
+    Column("version", Integer, nullable=False),
+    Index("ix_broadcast_deliveries_broadcast", "broadcast_id"),
+)
+
 
 class SqlInstitutionRepository(TrackedRepository[Institution]):
     kind = Institution
 
     def by_domain(self, domain: str) -> Institution | None:
         return self._one(select(Institution).where(institutions.c.domain == domain))
+
+    def active_after(self, institution_id: str, limit: int) -> list[Institution]:
+        c = institutions.c
+        return self._all(select(Institution).where(
+            c.status == InstitutionStatus.ACTIVE, c.id > institution_id).order_by(c.id)
+            .limit(limit))
 
     def page(self, status: InstitutionStatus | None, offset: int,
              limit: int) -> tuple[list[Institution], int]:
@@ -180,8 +217,44 @@ class SqlAlertRepository(TrackedRepository[Alert]):
                          .limit(limit))
 
 
+class SqlBroadcastRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, broadcast: Broadcast) -> None:
+        b = broadcast
+        self.session.execute(insert(institution_broadcasts).values(
+            id=b.id, kind=b.kind, title=b.title, message=b.message,
+            scheduled_at=b.scheduled_at, created_at=b.created_at, created_by=b.created_by))
+
+    def get(self, broadcast_id: str) -> Broadcast | None:
+        row = self.session.execute(select(institution_broadcasts).where(
+            institution_broadcasts.c.id == broadcast_id)).first()
+        return None if row is None else _broadcast(row)
+
+    def latest(self, limit: int) -> list[Broadcast]:
+        c = institution_broadcasts.c
+        return [_broadcast(row) for row in self.session.execute(
+            select(institution_broadcasts).order_by(c.created_at.desc(), c.id).limit(limit))]
+
+
+def _broadcast(row: Any) -> Broadcast:
+    return Broadcast(row.id, row.kind, row.title, row.message, row.scheduled_at,
+                     row.created_at, row.created_by)
+
+
+class SqlDeliveryRepository(TrackedRepository[BroadcastDelivery]):
+    kind = BroadcastDelivery
+
+    def of_broadcast(self, broadcast_id: str) -> list[BroadcastDelivery]:
+        c = broadcast_deliveries.c
+        return self._all(select(BroadcastDelivery).where(c.broadcast_id == broadcast_id)
+                         .order_by(c.institution_id))
+
+
 def map_institutions(mapper: registry) -> None:
-    for cls, table in ((Institution, institutions), (Alert, institution_alerts)):
+    for cls, table in ((Institution, institutions), (Alert, institution_alerts),
+                       (BroadcastDelivery, broadcast_deliveries)):
         mapper.map_imperatively(cls, table, version_id_col=table.c.version,
                                 version_id_generator=False)
 
@@ -192,6 +265,8 @@ class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
         "admins": lambda uow: SqlInstitutionAdmins(uow.session),
         "activity": lambda uow: SqlActivityLog(uow.session),
         "alerts": lambda uow: SqlAlertRepository(uow.session, uow.tracker),
+        "broadcasts": lambda uow: SqlBroadcastRepository(uow.session),
+        "deliveries": lambda uow: SqlDeliveryRepository(uow.session, uow.tracker),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "audit": audit_log,
     }

@@ -13,16 +13,8 @@ from typing import Any
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.driver import assert_problem, log_in, sign_up, sign_up_admin, user_id
-
-
-def create(client: Any, root: dict[str, str], domain: str) -> dict[str, Any]:
-    created = client.post("/admin/institutions", headers=root, json={
-        "name": domain.split(".")[0].title(), "primary_email": f"it@{domain}",
-        "domain": domain, "plan": "basic", "storage_quota_bytes": 10**9}).get_json()
-    secret = client.get(f"/admin/institutions/{created['id']}/signing-secret",
-                        headers=root).get_json()["signing_secret"]
-    return {**created, "secret": secret}
+from tests.driver import assert_problem, sign_up_admin, user_id
+from tests.integration.institutions.driver import admin_of, institution
 
 
 def raise_alert(client: Any, secret: str, message_id: str, body: Any) -> Any:
@@ -36,7 +28,8 @@ def test_a_portal_raises_an_alert_and_an_admin_acknowledges_it(
         client: Any, injector: Any, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="adapters.outbound.realtime.log")
     root = sign_up_admin(client, injector)
-    cairo, alex = create(client, root, "cu.example.edu"), create(client, root, "alex.example.edu")
+    cairo = institution(client, root, "cu.example.edu")
+    alex = institution(client, root, "alex.example.edu")
     body = {"type": "storage_exceeded", "institution_id": cairo["id"],
             "message": "Storage quota exceeded"}
     raised = raise_alert(client, cairo["secret"], "alert_1", body)
@@ -64,12 +57,7 @@ def test_a_portal_raises_an_alert_and_an_admin_acknowledges_it(
     assert [a["institution_id"] for a in client.get(
         "/admin/alerts?acknowledged=false", headers=root).get_json()] == [alex["id"]]
 
-    dina = sign_up(client, "student", "Dina Adel")
-    dina_id, dina_email = user_id(client, dina), client.get("/me", headers=dina).get_json()[
-        "email"]
-    client.put(f"/admin/users/{dina_id}/role", headers=root, json={"role": "institution_admin"})
-    client.put(f"/admin/institutions/{cairo['id']}/admins/{dina_id}", headers=root)
-    dina = log_in(client, dina_email)  # the new role ended the old session
+    dina, _ = admin_of(client, root, cairo, "Dina Adel")
     mine = client.get("/institution/alerts", headers=dina).get_json()
     assert [a["id"] for a in mine] == [alert["id"]]  # Cairo's, not Alexandria's
     assert_problem(client.post(f"/admin/alerts/{alert['id']}/acknowledge", headers=dina), 403)
@@ -78,7 +66,8 @@ def test_a_portal_raises_an_alert_and_an_admin_acknowledges_it(
 
 def test_unsigned_forged_and_malformed_alerts_raise_nothing(client: Any, injector: Any) -> None:
     root = sign_up_admin(client, injector)
-    cairo, alex = create(client, root, "cu.example.edu"), create(client, root, "alex.example.edu")
+    cairo = institution(client, root, "cu.example.edu")
+    alex = institution(client, root, "alex.example.edu")
     body = {"type": "storage_exceeded", "institution_id": cairo["id"], "message": "Full"}
     assert_problem(client.post("/admin/alerts", json=body), 400)
     assert_problem(raise_alert(client, alex["secret"], "a1", body), 400)  # another's key

@@ -15,20 +15,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.driver import assert_problem, deliver, sign_up_admin
+from tests.integration.institutions.driver import institution
 from tests.unit.shared.fakes import FakeClock
 
 pytestmark = pytest.mark.clocked  # time moves when the test says
-
-
-def create(client: Any, root: dict[str, str], domain: str) -> dict[str, Any]:
-    created = client.post("/admin/institutions", headers=root, json={
-        "name": domain.split(".")[0].title(), "primary_email": f"it@{domain}",
-        "domain": domain, "plan": "basic", "storage_quota_bytes": 10**9})
-    assert created.status_code == 201, created.get_data(as_text=True)
-    institution: dict[str, Any] = created.get_json()
-    secret = client.get(f"/admin/institutions/{institution['id']}/signing-secret",
-                        headers=root).get_json()["signing_secret"]
-    return {**institution, "secret": secret}
 
 
 def report(client: Any, clock: FakeClock, secret: str, message_id: str, body: Any,
@@ -55,7 +45,7 @@ def updates(client: Any, root: dict[str, str], institution: dict[str, Any]) -> l
 def test_a_signed_report_updates_the_metric_once(client: Any, injector: Any,
                                                  clock: FakeClock) -> None:
     root = sign_up_admin(client, injector)
-    cairo = create(client, root, "cu.example.edu")
+    cairo = institution(client, root, "cu.example.edu")
     body = {"institution_id": cairo["id"], "metric": "students", "value": 15_000}
     first = report(client, clock, cairo["secret"], "msg_1", body, sent_minutes_ago=1)
     assert first.status_code == 200, first.get_data(as_text=True)
@@ -79,7 +69,8 @@ def test_a_signed_report_updates_the_metric_once(client: Any, injector: Any,
 def test_forged_stale_and_malformed_reports_change_nothing(client: Any, injector: Any,
                                                            clock: FakeClock) -> None:
     root = sign_up_admin(client, injector)
-    cairo, alex = create(client, root, "cu.example.edu"), create(client, root, "alex.example.edu")
+    cairo = institution(client, root, "cu.example.edu")
+    alex = institution(client, root, "alex.example.edu")
     body = {"institution_id": cairo["id"], "metric": "faculty", "value": 900}
     data = json.dumps(body).encode()
     assert_problem(deliver(client, "institution-sync", data), 400)  # unsigned

@@ -25,6 +25,7 @@ NO_PERSON = {
     "sandbox_events": "the sandbox bank's own events: references and amounts",
     "job_search_budget": "requests spent per month at an outside job board",
     "institutions": "organisations the platform bills: their name, address, plan and metrics",
+    "broadcast_deliveries": "which institution's portal a broadcast reached, and when",
 }
 
 

@@ -1,7 +1,7 @@
 """Institutions' part: the person stops being an institution's admin. What they did to an
-institution stays in its activity trail (and the alerts they acknowledged) under their
-pseudonymous id, as the audit log keeps it; institutions themselves are organisations,
-not people."""
+institution stays in its activity trail (with the alerts they acknowledged and the
+broadcasts they sent) under their pseudonymous id, as the audit log keeps it;
+institutions themselves are organisations, not people."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from adapters.outbound.persistence.institutions import (
     institution_activity,
     institution_admins,
     institution_alerts,
+    institution_broadcasts,
     institutions,
 )
 from adapters.outbound.persistence.privacy.rows import SqlSection, records
@@ -24,7 +25,8 @@ from domain.shared.events import Event
 
 class InstitutionsPersonalData(SqlSection):
     name = "institutions"
-    tables = ("institution_admins", "institution_activity", "institution_alerts")
+    tables = ("institution_admins", "institution_activity", "institution_alerts",
+              "institution_broadcasts")
 
     def export(self, person: Person) -> dict[str, Any]:
         admin, i, act = institution_admins.c, institutions.c, institution_activity.c
@@ -40,6 +42,11 @@ class InstitutionsPersonalData(SqlSection):
                 institution_alerts.c.id, institution_alerts.c.acknowledged_at)
                 .where(institution_alerts.c.acknowledged_by == person.user_id)
                 .order_by(institution_alerts.c.acknowledged_at)),
+            "broadcasts_sent": records(self.session, select(
+                institution_broadcasts.c.id, institution_broadcasts.c.title,
+                institution_broadcasts.c.created_at)
+                .where(institution_broadcasts.c.created_by == person.user_id)
+                .order_by(institution_broadcasts.c.created_at)),
         }
 
     def erase(self, person: Person, now: datetime) -> Sequence[Event]:
