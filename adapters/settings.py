@@ -53,6 +53,7 @@ class Settings:
     rate_limit_verification: str = "5 per hour"
     rate_limit_checkout: str = "20 per minute"
     rate_limit_webhooks: str = "600 per minute"
+    rate_limit_institution_sync: str = "100 per minute"  # per institution, signed requests
     # Roles that must confirm their email address before publishing a paid course or paying.
     verified_email_roles: tuple[str, ...] = ("teacher", "student")
     log_level: str = "INFO"
@@ -213,6 +214,8 @@ class SettingsReader:
             rate_limit_verification=self.rate("RATE_LIMIT_VERIFICATION", "5 per hour"),
             rate_limit_checkout=self.rate("RATE_LIMIT_CHECKOUT", "20 per minute"),
             rate_limit_webhooks=self.rate("RATE_LIMIT_WEBHOOKS", "600 per minute"),
+            rate_limit_institution_sync=self.rate("RATE_LIMIT_INSTITUTION_SYNC",
+                                                  "100 per minute"),
             verified_email_roles=self._roles("REQUIRE_VERIFIED_EMAIL", ("teacher", "student")),
             log_level=self.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
             log_format=self.choice("LOG_FORMAT", "json", ("json", "text")),

@@ -72,8 +72,10 @@ BLUEPRINTS = [
 ]
 # The named limits (ADR 16): endpoint -> (setting, what is counted) pairs. "address": the
 # client's; "account": the email address in the body (whether or not it has an account);
-# "user": the bearer token's subject. Webhooks count per provider (an endpoint each), and
-# every other call with a valid bearer token counts against RATE_LIMIT_AUTHENTICATED.
+# "user": the bearer token's subject; "signer": the institution a signed request names,
+# from the client's address (a stranger naming it cannot spend its portal's allowance).
+# Webhooks count per provider (an endpoint each), and every other call with a valid bearer
+# token counts against RATE_LIMIT_AUTHENTICATED (the admin API's 60 a minute per user).
 RATE_LIMITED: dict[str, tuple[tuple[str, str], ...]] = {
     "accounts.Login": (("rate_limit_login", "address"),),
     "accounts.Registration": (("rate_limit_register", "address"),),
@@ -83,6 +85,8 @@ RATE_LIMITED: dict[str, tuple[tuple[str, str], ...]] = {
                                          ("rate_limit_verification", "user")),
     "payments.CheckoutView": (("rate_limit_checkout", "user"),),
     "payments.PaymentConfirmation": (("rate_limit_checkout", "user"),),
+    "webhooks.Institution-SyncWebhook": (("rate_limit_institution_sync", "signer"),),
+    "institutions.Alerts": (("rate_limit_institution_sync", "signer"),),
 }
 # Not counted per user: probes, the API's own documents and the local store's signed links.
 UNLIMITED = ("health.", "api-docs.", "local_files.", "static")
@@ -285,16 +289,23 @@ def _rate_limits(app: Flask, settings: Settings, tokens: AccessTokens) -> None:
         digest = hashlib.sha256(str(email or "").strip().lower().encode()).hexdigest()
         return f"account:{digest}"
 
+    def signer() -> str:
+        body = request.get_json(silent=True)
+        named = body.get("institution_id") if isinstance(body, dict) else None
+        digest = hashlib.sha256(str(named or "").encode()).hexdigest()
+        return f"signer:{digest}:{get_remote_address()}"
+
     keys: dict[str, Callable[[], str]] = {
         "address": get_remote_address,
         "account": account,
+        "signer": signer,
         "user": lambda: f"user:{user()}",
         "provider": lambda: f"provider:{request.endpoint}",
     }
     limited = {endpoint: list(named) for endpoint, named in RATE_LIMITED.items()}
     for endpoint in app.view_functions:
         if endpoint.startswith("webhooks."):  # over the limit: 429, so the sender retries
-            limited[endpoint] = [("rate_limit_webhooks", "provider")]
+            limited[endpoint] = [("rate_limit_webhooks", "provider"), *limited.get(endpoint, [])]
     for endpoint, view in list(app.view_functions.items()):
         wrapped = view
         if not endpoint.startswith((*UNLIMITED, "webhooks.")):
