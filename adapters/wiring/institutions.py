@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from injector import Injector, provider, singleton
 
@@ -24,14 +25,18 @@ from application.institutions.create_billing_customer import CreateBillingCustom
 from application.institutions.deliver_broadcast import DeliverBroadcast
 from application.institutions.ports import (
     BillingCustomers,
+    BillingSubscriptions,
     InstitutionsUnitOfWork,
     InstitutionWebhooks,
     SignedRequests,
     SigningSecrets,
+    SubscriptionSource,
 )
 from application.institutions.record_institution_activity import RecordInstitutionActivity
 from application.institutions.signing_secret_of import SigningSecretOf
+from application.institutions.sync_subscription import SyncSubscription
 from application.institutions.tell_admins_of_broadcast import TellAdminsOfBroadcast
+from application.institutions.tell_subscription_status import TellSubscriptionStatus
 from application.institutions.welcome_institution import WelcomeInstitution
 from application.shared.ports import Clock
 from application.shared.webhooks import WebhookProvider
@@ -41,15 +46,19 @@ from domain.institutions.events import (
     InstitutionCreated,
     InstitutionDeactivated,
     InstitutionUpdated,
+    SubscriptionStatusChanged,
 )
 
 _PLAN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+STRIPE_BILLING = "stripe-billing"  # Stripe's second endpoint: subscriptions and invoices
 
 
 @dataclass(frozen=True)
 class InstitutionsSettings:
     plans: tuple[str, ...] = ("basic", "pro", "enterprise")
+    prices: tuple[tuple[str, str], ...] = ()  # (plan, Stripe price id)
     webhook_timeout_seconds: int = 10
+    stripe_billing_webhook_secret: str | None = None
 
     @classmethod
     def read(cls, reader: SettingsReader) -> InstitutionsSettings:
@@ -59,8 +68,17 @@ class InstitutionsSettings:
                 raise ValueError
             return named
 
+        def prices(raw: str) -> tuple[tuple[str, str], ...]:
+            pairs = [part.strip().partition(":") for part in raw.split(",") if part.strip()]
+            if not all(_PLAN.match(plan) and sep and price.strip() for plan, sep, price in pairs):
+                raise ValueError
+            return tuple((plan, price.strip()) for plan, _, price in pairs)
+
         return cls(plans=reader.parse("INSTITUTION_PLANS", cls.plans, plans,
                                       "plan keys (lower case) separated by commas"),
+                   prices=reader.parse("INSTITUTION_PLAN_PRICES", (), prices,
+                                       "plan:price pairs separated by commas"),
+                   stripe_billing_webhook_secret=reader.text("STRIPE_BILLING_WEBHOOK_SECRET"),
                    webhook_timeout_seconds=reader.integer("INSTITUTION_WEBHOOK_TIMEOUT_SECONDS",
                                                           10, 1, 60))
 
@@ -77,14 +95,57 @@ class InstitutionsModule(AreaModule):
         AlertRaised: (("announce_alert", AnnounceAlert),),
         BroadcastDue: (("deliver_broadcast", DeliverBroadcast),
                        ("tell_admins", TellAdminsOfBroadcast)),
+        SubscriptionStatusChanged: (("tell_subscription_status", TellSubscriptionStatus),),
     }
-    webhook_names = ("institution-sync",)
+    webhook_names = ("institution-sync", STRIPE_BILLING)
 
     def webhook_providers(self, injector: Injector) -> Sequence[WebhookProvider]:
         from adapters.outbound.institutions.signing import InstitutionSyncAuthenticator
 
-        return (WebhookProvider("institution-sync", InstitutionSyncAuthenticator(
-            injector.get(SignedRequests)), injector.get(ApplySyncedMetric)),)
+        found = [WebhookProvider("institution-sync", InstitutionSyncAuthenticator(
+            injector.get(SignedRequests)), injector.get(ApplySyncedMetric))]
+        section = injector.get(Settings).section(InstitutionsSettings)
+        stripe = injector.get(Settings).section(PaymentsSettings).stripe
+        if section.stripe_billing_webhook_secret and stripe.secret:
+            from adapters.outbound.institutions.billing import RenamedAuthenticator
+            from adapters.outbound.payments.stripe import StripeWebhookAuthenticator
+
+            found.append(WebhookProvider(STRIPE_BILLING, RenamedAuthenticator(
+                STRIPE_BILLING, StripeWebhookAuthenticator(
+                    section.stripe_billing_webhook_secret, stripe.webhook_tolerance,
+                    injector.get(Clock))), injector.get(SyncSubscription)))
+        return found
+
+    def _stripe_client(self, settings: Settings) -> Any:
+        from adapters.outbound.payments.stripe import build_stripe_client
+
+        stripe = settings.section(PaymentsSettings).stripe
+        return build_stripe_client(stripe.secret or "", stripe.api_base,
+                                   timeout_seconds=stripe.timeout_seconds)
+
+    @singleton
+    @provider
+    def subscriptions(self, settings: Settings, clock: Clock) -> BillingSubscriptions:
+        def stripe_subscriptions() -> BillingSubscriptions:
+            from adapters.outbound.institutions.billing import StripeBillingSubscriptions
+
+            return StripeBillingSubscriptions(self._stripe_client(settings))
+
+        def local() -> BillingSubscriptions:
+            from adapters.outbound.institutions.billing import LocalBillingSubscriptions
+
+            return LocalBillingSubscriptions(clock)
+
+        secret = settings.section(PaymentsSettings).stripe.secret
+        return vendor_or_default({"stripe": stripe_subscriptions if secret else None},
+                                 ("local", local))
+
+    @singleton
+    @provider
+    def subscription_source(self, settings: Settings) -> SubscriptionSource:
+        from adapters.outbound.institutions.billing import StripeBillingSubscriptions
+
+        return StripeBillingSubscriptions(self._stripe_client(settings))
 
     @singleton
     @provider
@@ -115,10 +176,8 @@ class InstitutionsModule(AreaModule):
 
         def stripe_customers() -> BillingCustomers:
             from adapters.outbound.institutions.billing import StripeBillingCustomers
-            from adapters.outbound.payments.stripe import build_stripe_client
 
-            return StripeBillingCustomers(build_stripe_client(
-                stripe.secret or "", stripe.api_base, timeout_seconds=stripe.timeout_seconds))
+            return StripeBillingCustomers(self._stripe_client(settings))
 
         def local() -> BillingCustomers:
             from adapters.outbound.institutions.billing import LocalBillingCustomers
@@ -131,4 +190,7 @@ class InstitutionsModule(AreaModule):
     @singleton
     @provider
     def policy(self, settings: Settings) -> InstitutionsPolicy:
-        return InstitutionsPolicy(plans=settings.section(InstitutionsSettings).plans)
+        section = settings.section(InstitutionsSettings)
+        stripe = settings.section(PaymentsSettings).stripe.secret
+        return InstitutionsPolicy(plans=section.plans,
+                                  prices=dict(section.prices) if stripe else None)

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from domain.shared.errors import InvalidValue
+from domain.shared.errors import InvalidState, InvalidValue
 
 
 @dataclass(frozen=True)
 class InstitutionsPolicy:
     # The plans institutions may be on (each maps to a billing price in configuration).
     plans: tuple[str, ...] = ("basic", "pro", "enterprise")
+    # The billing provider's price of each plan (Stripe's price_...); a plan without one
+    # cannot be subscribed to. None: the biller prices plans itself (eduport's own billing).
+    prices: Mapping[str, str] | None = None
 
     def check_plan(self, plan: str) -> None:
         if plan not in self.plans:
             raise InvalidValue(f"no plan {plan!r}; the plans are {', '.join(self.plans)}",
                                "plan")
+
+    def price_of(self, plan: str) -> str:
+        if self.prices is None:
+            return plan
+        price = self.prices.get(plan)
+        if price is None:
+            raise InvalidState(f"the plan {plan!r} has no price configured "
+                               "(INSTITUTION_PLAN_PRICES); it cannot be subscribed to")
+        return price

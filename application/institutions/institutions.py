@@ -8,6 +8,7 @@ from application.institutions.ports import InstitutionsUnitOfWork
 from application.shared.ports import Principal
 from domain.institutions.activity import Activity
 from domain.institutions.model import Institution, InstitutionStatus
+from domain.institutions.subscriptions import Subscription
 from domain.shared.errors import NotFound
 from domain.shared.roles import Role
 
@@ -62,3 +63,16 @@ class ListInstitutionActivity:
         with self.uow.reading():
             found = visible_institution(self.uow, actor, institution_id)
             return self.uow.activity.of_institution(found.id, limit)
+
+
+class CurrentSubscription:
+    def __init__(self, uow: InstitutionsUnitOfWork) -> None:
+        self.uow = uow
+
+    def __call__(self, actor: Principal, institution_id: str | None = None) -> Subscription:
+        with self.uow.reading():
+            found = visible_institution(self.uow, actor, institution_id)
+            subscription = self.uow.subscriptions.current_of(found.id)
+            if subscription is None:
+                raise NotFound("the institution has never subscribed")
+            return subscription

@@ -13,6 +13,7 @@ from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert
 from domain.institutions.broadcasts import Broadcast, BroadcastDelivery
 from domain.institutions.model import Institution, InstitutionStatus
+from domain.institutions.subscriptions import Subscription
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,55 @@ class BillingCustomers(Protocol):
         metadata). The same key creates one customer however often it is sent. Raises
         ``DeliveryFailed`` when the provider is unreachable, times out, refuses our key or
         answers something unreadable (the job retries with the same key)."""
+
+
+@dataclass(frozen=True)
+class SubscriptionState:
+    """A subscription as the provider has it now. ``client_secret`` (the first invoice's
+    payment, for the client to confirm) and the amount are there on creation only."""
+
+    provider_id: str
+    status: str  # Stripe's status names
+    cancel_at_period_end: bool
+    current_period_end: datetime | None
+    institution_id: str | None = None  # from the subscription's metadata
+    client_secret: str | None = None
+    amount_due: int | None = None  # minor units of ``currency``
+    currency: str | None = None  # ISO 4217, upper case
+
+
+class BillingSubscriptions(Protocol):
+    """The billing provider's subscriptions. Every method raises ``DeliveryFailed`` when
+    the provider is unreachable or fails, and ``InvalidValue`` when it refuses what was
+    asked (an unknown price)."""
+
+    provider: str
+
+    def subscribe(self, customer_id: str, price_id: str, institution_id: str,
+                  idempotency_key: str) -> SubscriptionState:
+        """A subscription of the customer to the price, its first invoice left for the client
+        to pay (Stripe: ``payment_behavior=default_incomplete``). One per key."""
+
+    def cancel(self, provider_id: str, at_period_end: bool) -> SubscriptionState:
+        """Cancels now, or at the end of the period paid for; cancelling again is harmless."""
+
+
+class SubscriptionSource(Protocol):
+    def fetch(self, provider_id: str) -> SubscriptionState:
+        """The subscription's current state at the provider (the truth, whatever order its
+        events came in). Raises ``DeliveryFailed`` as ``BillingSubscriptions`` does."""
+
+
+class SubscriptionRepository(Protocol):
+    def add(self, subscription: Subscription) -> None: ...
+
+    def get(self, subscription_id: str) -> Subscription | None: ...
+
+    def current_of(self, institution_id: str) -> Subscription | None:
+        """The institution's latest subscription, ended or not."""
+
+    def lapsed(self, provider: str, now: datetime, limit: int) -> list[Subscription]:
+        """The provider's subscriptions not ended whose period ended by ``now``."""
 
 
 class SigningSecrets(Protocol):
@@ -138,4 +188,5 @@ class InstitutionsUnitOfWork(AuditedUnitOfWork, Protocol):
     alerts: AlertRepository
     broadcasts: BroadcastRepository
     deliveries: DeliveryRepository
+    subscriptions: SubscriptionRepository
     people: AccountDirectory

@@ -42,3 +42,11 @@ class BroadcastDue(Event):
 
     broadcast_id: str
     delivery_id: str
+
+
+@dataclass(frozen=True)
+class SubscriptionStatusChanged(Event):
+    subscription_id: str
+    institution_id: str
+    before: str  # SubscriptionStatus values
+    after: str

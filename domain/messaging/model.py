@@ -32,6 +32,7 @@ class MessageKind(StrEnum):
     NEW_JOBS_DIGEST = "new_jobs_digest"  # a student's new-job alerts, once a day at most
     INSTITUTION_WELCOME = "institution_welcome"  # to a new institution's primary address
     PLATFORM_BROADCAST = "platform_broadcast"  # to institution admins (maintenance...)
+    SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed"  # to institution admins
 
     @property
     def is_security(self) -> bool:

@@ -19,6 +19,7 @@ from application.institutions.assign_institution_admin import (
     AssignInstitutionAdmin,
 )
 from application.institutions.broadcasts import BroadcastView, GetBroadcast, ListBroadcasts
+from application.institutions.cancel_subscription import CancelSubscription
 from application.institutions.change_institution import (
     ChangeInstitution,
     ChangeInstitutionCommand,
@@ -29,6 +30,7 @@ from application.institutions.create_institution import (
 )
 from application.institutions.deactivate_institution import DeactivateInstitution
 from application.institutions.institutions import (
+    CurrentSubscription,
     GetInstitution,
     InstitutionPage,
     ListInstitutionActivity,
@@ -38,10 +40,12 @@ from application.institutions.raise_portal_alert import PortalAlertCommand, Rais
 from application.institutions.register_endpoint import RegisterEndpoint
 from application.institutions.rotate_signing_secret import RotateSigningSecret
 from application.institutions.send_broadcast import BroadcastCommand, SendBroadcast
+from application.institutions.subscribe import Subscribe, Subscribed
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert, AlertSeverity
 from domain.institutions.broadcasts import Broadcast, DeliveryStatus
 from domain.institutions.model import MAX_QUOTA, Institution, InstitutionDetails, InstitutionStatus
+from domain.institutions.subscriptions import Subscription, SubscriptionStatus
 from domain.shared.roles import Role
 
 blp = Blueprint("institutions", __name__, description="Institutions the platform bills")
@@ -121,6 +125,30 @@ class AlertSchema(Schema):
 class AlertArgsSchema(Schema):
     acknowledged = fields.Boolean(truthy={"true"}, falsy={"false"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class SubscriptionSchema(Schema):
+    id = fields.String()
+    provider = fields.String()
+    plan = fields.String()
+    status = fields.Function(lambda s: s.status.value,
+                             metadata={"enum": [s.value for s in SubscriptionStatus]})
+    cancel_at_period_end = fields.Boolean()
+    current_period_end = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class SubscribedSchema(Schema):
+    subscription = fields.Nested(SubscriptionSchema)
+    client_secret = fields.String(allow_none=True, metadata={
+        "description": "the first invoice's payment, for Stripe.js to confirm (null: "
+                       "nothing to pay now)"})
+    amount_due = fields.Integer(allow_none=True, metadata={"description": "minor units"})
+    currency = fields.String(allow_none=True)
+
+
+class CancelArgsSchema(Schema):
+    at_period_end = fields.Boolean(load_default=True, truthy={"true"}, falsy={"false"})
 
 
 class EndpointBodySchema(Schema):
@@ -431,3 +459,36 @@ class OneBroadcast(MethodView):
     def get(self, broadcast_id: str) -> BroadcastView:
         """A broadcast and how each institution's delivery went."""
         return self.get_one(broadcast_id)
+
+
+@blp.route("/institution/subscription")
+class MySubscription(MethodView):
+    @inject
+    def __init__(self, subscribe: Subscribe, cancel: CancelSubscription,
+                 current: CurrentSubscription) -> None:
+        self.subscribe, self.cancel, self.current = subscribe, cancel, current
+
+    @requires(Role.INSTITUTION_ADMIN)
+    @blp.response(200, SubscriptionSchema)
+    @blp.alt_response(404, **problem_response("Never subscribed"))
+    def get(self) -> Subscription:
+        """My institution's subscription, as the billing provider last said."""
+        return self.current(current_principal())
+
+    @requires(Role.INSTITUTION_ADMIN)
+    @blp.response(201, SubscribedSchema)
+    @blp.alt_response(404, **problem_response("I run no institution"))
+    @blp.alt_response(409, **problem_response(
+        "Subscribed already, no price for the plan, or no billing customer yet"))
+    @blp.alt_response(503, **problem_response("The billing provider is unavailable"))
+    def post(self) -> Subscribed:
+        """Subscribe my institution to its plan; pay the first invoice with client_secret."""
+        return self.subscribe(current_principal())
+
+    @requires(Role.INSTITUTION_ADMIN)
+    @blp.arguments(CancelArgsSchema, location="query")
+    @blp.response(200, SubscriptionSchema)
+    @blp.alt_response(404, **problem_response("No subscription to cancel"))
+    def delete(self, args: dict[str, Any]) -> Subscription:
+        """Cancel it at the end of the period paid for (``at_period_end=false``: now)."""
+        return self.cancel(current_principal(), args["at_period_end"])

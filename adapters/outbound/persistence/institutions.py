@@ -1,14 +1,17 @@
 """Institutions in the database: the institutions, which user runs which, their activity
-trail, their alerts, and the platform's broadcasts with each delivery."""
+trail, their alerts, their subscriptions, and the platform's broadcasts with each
+delivery."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -31,6 +34,7 @@ from domain.institutions.activity import Activity, ActivityKind
 from domain.institutions.alerts import Alert, AlertSeverity, AlertSource
 from domain.institutions.broadcasts import Broadcast, BroadcastDelivery, DeliveryStatus
 from domain.institutions.model import Institution, InstitutionStatus
+from domain.institutions.subscriptions import ENDED, Subscription, SubscriptionStatus
 
 institutions = Table(
     "institutions",
@@ -126,6 +130,21 @@ broadcast_deliveries = Table(
     Column("delivered_at", utc()),
     Column("version", Integer, nullable=False),
     Index("ix_broadcast_deliveries_broadcast", "broadcast_id"),
+)
+
+institution_subscriptions = Table(
+    "institution_subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # the provider's
+    Column("institution_id", ID, ForeignKey("institutions.id"), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("plan", String(40), nullable=False),
+    Column("status", EnumText(SubscriptionStatus), nullable=False),
+    Column("cancel_at_period_end", Boolean, nullable=False),
+    Column("current_period_end", utc()),
+    Column("updated_at", utc(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("ix_institution_subscriptions_institution", "institution_id", "updated_at"),
 )
 
 
@@ -252,9 +271,25 @@ class SqlDeliveryRepository(TrackedRepository[BroadcastDelivery]):
                          .order_by(c.institution_id))
 
 
+class SqlSubscriptionRepository(TrackedRepository[Subscription]):
+    kind = Subscription
+
+    def current_of(self, institution_id: str) -> Subscription | None:
+        c = institution_subscriptions.c
+        return self._one(select(Subscription).where(c.institution_id == institution_id)
+                         .order_by(c.updated_at.desc(), c.id).limit(1))
+
+    def lapsed(self, provider: str, now: datetime, limit: int) -> list[Subscription]:
+        c = institution_subscriptions.c
+        return self._all(select(Subscription).where(
+            c.provider == provider, c.status.not_in(sorted(ENDED)),
+            c.current_period_end <= now).order_by(c.current_period_end, c.id).limit(limit))
+
+
 def map_institutions(mapper: registry) -> None:
     for cls, table in ((Institution, institutions), (Alert, institution_alerts),
-                       (BroadcastDelivery, broadcast_deliveries)):
+                       (BroadcastDelivery, broadcast_deliveries),
+                       (Subscription, institution_subscriptions)):
         mapper.map_imperatively(cls, table, version_id_col=table.c.version,
                                 version_id_generator=False)
 
@@ -267,6 +302,7 @@ class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
         "alerts": lambda uow: SqlAlertRepository(uow.session, uow.tracker),
         "broadcasts": lambda uow: SqlBroadcastRepository(uow.session),
         "deliveries": lambda uow: SqlDeliveryRepository(uow.session, uow.tracker),
+        "subscriptions": lambda uow: SqlSubscriptionRepository(uow.session, uow.tracker),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "audit": audit_log,
     }

@@ -26,6 +26,7 @@ NO_PERSON = {
     "job_search_budget": "requests spent per month at an outside job board",
     "institutions": "organisations the platform bills: their name, address, plan and metrics",
     "broadcast_deliveries": "which institution's portal a broadcast reached, and when",
+    "institution_subscriptions": "an institution's plan at the billing provider",
 }
 
 
