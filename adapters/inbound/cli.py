@@ -43,7 +43,7 @@ def build_cli(
     def cli(ctx: click.Context) -> None:
         ctx.obj = factories
 
-    for command in (serve, worker, migrate, demo, users, outbox, webhooks, jobs):
+    for command in (serve, worker, migrate, demo, users, outbox, webhooks, jobs, invoices):
         cli.add_command(command)
     return cli
 
@@ -276,6 +276,36 @@ def clear_job_cache(factories: Factories) -> None:
     _, injector = _injector(factories)
     injector.get(ClearJobSearchCache)()
     click.echo("job search cache cleared")
+
+
+@click.group(help="Invoice institutions.")
+def invoices() -> None:
+    pass
+
+
+@invoices.command("generate", help="Invoice every active institution for a past month "
+                                   "(again is harmless: nothing is billed twice).")
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month to invoice.")
+@click.pass_obj
+def generate_invoices(factories: Factories, period: str) -> None:
+    from rich.progress import Progress
+
+    from application.institutions.generate_invoices import GenerateInvoices
+    from domain.shared.errors import DomainError
+
+    _, injector = _injector(factories)
+    with Progress(transient=True) as progress:
+        task = progress.add_task(f"invoicing {period}", total=None)
+        try:
+            run = injector.get(GenerateInvoices)(period, lambda _: progress.advance(task))
+        except DomainError as error:
+            raise click.UsageError(str(error)) from error
+    click.echo(f"{period}: {run.invoiced} invoiced, {run.skipped} skipped, "
+               f"{len(run.failed)} failed")
+    for institution_id, why in run.failed:
+        click.echo(f"  failed {institution_id}: {why}", err=True)
+    if run.failed:
+        raise SystemExit(1)
 
 
 @click.command(help="Run the whole platform scenario offline and print each step.")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from injector import Injector, provider, singleton
 
@@ -28,6 +29,7 @@ from application.institutions.ports import (
     BillingSubscriptions,
     InstitutionsUnitOfWork,
     InstitutionWebhooks,
+    Invoicing,
     SignedRequests,
     SigningSecrets,
     SubscriptionSource,
@@ -36,6 +38,7 @@ from application.institutions.record_institution_activity import RecordInstituti
 from application.institutions.signing_secret_of import SigningSecretOf
 from application.institutions.sync_subscription import SyncSubscription
 from application.institutions.tell_admins_of_broadcast import TellAdminsOfBroadcast
+from application.institutions.tell_institution_of_invoice import TellInstitutionOfInvoice
 from application.institutions.tell_subscription_status import TellSubscriptionStatus
 from application.institutions.welcome_institution import WelcomeInstitution
 from application.shared.ports import Clock
@@ -46,8 +49,10 @@ from domain.institutions.events import (
     InstitutionCreated,
     InstitutionDeactivated,
     InstitutionUpdated,
+    InvoiceGenerated,
     SubscriptionStatusChanged,
 )
+from domain.institutions.invoices import InvoicePrices
 
 _PLAN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 STRIPE_BILLING = "stripe-billing"  # Stripe's second endpoint: subscriptions and invoices
@@ -57,6 +62,11 @@ STRIPE_BILLING = "stripe-billing"  # Stripe's second endpoint: subscriptions and
 class InstitutionsSettings:
     plans: tuple[str, ...] = ("basic", "pro", "enterprise")
     prices: tuple[tuple[str, str], ...] = ()  # (plan, Stripe price id)
+    invoice_currency: str = "USD"
+    invoice_seat_price: int = 0  # minor units per student a month
+    invoice_storage_gb_price: int = 0  # minor units per GB above the quota a month
+    invoice_time_zone: str = "UTC"
+    invoice_days_until_due: int = 30
     webhook_timeout_seconds: int = 10
     stripe_billing_webhook_secret: str | None = None
 
@@ -67,6 +77,19 @@ class InstitutionsSettings:
             if not named or not all(_PLAN.match(plan) for plan in named):
                 raise ValueError
             return named
+
+        def currency(raw: str) -> str:
+            code = raw.strip().upper()
+            if not (len(code) == 3 and code.isalpha() and code.isascii()):
+                raise ValueError
+            return code
+
+        def zone(raw: str) -> str:
+            try:
+                ZoneInfo(raw.strip())
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError from None
+            return raw.strip()
 
         def prices(raw: str) -> tuple[tuple[str, str], ...]:
             pairs = [part.strip().partition(":") for part in raw.split(",") if part.strip()]
@@ -79,6 +102,14 @@ class InstitutionsSettings:
                    prices=reader.parse("INSTITUTION_PLAN_PRICES", (), prices,
                                        "plan:price pairs separated by commas"),
                    stripe_billing_webhook_secret=reader.text("STRIPE_BILLING_WEBHOOK_SECRET"),
+                   invoice_currency=reader.parse("INVOICE_CURRENCY", "USD", currency,
+                                                 "an ISO 4217 code such as USD"),
+                   invoice_seat_price=reader.integer("INVOICE_SEAT_PRICE_MINOR", 0, 0),
+                   invoice_storage_gb_price=reader.integer("INVOICE_STORAGE_GB_PRICE_MINOR", 0,
+                                                           0),
+                   invoice_time_zone=reader.parse("INVOICE_TIME_ZONE", "UTC", zone,
+                                                  "an IANA time zone such as Africa/Cairo"),
+                   invoice_days_until_due=reader.integer("INVOICE_DAYS_UNTIL_DUE", 30, 1, 365),
                    webhook_timeout_seconds=reader.integer("INSTITUTION_WEBHOOK_TIMEOUT_SECONDS",
                                                           10, 1, 60))
 
@@ -96,6 +127,7 @@ class InstitutionsModule(AreaModule):
         BroadcastDue: (("deliver_broadcast", DeliverBroadcast),
                        ("tell_admins", TellAdminsOfBroadcast)),
         SubscriptionStatusChanged: (("tell_subscription_status", TellSubscriptionStatus),),
+        InvoiceGenerated: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
     }
     webhook_names = ("institution-sync", STRIPE_BILLING)
 
@@ -138,6 +170,24 @@ class InstitutionsModule(AreaModule):
 
         secret = settings.section(PaymentsSettings).stripe.secret
         return vendor_or_default({"stripe": stripe_subscriptions if secret else None},
+                                 ("local", local))
+
+    @singleton
+    @provider
+    def invoicing(self, settings: Settings) -> Invoicing:
+        def stripe_invoicing() -> Invoicing:
+            from adapters.outbound.institutions.billing import StripeInvoicing
+
+            return StripeInvoicing(self._stripe_client(settings),
+                                   settings.section(InstitutionsSettings).invoice_days_until_due)
+
+        def local() -> Invoicing:
+            from adapters.outbound.institutions.billing import LocalInvoicing
+
+            return LocalInvoicing()
+
+        secret = settings.section(PaymentsSettings).stripe.secret
+        return vendor_or_default({"stripe": stripe_invoicing if secret else None},
                                  ("local", local))
 
     @singleton
@@ -192,5 +242,8 @@ class InstitutionsModule(AreaModule):
     def policy(self, settings: Settings) -> InstitutionsPolicy:
         section = settings.section(InstitutionsSettings)
         stripe = settings.section(PaymentsSettings).stripe.secret
-        return InstitutionsPolicy(plans=section.plans,
-                                  prices=dict(section.prices) if stripe else None)
+        return InstitutionsPolicy(
+            plans=section.plans, prices=dict(section.prices) if stripe else None,
+            invoice_prices=InvoicePrices(section.invoice_currency, section.invoice_seat_price,
+                                         section.invoice_storage_gb_price),
+            invoice_time_zone=section.invoice_time_zone)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from domain.institutions.invoices import InvoicePrices
 from domain.shared.errors import InvalidState, InvalidValue
 
 
@@ -15,6 +16,9 @@ class InstitutionsPolicy:
     # The billing provider's price of each plan (Stripe's price_...); a plan without one
     # cannot be subscribed to. None: the biller prices plans itself (eduport's own billing).
     prices: Mapping[str, str] | None = None
+    # What a month's usage costs, and the time zone whose months are billed.
+    invoice_prices: InvoicePrices = field(default_factory=InvoicePrices)
+    invoice_time_zone: str = "UTC"
 
     def check_plan(self, plan: str) -> None:
         if plan not in self.plans:

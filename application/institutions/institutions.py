@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from application.institutions.ports import InstitutionsUnitOfWork
 from application.shared.ports import Principal
 from domain.institutions.activity import Activity
+from domain.institutions.invoices import Invoice
 from domain.institutions.model import Institution, InstitutionStatus
 from domain.institutions.subscriptions import Subscription
 from domain.shared.errors import NotFound
@@ -76,3 +77,14 @@ class CurrentSubscription:
             if subscription is None:
                 raise NotFound("the institution has never subscribed")
             return subscription
+
+
+class ListInvoices:
+    def __init__(self, uow: InstitutionsUnitOfWork) -> None:
+        self.uow = uow
+
+    def __call__(self, actor: Principal, institution_id: str | None = None,
+                 limit: int = 36) -> list[Invoice]:
+        with self.uow.reading():
+            found = visible_institution(self.uow, actor, institution_id)
+            return self.uow.invoices.of_institution(found.id, limit)

@@ -12,6 +12,7 @@ from application.shared.ports import AuditedUnitOfWork
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert
 from domain.institutions.broadcasts import Broadcast, BroadcastDelivery
+from domain.institutions.invoices import Invoice
 from domain.institutions.model import Institution, InstitutionStatus
 from domain.institutions.subscriptions import Subscription
 
@@ -82,6 +83,45 @@ class SubscriptionRepository(Protocol):
 
     def lapsed(self, provider: str, now: datetime, limit: int) -> list[Subscription]:
         """The provider's subscriptions not ended whose period ended by ``now``."""
+
+
+@dataclass(frozen=True)
+class IssuedInvoice:
+    provider_invoice_id: str
+    hosted_url: str | None = None  # where the institution sees and pays it
+
+
+class Invoicing(Protocol):
+    """Issues invoices at the billing provider (Stripe, or eduport's own billing)."""
+
+    provider: str
+
+    def issue(self, customer_id: str, invoice: Invoice, key: str) -> IssuedInvoice:
+        """Creates the invoice with one item per line and finalises it (Stripe:
+        ``auto_advance``, sent by the provider). Every call it makes carries a key derived
+        from ``key`` (the institution and period) and the line, so running it again after a
+        crash anywhere creates nothing twice. Raises ``DeliveryFailed`` when the provider
+        is unreachable or refuses."""
+
+
+class InvoiceRepository(Protocol):
+    def add(self, invoice: Invoice) -> None: ...
+
+    def get(self, invoice_id: str) -> Invoice | None: ...
+
+    def of_period(self, institution_id: str, period: str) -> Invoice | None: ...
+
+    def by_provider_id(self, provider_invoice_id: str) -> Invoice | None: ...
+
+    def of_institution(self, institution_id: str, limit: int) -> list[Invoice]:
+        """The newest period first."""
+
+
+class InvoiceRuns(Protocol):
+    def completed(self, period: str) -> bool: ...
+
+    def complete(self, period: str, at: datetime) -> None:
+        """Every active institution is invoiced for ``period`` (the cron stops there)."""
 
 
 class SigningSecrets(Protocol):
@@ -189,4 +229,6 @@ class InstitutionsUnitOfWork(AuditedUnitOfWork, Protocol):
     broadcasts: BroadcastRepository
     deliveries: DeliveryRepository
     subscriptions: SubscriptionRepository
+    invoices: InvoiceRepository
+    invoice_runs: InvoiceRuns
     people: AccountDirectory

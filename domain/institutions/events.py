@@ -50,3 +50,9 @@ class SubscriptionStatusChanged(Event):
     institution_id: str
     before: str  # SubscriptionStatus values
     after: str
+
+
+@dataclass(frozen=True)
+class InvoiceGenerated(Event):
+    invoice_id: str
+    institution_id: str

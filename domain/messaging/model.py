@@ -33,6 +33,7 @@ class MessageKind(StrEnum):
     INSTITUTION_WELCOME = "institution_welcome"  # to a new institution's primary address
     PLATFORM_BROADCAST = "platform_broadcast"  # to institution admins (maintenance...)
     SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed"  # to institution admins
+    INVOICE_GENERATED = "invoice_generated"  # to an institution's primary address
 
     @property
     def is_security(self) -> bool:

@@ -1,10 +1,12 @@
-"""Steps of institutions.feature on the embedded default (eduport bills institutions
-itself, mail goes to the local outbox)."""
+"""Steps of institutions.feature and invoicing.feature on the embedded default (eduport
+bills institutions itself, at a seat price of 1.50 USD; mail goes to the local outbox)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +14,15 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from standardwebhooks.webhooks import Webhook
 
 from adapters.outbound.institutions.signing import RandomSigningSecrets
+from adapters.settings import Settings
+from application.institutions.generate_invoices import GenerateInvoices
+from domain.institutions.invoices import previous_period
 from features.steps.conftest import BAD_LINK, NAME, REFUSED, Platform
+from tests.conftest import make_settings
 from tests.driver import deliver
 from tests.integration.mail import body
 
-scenarios("../institutions.feature")
+scenarios("../institutions.feature", "../invoicing.feature")
 
 INSTITUTION = r'"(?P<institution>[^"]+)"'
 DOMAIN = r'"(?P<domain>[^"]+)"'
@@ -120,3 +126,55 @@ def report_refused(platform: Platform) -> None:
 def still_counts(platform: Platform, institutions: dict[str, dict[str, Any]],
                  institution: str, value: str, metric: str) -> None:
     assert seen_by_root(platform, institutions[institution])[metric] == int(value)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, features_database_template: Path) -> Settings:
+    """The features' embedded defaults, with a price per seat."""
+    path = tmp_path / "eduport.sqlite3"
+    shutil.copy(features_database_template, path)
+    return make_settings(tmp_path, f"sqlite:///{path}", INVOICE_SEAT_PRICE_MINOR="150")
+
+
+def last_month() -> str:
+    return previous_period(datetime.now(UTC).date())
+
+
+@given(parsers.re(f"{INSTITUTION} has reported (?P<students>\\d+) students"))
+def reported(platform: Platform, institutions: dict[str, dict[str, Any]], institution: str,
+             students: str) -> None:
+    found = institutions[institution]
+    secret = platform.expect(200, platform.call(
+        "GET", f"/admin/institutions/{found['id']}/signing-secret", "Root"))["signing_secret"]
+    data = json.dumps({"institution_id": found["id"], "metric": "students",
+                       "value": int(students)})
+    now = datetime.now(UTC)
+    platform.expect(200, platform._answered(deliver(platform.client, "institution-sync",
+                                                    data.encode(), {
+        "webhook-id": "students-1", "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign("students-1", now, data)})))
+
+
+@when(parsers.re("last month is invoiced(?: again)?"))
+def invoiced(platform: Platform) -> None:
+    run = platform.injector.get(GenerateInvoices)(last_month())
+    assert run.failed == []
+
+
+@then(parsers.re(f"{INSTITUTION} has one invoice for last month, for (?P<seats>\\d+) seats"))
+def one_invoice(platform: Platform, institutions: dict[str, dict[str, Any]], institution: str,
+                seats: str) -> None:
+    found = platform.expect(200, platform.call(
+        "GET", f"/admin/institutions/{institutions[institution]['id']}/invoices", "Root"))
+    [invoice] = found
+    assert invoice["period"] == last_month()
+    assert [(line["kind"], line["quantity"]) for line in invoice["lines"]] == [
+        ("seats", int(seats))]
+
+
+@then(parsers.re(f"{INSTITUTION} is sent its invoice once"))
+def sent_once(platform: Platform, institutions: dict[str, dict[str, Any]],
+              institution: str) -> None:
+    primary = institutions[institution]["primary_email"]
+    subject = f"Invoice for {institution}, {last_month()}"
+    assert len([m for m in platform.mails(subject) if m["To"] == primary]) == 1

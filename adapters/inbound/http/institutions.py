@@ -35,6 +35,7 @@ from application.institutions.institutions import (
     InstitutionPage,
     ListInstitutionActivity,
     ListInstitutions,
+    ListInvoices,
 )
 from application.institutions.raise_portal_alert import PortalAlertCommand, RaisePortalAlert
 from application.institutions.register_endpoint import RegisterEndpoint
@@ -44,6 +45,7 @@ from application.institutions.subscribe import Subscribe, Subscribed
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert, AlertSeverity
 from domain.institutions.broadcasts import Broadcast, DeliveryStatus
+from domain.institutions.invoices import Invoice
 from domain.institutions.model import MAX_QUOTA, Institution, InstitutionDetails, InstitutionStatus
 from domain.institutions.subscriptions import Subscription, SubscriptionStatus
 from domain.shared.roles import Role
@@ -125,6 +127,27 @@ class AlertSchema(Schema):
 class AlertArgsSchema(Schema):
     acknowledged = fields.Boolean(truthy={"true"}, falsy={"false"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class InvoiceLineSchema(Schema):
+    kind = fields.Function(lambda line: line.kind.value)
+    description = fields.String()
+    quantity = fields.Integer()
+    unit_amount = fields.Integer(metadata={"description": "minor units"})
+    amount = fields.Integer(metadata={"description": "minor units"})
+
+
+class InvoiceSchema(Schema):
+    id = fields.String()
+    period = fields.String()
+    currency = fields.String()
+    total = fields.Integer(metadata={"description": "minor units of currency"})
+    lines = fields.List(fields.Nested(InvoiceLineSchema))
+    status = fields.Function(lambda i: i.status.value)
+    provider_invoice_id = fields.String(allow_none=True)
+    hosted_url = fields.String(allow_none=True)
+    issued_at = fields.DateTime(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
 
 
 class SubscriptionSchema(Schema):
@@ -492,3 +515,31 @@ class MySubscription(MethodView):
     def delete(self, args: dict[str, Any]) -> Subscription:
         """Cancel it at the end of the period paid for (``at_period_end=false``: now)."""
         return self.cancel(current_principal(), args["at_period_end"])
+
+
+@blp.route("/institution/invoices")
+class MyInvoices(MethodView):
+    @inject
+    def __init__(self, list_them: ListInvoices) -> None:
+        self.list_them = list_them
+
+    @requires(Role.INSTITUTION_ADMIN)
+    @blp.response(200, InvoiceSchema(many=True))
+    @blp.alt_response(404, **problem_response("I run no institution"))
+    def get(self) -> list[Invoice]:
+        """My institution's invoices, the latest month first."""
+        return self.list_them(current_principal())
+
+
+@blp.route("/admin/institutions/<string:institution_id>/invoices")
+class InstitutionInvoices(MethodView):
+    @inject
+    def __init__(self, list_them: ListInvoices) -> None:
+        self.list_them = list_them
+
+    @requires(Role.PLATFORM_ADMIN)
+    @blp.response(200, InvoiceSchema(many=True))
+    @blp.alt_response(404, **NO_INSTITUTION)
+    def get(self, institution_id: str) -> list[Invoice]:
+        """The institution's invoices, the latest month first."""
+        return self.list_them(current_principal(), institution_id)

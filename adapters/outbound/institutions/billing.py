@@ -12,9 +12,10 @@ from typing import Any
 
 import stripe
 
-from application.institutions.ports import CustomerRequest, SubscriptionState
+from application.institutions.ports import CustomerRequest, IssuedInvoice, SubscriptionState
 from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, WebhookAuthenticator, WebhookEvent
+from domain.institutions.invoices import Invoice
 from domain.institutions.subscriptions import next_period_end
 from domain.shared.errors import InvalidValue
 
@@ -157,3 +158,48 @@ class RenamedAuthenticator:
 
     def authenticate(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         return replace(self.inner.authenticate(headers, body), provider=self.provider)
+
+
+class StripeInvoicing:
+    """An invoice at Stripe: a draft with ``auto_advance`` (Stripe emails and chases it),
+    an invoice item per line on it, then finalised; each call under its own key."""
+
+    provider = "stripe"
+
+    def __init__(self, client: stripe.StripeClient, days_until_due: int = 30) -> None:
+        self.client, self.days_until_due = client, days_until_due
+
+    def issue(self, customer_id: str, invoice: Invoice, key: str) -> IssuedInvoice:
+        v1 = self.client.v1
+        metadata = {"institution_id": invoice.institution_id, "period": invoice.period,
+                    "invoice_id": invoice.id}
+        try:
+            draft = v1.invoices.create(params={
+                "customer": customer_id, "auto_advance": True,
+                "collection_method": "send_invoice", "days_until_due": self.days_until_due,
+                "pending_invoice_items_behavior": "exclude", "metadata": metadata},
+                options={"idempotency_key": f"{key}:invoice"})
+            for line in invoice.lines:
+                v1.invoice_items.create(params={
+                    "customer": customer_id, "invoice": draft.id, "amount": line.amount,
+                    "currency": invoice.currency.lower(), "description": line.description,
+                    "metadata": {**metadata, "line": line.kind.value}},
+                    options={"idempotency_key": f"{key}:line:{line.kind.value}"})
+            final = v1.invoices.finalize_invoice(draft.id, options={
+                "idempotency_key": f"{key}:finalize"})
+        except stripe.StripeError as error:
+            raise _unavailable(error, "issue the invoice") from error
+        if final.amount_due != invoice.total:
+            raise DeliveryFailed(f"Stripe's invoice {final.id} is for {final.amount_due}, "
+                                 f"ours for {invoice.total}: left for an operator")
+        return IssuedInvoice(final.id, final.hosted_invoice_url)
+
+
+class LocalInvoicing:
+    """The embedded default: eduport issues the invoice itself (its email is the invoice;
+    payment is recorded by an admin), numbered from our record."""
+
+    provider = "local"
+
+    def issue(self, customer_id: str, invoice: Invoice, key: str) -> IssuedInvoice:
+        return IssuedInvoice(f"local_inv_{invoice.id}")

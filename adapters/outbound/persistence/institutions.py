@@ -23,7 +23,9 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, registry
+from sqlalchemy.types import TypeDecorator
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
 from adapters.outbound.persistence.schema import ID, EnumText, dialect_insert, metadata, utc
@@ -33,6 +35,7 @@ from application.accounts.directory import UserDirectory
 from domain.institutions.activity import Activity, ActivityKind
 from domain.institutions.alerts import Alert, AlertSeverity, AlertSource
 from domain.institutions.broadcasts import Broadcast, BroadcastDelivery, DeliveryStatus
+from domain.institutions.invoices import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from domain.institutions.model import Institution, InstitutionStatus
 from domain.institutions.subscriptions import ENDED, Subscription, SubscriptionStatus
 
@@ -145,6 +148,49 @@ institution_subscriptions = Table(
     Column("updated_at", utc(), nullable=False),
     Column("version", Integer, nullable=False),
     Index("ix_institution_subscriptions_institution", "institution_id", "updated_at"),
+)
+
+class InvoiceLines(TypeDecorator[tuple[InvoiceLine, ...]]):
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[dict[str, Any]] | None:
+        return None if value is None else [
+            {"kind": line.kind.value, "description": line.description,
+             "quantity": line.quantity, "unit_amount": line.unit_amount} for line in value]
+
+    def process_result_value(self, value: Any, dialect: Dialect
+                             ) -> tuple[InvoiceLine, ...] | None:
+        return None if value is None else tuple(
+            InvoiceLine(LineKind(line["kind"]), line["description"], line["quantity"],
+                        line["unit_amount"]) for line in value)
+
+
+institution_invoices = Table(
+    "institution_invoices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("institution_id", ID, ForeignKey("institutions.id"), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("lines", InvoiceLines, nullable=False),
+    Column("created_at", utc(), nullable=False),
+    Column("status", EnumText(InvoiceStatus), nullable=False),
+    Column("provider_invoice_id", String(64)),
+    Column("hosted_url", String(500)),
+    Column("issued_at", utc()),
+    Column("paid_at", utc()),
+    Column("version", Integer, nullable=False),
+    # Exactly one invoice per institution and period, whatever runs at once.
+    Index("uq_institution_invoices_period", "institution_id", "period", unique=True),
+    Index("ix_institution_invoices_provider", "provider_invoice_id"),
+)
+
+invoice_runs = Table(
+    "invoice_runs",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("completed_at", utc(), nullable=False),
 )
 
 
@@ -286,10 +332,42 @@ class SqlSubscriptionRepository(TrackedRepository[Subscription]):
             c.current_period_end <= now).order_by(c.current_period_end, c.id).limit(limit))
 
 
+class SqlInvoiceRepository(TrackedRepository[Invoice]):
+    kind = Invoice
+
+    def of_period(self, institution_id: str, period: str) -> Invoice | None:
+        c = institution_invoices.c
+        return self._one(select(Invoice).where(c.institution_id == institution_id,
+                                               c.period == period))
+
+    def by_provider_id(self, provider_invoice_id: str) -> Invoice | None:
+        return self._one(select(Invoice).where(
+            institution_invoices.c.provider_invoice_id == provider_invoice_id))
+
+    def of_institution(self, institution_id: str, limit: int) -> list[Invoice]:
+        c = institution_invoices.c
+        return self._all(select(Invoice).where(c.institution_id == institution_id)
+                         .order_by(c.period.desc()).limit(limit))
+
+
+class SqlInvoiceRuns:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def completed(self, period: str) -> bool:
+        return self.session.scalar(select(invoice_runs.c.period).where(
+            invoice_runs.c.period == period)) is not None
+
+    def complete(self, period: str, at: datetime) -> None:
+        self.session.execute(dialect_insert(self.session)(invoice_runs).values(
+            period=period, completed_at=at).on_conflict_do_nothing(index_elements=["period"]))
+
+
 def map_institutions(mapper: registry) -> None:
     for cls, table in ((Institution, institutions), (Alert, institution_alerts),
                        (BroadcastDelivery, broadcast_deliveries),
-                       (Subscription, institution_subscriptions)):
+                       (Subscription, institution_subscriptions),
+                       (Invoice, institution_invoices)):
         mapper.map_imperatively(cls, table, version_id_col=table.c.version,
                                 version_id_generator=False)
 
@@ -303,6 +381,8 @@ class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
         "broadcasts": lambda uow: SqlBroadcastRepository(uow.session),
         "deliveries": lambda uow: SqlDeliveryRepository(uow.session, uow.tracker),
         "subscriptions": lambda uow: SqlSubscriptionRepository(uow.session, uow.tracker),
+        "invoices": lambda uow: SqlInvoiceRepository(uow.session, uow.tracker),
+        "invoice_runs": lambda uow: SqlInvoiceRuns(uow.session),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "audit": audit_log,
     }

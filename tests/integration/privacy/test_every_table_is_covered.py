@@ -27,6 +27,8 @@ NO_PERSON = {
     "institutions": "organisations the platform bills: their name, address, plan and metrics",
     "broadcast_deliveries": "which institution's portal a broadcast reached, and when",
     "institution_subscriptions": "an institution's plan at the billing provider",
+    "institution_invoices": "an institution's monthly invoices: counts and amounts",
+    "invoice_runs": "the months every institution was invoiced for",
 }
 
 
