@@ -24,11 +24,13 @@ from application.institutions.apply_synced_metric import ApplySyncedMetric
 from application.institutions.config import InstitutionsPolicy
 from application.institutions.create_billing_customer import CreateBillingCustomer
 from application.institutions.deliver_broadcast import DeliverBroadcast
+from application.institutions.handle_billing_event import HandleBillingEvent
 from application.institutions.ports import (
     BillingCustomers,
     BillingSubscriptions,
     InstitutionsUnitOfWork,
     InstitutionWebhooks,
+    InvoicePayments,
     Invoicing,
     SignedRequests,
     SigningSecrets,
@@ -36,8 +38,10 @@ from application.institutions.ports import (
 )
 from application.institutions.record_institution_activity import RecordInstitutionActivity
 from application.institutions.signing_secret_of import SigningSecretOf
-from application.institutions.sync_subscription import SyncSubscription
 from application.institutions.tell_admins_of_broadcast import TellAdminsOfBroadcast
+from application.institutions.tell_institution_of_failed_payment import (
+    TellInstitutionOfFailedPayment,
+)
 from application.institutions.tell_institution_of_invoice import TellInstitutionOfInvoice
 from application.institutions.tell_subscription_status import TellSubscriptionStatus
 from application.institutions.welcome_institution import WelcomeInstitution
@@ -50,6 +54,7 @@ from domain.institutions.events import (
     InstitutionDeactivated,
     InstitutionUpdated,
     InvoiceGenerated,
+    InvoicePaymentFailed,
     SubscriptionStatusChanged,
 )
 from domain.institutions.invoices import InvoicePrices
@@ -128,6 +133,8 @@ class InstitutionsModule(AreaModule):
                        ("tell_admins", TellAdminsOfBroadcast)),
         SubscriptionStatusChanged: (("tell_subscription_status", TellSubscriptionStatus),),
         InvoiceGenerated: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
+        InvoicePaymentFailed: (("tell_institution_of_failed_payment",
+                                TellInstitutionOfFailedPayment),),
     }
     webhook_names = ("institution-sync", STRIPE_BILLING)
 
@@ -145,7 +152,7 @@ class InstitutionsModule(AreaModule):
             found.append(WebhookProvider(STRIPE_BILLING, RenamedAuthenticator(
                 STRIPE_BILLING, StripeWebhookAuthenticator(
                     section.stripe_billing_webhook_secret, stripe.webhook_tolerance,
-                    injector.get(Clock))), injector.get(SyncSubscription)))
+                    injector.get(Clock))), injector.get(HandleBillingEvent)))
         return found
 
     def _stripe_client(self, settings: Settings) -> Any:
@@ -189,6 +196,13 @@ class InstitutionsModule(AreaModule):
         secret = settings.section(PaymentsSettings).stripe.secret
         return vendor_or_default({"stripe": stripe_invoicing if secret else None},
                                  ("local", local))
+
+    @singleton
+    @provider
+    def invoice_payments(self, settings: Settings) -> InvoicePayments:
+        from adapters.outbound.institutions.billing import StripeInvoicePayments
+
+        return StripeInvoicePayments(self._stripe_client(settings))
 
     @singleton
     @provider

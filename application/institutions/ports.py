@@ -104,6 +104,20 @@ class Invoicing(Protocol):
         is unreachable or refuses."""
 
 
+@dataclass(frozen=True)
+class InvoicePayment:
+    amount: int  # minor units
+    currency: str
+    method_type: str | None  # card, us_bank_account...
+    payment_intent_id: str | None
+
+
+class InvoicePayments(Protocol):
+    def payment_of(self, provider_invoice_id: str) -> InvoicePayment | None:
+        """How the invoice was paid, as the provider has it (None: no payment). Raises
+        ``DeliveryFailed`` when the provider is unreachable or fails."""
+
+
 class InvoiceRepository(Protocol):
     def add(self, invoice: Invoice) -> None: ...
 

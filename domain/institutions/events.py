@@ -56,3 +56,16 @@ class SubscriptionStatusChanged(Event):
 class InvoiceGenerated(Event):
     invoice_id: str
     institution_id: str
+
+
+@dataclass(frozen=True)
+class InvoicePaid(Event):
+    invoice_id: str
+    institution_id: str
+
+
+@dataclass(frozen=True)
+class InvoicePaymentFailed(Event):
+    invoice_id: str
+    institution_id: str
+    attempt: str  # the provider's event that said so

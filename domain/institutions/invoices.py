@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from domain.institutions.events import InvoiceGenerated
+from domain.institutions.events import InvoiceGenerated, InvoicePaid, InvoicePaymentFailed
 from domain.institutions.model import Institution
 from domain.shared.errors import InvalidValue
 from domain.shared.model import Aggregate
@@ -90,6 +90,11 @@ class Invoice(Aggregate):
     hosted_url: str | None = None
     issued_at: datetime | None = None
     paid_at: datetime | None = None
+    # The payment, as the provider recorded it: minor units of ``currency``.
+    paid_amount: int | None = None
+    payment_method_type: str | None = None  # card, us_bank_account...
+    payment_intent_id: str | None = None
+    failed_attempts: tuple[str, ...] = ()
     version: int = field(default=1)
 
     @property
@@ -103,3 +108,24 @@ class Invoice(Aggregate):
         self.hosted_url, self.issued_at = hosted_url, now
         self.version += 1
         self.events.append(InvoiceGenerated(self.id, self.institution_id))
+
+    def paid(self, amount: int, method_type: str | None, payment_intent_id: str | None,
+             now: datetime) -> None:
+        """Paid: told once, however often the provider says so."""
+        if self.status == InvoiceStatus.PAID:
+            return
+        self.status, self.paid_at, self.paid_amount = InvoiceStatus.PAID, now, amount
+        self.payment_method_type, self.payment_intent_id = method_type, payment_intent_id
+        self.version += 1
+        self.events.append(InvoicePaid(self.id, self.institution_id))
+
+    def payment_failed(self, attempt: str, now: datetime) -> bool:
+        """A failed attempt (``attempt`` the provider's id of it) on an invoice not paid:
+        told once per attempt; False when it changes nothing."""
+        if self.status == InvoiceStatus.PAID or attempt in self.failed_attempts:
+            return False
+        self.status = InvoiceStatus.PAYMENT_FAILED
+        self.failed_attempts = (*self.failed_attempts, attempt)
+        self.version += 1
+        self.events.append(InvoicePaymentFailed(self.id, self.institution_id, attempt))
+        return True

@@ -34,6 +34,7 @@ class MessageKind(StrEnum):
     PLATFORM_BROADCAST = "platform_broadcast"  # to institution admins (maintenance...)
     SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed"  # to institution admins
     INVOICE_GENERATED = "invoice_generated"  # to an institution's primary address
+    INVOICE_PAYMENT_FAILED = "invoice_payment_failed"  # to an institution's primary address
 
     @property
     def is_security(self) -> bool:

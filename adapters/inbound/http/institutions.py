@@ -148,6 +148,9 @@ class InvoiceSchema(Schema):
     hosted_url = fields.String(allow_none=True)
     issued_at = fields.DateTime(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
+    paid_amount = fields.Integer(allow_none=True, metadata={"description": "minor units"})
+    payment_method_type = fields.String(allow_none=True)
+    payment_intent_id = fields.String(allow_none=True)
 
 
 class SubscriptionSchema(Schema):

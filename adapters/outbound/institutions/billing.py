@@ -12,7 +12,12 @@ from typing import Any
 
 import stripe
 
-from application.institutions.ports import CustomerRequest, IssuedInvoice, SubscriptionState
+from application.institutions.ports import (
+    CustomerRequest,
+    InvoicePayment,
+    IssuedInvoice,
+    SubscriptionState,
+)
 from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, WebhookAuthenticator, WebhookEvent
 from domain.institutions.invoices import Invoice
@@ -203,3 +208,28 @@ class LocalInvoicing:
 
     def issue(self, customer_id: str, invoice: Invoice, key: str) -> IssuedInvoice:
         return IssuedInvoice(f"local_inv_{invoice.id}")
+
+
+class StripeInvoicePayments:
+    """How Stripe says an invoice was paid: its invoice payments (API basil and later keep
+    the PaymentIntent there, not on the invoice), the PaymentIntent expanded."""
+
+    def __init__(self, client: stripe.StripeClient) -> None:
+        self.client = client
+
+    def payment_of(self, provider_invoice_id: str) -> InvoicePayment | None:
+        try:
+            found = self.client.v1.invoice_payments.list(params={
+                "invoice": provider_invoice_id, "expand": ["data.payment.payment_intent"]})
+        except stripe.StripeError as error:
+            raise _unavailable(error, "read the invoice's payment") from error
+        for payment in found.to_dict(recursive=True).get("data") or []:
+            if payment.get("status") != "paid":
+                continue
+            intent = (payment.get("payment") or {}).get("payment_intent")
+            intent = intent if isinstance(intent, dict) else {}
+            types = intent.get("payment_method_types") or [None]
+            return InvoicePayment(int(payment.get("amount_paid") or 0),
+                                  str(payment.get("currency") or "").upper(), types[0],
+                                  intent.get("id"))
+        return None

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     ForeignKey,
@@ -27,13 +26,18 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, registry
-from sqlalchemy.types import TypeDecorator
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
 from adapters.outbound.persistence.catalog import SqlCourseShelf
-from adapters.outbound.persistence.schema import ID, EnumText, dialect_insert, metadata, utc
+from adapters.outbound.persistence.schema import (
+    ID,
+    EnumText,
+    TextList,
+    dialect_insert,
+    metadata,
+    utc,
+)
 from adapters.outbound.persistence.shared import TrackedRepository
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
@@ -56,20 +60,6 @@ from domain.career.jobs import (
     SalaryPeriod,
     search_words,
 )
-
-
-class TextList(TypeDecorator[tuple[str, ...]]):
-    """A tuple of short texts as a JSON array."""
-
-    impl = JSON
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> list[str] | None:
-        return None if value is None else list(value)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
-        return None if value is None else tuple(value)
-
 
 career_conversations = Table(
     "career_conversations",

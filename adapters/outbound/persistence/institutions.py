@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session, registry
 from sqlalchemy.types import TypeDecorator
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
-from adapters.outbound.persistence.schema import ID, EnumText, dialect_insert, metadata, utc
+from adapters.outbound.persistence.schema import (
+    ID,
+    EnumText,
+    TextList,
+    dialect_insert,
+    metadata,
+    utc,
+)
 from adapters.outbound.persistence.shared import TrackedRepository
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
@@ -180,6 +187,10 @@ institution_invoices = Table(
     Column("hosted_url", String(500)),
     Column("issued_at", utc()),
     Column("paid_at", utc()),
+    Column("paid_amount", BigInteger),
+    Column("payment_method_type", String(40)),
+    Column("payment_intent_id", String(64)),
+    Column("failed_attempts", TextList, nullable=False, default=list),
     Column("version", Integer, nullable=False),
     # Exactly one invoice per institution and period, whatever runs at once.
     Index("uq_institution_invoices_period", "institution_id", "period", unique=True),

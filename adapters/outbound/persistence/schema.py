@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     DateTime,
     MetaData,
     String,
@@ -75,3 +76,16 @@ def dialect_insert(session: Session) -> Any:
     both speak."""
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" \
         else sqlite_insert
+
+
+class TextList(TypeDecorator[tuple[str, ...]]):
+    """A tuple of short texts as a JSON array."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> list[str] | None:
+        return None if value is None else list(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
+        return None if value is None else tuple(value)

@@ -1,8 +1,10 @@
 """GenerateInvoices at Stripe, through the official SDK against the local fake of Stripe:
 one Stripe invoice per institution and month, with an item per line, finalised, for our
 total; an institution Stripe fails is reported and the others go on, and the next run
-carries it on; on PostgreSQL, a run killed while Stripe is answering, then run again,
-leaves every institution invoiced exactly once with exactly one Stripe invoice each."""
+carries it on; Stripe's payment events, twice, mark invoices paid (with how) or failed
+(the institution emailed, the platform's admins alerted, once each); on PostgreSQL, a run
+killed while Stripe is answering, then run again, leaves every institution invoiced
+exactly once with exactly one Stripe invoice each."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from tests.driver import deliver, sign_up_admin
 from tests.integration.institutions.driver import institution
 from tests.vendor_servers.stripe_server import FakeStripe
 
-SECRET = "sk_test_invoices"
+SECRET, BILLING_SECRET = "sk_test_invoices", "whsec_invoices_billing"
 PRICES = {"INVOICE_SEAT_PRICE_MINOR": "150", "INVOICE_CURRENCY": "USD"}
 
 
@@ -42,7 +44,8 @@ def fake() -> Iterator[FakeStripe]:
 
 def stripe_env(fake: FakeStripe) -> dict[str, str]:
     return {"STRIPE_SECRET": SECRET, "STRIPE_API_BASE": fake.url,
-            "STRIPE_TIMEOUT_SECONDS": "5", **PRICES}
+            "STRIPE_TIMEOUT_SECONDS": "5", "STRIPE_BILLING_WEBHOOK_SECRET": BILLING_SECRET,
+            **PRICES}
 
 
 @pytest.fixture
@@ -140,3 +143,42 @@ def test_a_run_killed_halfway_then_run_again_invoices_each_once(
     customers = [client.get(f"/admin/institutions/{f['id']}", headers=root).get_json()[
         "billing_customer_id"] for f in made]
     assert [len(stripe_invoices_of(fake, c)) for c in customers] == [1, 1, 1, 1]
+
+
+def test_payments_and_failures_reach_our_invoices_once(
+        client: Any, injector: Any, settings: Any, fake: FakeStripe) -> None:
+    from adapters.wiring.messaging import MessagingSettings
+    from tests.integration.mail import messages
+
+    root = sign_up_admin(client, injector)
+    paying, failing = (institution(client, root, "pay.example.edu"),
+                       institution(client, root, "fail.example.edu"))
+    for found in (paying, failing):
+        report_students(client, found, 10)
+    assert injector.get(GenerateInvoices)(last_month()).invoiced == 2
+
+    def ours(found: dict[str, Any]) -> dict[str, Any]:
+        [invoice] = client.get(f"/admin/institutions/{found['id']}/invoices",
+                               headers=root).get_json()
+        return invoice  # type: ignore[no-any-return]
+
+    fake.take_events()
+    fake.pay_invoice(ours(paying)["provider_invoice_id"])
+    fake.fail_invoice_payment(ours(failing)["provider_invoice_id"])
+    events = fake.take_events("invoice.payment_succeeded", "invoice.payment_failed")
+    assert len(events) == 2
+    answers = FakeStripe.deliver_events(
+        events, lambda body, headers: deliver(client, "stripe-billing", body, headers),
+        BILLING_SECRET, times=2)
+    assert all(a.status_code == 200 for a in answers)
+    paid = ours(paying)
+    assert (paid["status"], paid["paid_amount"], paid["payment_method_type"]) == (
+        "paid", 1_500, "card")
+    assert paid["payment_intent_id"].startswith("pi_") and paid["paid_at"]
+    assert ours(failing)["status"] == "payment_failed"
+    alerts = client.get("/admin/alerts?acknowledged=false", headers=root).get_json()
+    assert [(a["institution_id"], a["type"], a["source"]) for a in alerts] == [
+        (failing["id"], "payment_failed", "platform")]
+    folder = Path(settings.section(MessagingSettings).outbox_dir)
+    assert len([m for m in messages(folder) if m["To"] == "it@fail.example.edu"
+                and str(m["Subject"]).startswith("Payment failed")]) == 1

@@ -1,0 +1,32 @@
+"""An institution is told that paying its invoice failed (an outbox handler on
+``InvoicePaymentFailed``): an email to its primary address, once per failed attempt."""
+
+from __future__ import annotations
+
+from application.institutions.ports import InstitutionsUnitOfWork
+from application.messaging.published import Notice, Notifier, Recipient
+from application.shared.config import Links
+from domain.institutions.events import InvoicePaymentFailed
+from domain.shared.events import Event
+from domain.shared.money import Money
+
+
+class TellInstitutionOfFailedPayment:
+    def __init__(self, uow: InstitutionsUnitOfWork, notifier: Notifier, links: Links) -> None:
+        self.uow, self.notifier, self.links = uow, notifier, links
+
+    def __call__(self, event: Event, idempotency_key: str) -> None:
+        if not isinstance(event, InvoicePaymentFailed):
+            raise TypeError(f"TellInstitutionOfFailedPayment handles failures, not {event.name}")
+        with self.uow.reading():
+            invoice = self.uow.invoices.get(event.invoice_id)
+            institution = self.uow.institutions.get(event.institution_id)
+        if invoice is None or institution is None:
+            return
+        self.notifier.notify(Notice(
+            Recipient(None, institution.primary_email, institution.name),
+            "invoice_payment_failed", idempotency_key,
+            context={"institution": institution.name, "period": invoice.period,
+                     "amount": Money(invoice.total, invoice.currency),
+                     "link": invoice.hosted_url or self.links.to("institution/invoices")},
+            data={"invoice_id": invoice.id, "period": invoice.period}))
