@@ -39,9 +39,6 @@ from application.institutions.ports import (
 from application.institutions.record_institution_activity import RecordInstitutionActivity
 from application.institutions.signing_secret_of import SigningSecretOf
 from application.institutions.tell_admins_of_broadcast import TellAdminsOfBroadcast
-from application.institutions.tell_institution_of_failed_payment import (
-    TellInstitutionOfFailedPayment,
-)
 from application.institutions.tell_institution_of_invoice import TellInstitutionOfInvoice
 from application.institutions.tell_subscription_status import TellSubscriptionStatus
 from application.institutions.welcome_institution import WelcomeInstitution
@@ -133,8 +130,7 @@ class InstitutionsModule(AreaModule):
                        ("tell_admins", TellAdminsOfBroadcast)),
         SubscriptionStatusChanged: (("tell_subscription_status", TellSubscriptionStatus),),
         InvoiceGenerated: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
-        InvoicePaymentFailed: (("tell_institution_of_failed_payment",
-                                TellInstitutionOfFailedPayment),),
+        InvoicePaymentFailed: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
     }
     webhook_names = ("institution-sync", STRIPE_BILLING)
 
