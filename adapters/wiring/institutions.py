@@ -51,6 +51,7 @@ from domain.institutions.events import (
     InstitutionDeactivated,
     InstitutionUpdated,
     InvoiceGenerated,
+    InvoiceOverdue,
     InvoicePaymentFailed,
     SubscriptionStatusChanged,
 )
@@ -69,6 +70,8 @@ class InstitutionsSettings:
     invoice_storage_gb_price: int = 0  # minor units per GB above the quota a month
     invoice_time_zone: str = "UTC"
     invoice_days_until_due: int = 30
+    dunning_ladder: tuple[int, ...] = (3, 7, 14)
+    dunning_suspend: bool = False
     webhook_timeout_seconds: int = 10
     stripe_billing_webhook_secret: str | None = None
 
@@ -93,6 +96,12 @@ class InstitutionsSettings:
                 raise ValueError from None
             return raw.strip()
 
+        def ladder(raw: str) -> tuple[int, ...]:
+            steps = tuple(int(part) for part in raw.split(",") if part.strip())
+            if not steps or any(step < 1 for step in steps) or list(steps) != sorted(set(steps)):
+                raise ValueError
+            return steps
+
         def prices(raw: str) -> tuple[tuple[str, str], ...]:
             pairs = [part.strip().partition(":") for part in raw.split(",") if part.strip()]
             if not all(_PLAN.match(plan) and sep and price.strip() for plan, sep, price in pairs):
@@ -112,6 +121,9 @@ class InstitutionsSettings:
                    invoice_time_zone=reader.parse("INVOICE_TIME_ZONE", "UTC", zone,
                                                   "an IANA time zone such as Africa/Cairo"),
                    invoice_days_until_due=reader.integer("INVOICE_DAYS_UNTIL_DUE", 30, 1, 365),
+                   dunning_ladder=reader.parse("DUNNING_LADDER_DAYS", (3, 7, 14), ladder,
+                                               "rising whole days separated by commas"),
+                   dunning_suspend=reader.flag("DUNNING_SUSPEND", False),
                    webhook_timeout_seconds=reader.integer("INSTITUTION_WEBHOOK_TIMEOUT_SECONDS",
                                                           10, 1, 60))
 
@@ -131,6 +143,7 @@ class InstitutionsModule(AreaModule):
         SubscriptionStatusChanged: (("tell_subscription_status", TellSubscriptionStatus),),
         InvoiceGenerated: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
         InvoicePaymentFailed: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
+        InvoiceOverdue: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
     }
     webhook_names = ("institution-sync", STRIPE_BILLING)
 
@@ -256,4 +269,6 @@ class InstitutionsModule(AreaModule):
             plans=section.plans, prices=dict(section.prices) if stripe else None,
             invoice_prices=InvoicePrices(section.invoice_currency, section.invoice_seat_price,
                                          section.invoice_storage_gb_price),
-            invoice_time_zone=section.invoice_time_zone)
+            invoice_time_zone=section.invoice_time_zone,
+            invoice_days_until_due=section.invoice_days_until_due,
+            dunning_ladder=section.dunning_ladder, suspend_past_due=section.dunning_suspend)

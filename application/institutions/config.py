@@ -19,6 +19,12 @@ class InstitutionsPolicy:
     # What a month's usage costs, and the time zone whose months are billed.
     invoice_prices: InvoicePrices = field(default_factory=InvoicePrices)
     invoice_time_zone: str = "UTC"
+    invoice_days_until_due: int = 30
+    # Reminders, in days past the due date, each sent once per invoice from 09:00 in the
+    # billing time zone; after the last one the institution is flagged past due (and
+    # deactivated when ``suspend_past_due``).
+    dunning_ladder: tuple[int, ...] = (3, 7, 14)
+    suspend_past_due: bool = False
 
     def check_plan(self, plan: str) -> None:
         if plan not in self.plans:

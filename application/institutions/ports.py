@@ -130,6 +130,20 @@ class InvoiceRepository(Protocol):
     def of_institution(self, institution_id: str, limit: int) -> list[Invoice]:
         """The newest period first."""
 
+    def unpaid_issued_before(self, before: datetime, after_id: str,
+                             limit: int) -> list[Invoice]:
+        """Open or failed invoices issued before ``before``, in id order after ``after_id``."""
+
+    def unpaid_of(self, institution_id: str) -> int:
+        """How many of the institution's invoices are open or failed, counting the changes
+        made in this transaction."""
+
+
+class Reminders(Protocol):
+    def take(self, invoice_id: str, step: int, at: datetime) -> bool:
+        """Records the ladder's ``step`` for the invoice: False when it was taken before
+        (the database keeps each step to once per invoice)."""
+
 
 class InvoiceRuns(Protocol):
     def completed(self, period: str) -> bool: ...
@@ -245,4 +259,5 @@ class InstitutionsUnitOfWork(AuditedUnitOfWork, Protocol):
     subscriptions: SubscriptionRepository
     invoices: InvoiceRepository
     invoice_runs: InvoiceRuns
+    reminders: Reminders
     people: AccountDirectory

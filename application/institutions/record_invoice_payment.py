@@ -32,6 +32,7 @@ class RecordInvoicePayment:
                 invoice.paid(payment.amount if payment else int(obj.get("amount_paid") or 0),
                              payment.method_type if payment else None,
                              payment.payment_intent_id if payment else None, self.clock.now())
+                self._settled(invoice.institution_id)
             elif invoice.payment_failed(event.event_id, self.clock.now()):
                 self.uow.alerts.add(self._alert(invoice, event.event_id))
             self.uow.commit()
@@ -41,3 +42,9 @@ class RecordInvoicePayment:
         return Alert.raise_(self.ids.new_id(), invoice.institution_id, "payment_failed",
                             AlertSeverity.HIGH, f"Payment of the {invoice.period} invoice "
                             "failed", AlertSource.PLATFORM, reference, self.clock.now())
+
+    def _settled(self, institution_id: str) -> None:
+        """An institution flagged past due is cleared once nothing is left unpaid."""
+        institution = self.uow.institutions.get(institution_id)
+        if institution is not None and self.uow.invoices.unpaid_of(institution_id) == 0:
+            institution.clear_past_due()

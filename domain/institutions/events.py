@@ -69,3 +69,12 @@ class InvoicePaymentFailed(Event):
     invoice_id: str
     institution_id: str
     attempt: str  # the provider's event that said so
+
+
+@dataclass(frozen=True)
+class InvoiceOverdue(Event):
+    """A step of the reminder ladder is due for an unpaid invoice."""
+
+    invoice_id: str
+    institution_id: str
+    days_past_due: int

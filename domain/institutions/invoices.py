@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from domain.institutions.events import InvoiceGenerated, InvoicePaid, InvoicePaymentFailed
@@ -129,3 +129,10 @@ class Invoice(Aggregate):
         self.version += 1
         self.events.append(InvoicePaymentFailed(self.id, self.institution_id, attempt))
         return True
+
+
+def ladder_step(issued_at: datetime, days_until_due: int, ladder: tuple[int, ...],
+                now: datetime) -> tuple[int, ...]:
+    """The steps of the reminder ladder (days past the due date) reached by ``now``."""
+    past_due = now - (issued_at + timedelta(days=days_until_due))
+    return tuple(step for step in ladder if past_due >= timedelta(days=step))

@@ -101,6 +101,7 @@ class Institution(Aggregate):
     # eduport signs what it sends the portal's endpoint with.
     signing_secret: str = ""
     webhook_url: str | None = None  # where the portal takes broadcasts
+    past_due_since: datetime | None = None  # an invoice went past the reminder ladder
     version: int = field(default=1)
 
     @classmethod
@@ -180,3 +181,16 @@ class Institution(Aggregate):
                                "url")
         self.webhook_url, self.updated_at = url, now
         self.version += 1
+
+    def flag_past_due(self, now: datetime) -> bool:
+        """False when it was flagged already."""
+        if self.past_due_since is not None:
+            return False
+        self.past_due_since = now
+        self.version += 1
+        return True
+
+    def clear_past_due(self) -> None:
+        if self.past_due_since is not None:
+            self.past_due_since = None
+            self.version += 1

@@ -35,6 +35,7 @@ class MessageKind(StrEnum):
     SUBSCRIPTION_STATUS_CHANGED = "subscription_status_changed"  # to institution admins
     INVOICE_GENERATED = "invoice_generated"  # to an institution's primary address
     INVOICE_PAYMENT_FAILED = "invoice_payment_failed"  # to an institution's primary address
+    INVOICE_OVERDUE = "invoice_overdue"  # the dunning ladder's reminders, to an institution
 
     @property
     def is_security(self) -> bool:

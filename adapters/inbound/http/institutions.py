@@ -86,6 +86,8 @@ class InstitutionSchema(Schema):
         "description": "the billing provider's customer, once it is made (after commit)"})
     webhook_url = fields.String(allow_none=True, metadata={
         "description": "where its portal takes broadcasts (Standard Webhooks POSTs)"})
+    past_due_since = fields.DateTime(allow_none=True, metadata={
+        "description": "when an invoice went past the last reminder unpaid"})
     students = fields.Integer()
     faculty = fields.Integer()
     storage_bytes = fields.Integer()

@@ -435,12 +435,16 @@ class SqlJobAlertRepository:
     def queue(self, job_id: str, students: Mapping[str, AlertReason], at: datetime) -> int:
         if not students:
             return 0
-        added = self.session.execute(
-            dialect_insert(self.session)(job_alerts).on_conflict_do_nothing(
-                index_elements=["student_id", "job_id"]),
-            [{"student_id": student, "job_id": job_id, "reason": reason, "created_at": at,
-              "digest_day": None} for student, reason in students.items()])
-        return int(added.rowcount)  # type: ignore[attr-defined]
+        rows = [{"student_id": student, "job_id": job_id, "reason": reason, "created_at": at,
+                 "digest_day": None} for student, reason in students.items()]
+        added = 0
+        for start in range(0, len(rows), 500):  # within SQLite's bound parameters
+            # RETURNING, not rowcount: psycopg counts a skipped row of ON CONFLICT DO NOTHING.
+            added += len(self.session.execute(
+                dialect_insert(self.session)(job_alerts).values(rows[start:start + 500])
+                .on_conflict_do_nothing(index_elements=["student_id", "job_id"])
+                .returning(job_alerts.c.student_id)).all())
+        return added
 
     def waiting(self, day: str, limit: int) -> list[str]:
         a, d = job_alerts.c, job_digests.c
@@ -456,12 +460,13 @@ class SqlJobAlertRepository:
             .order_by(a.created_at.desc(), a.job_id).limit(limit)))
 
     def take_day(self, digest: JobDigest, at: datetime) -> bool:
+        # RETURNING, not rowcount: psycopg counts a skipped row of ON CONFLICT DO NOTHING.
         taken = self.session.execute(
             dialect_insert(self.session)(job_digests).values(
                 student_id=digest.student_id, day=digest.day, job_ids=list(digest.job_ids),
                 total=digest.total, created_at=at).on_conflict_do_nothing(
-                index_elements=["student_id", "day"]))
-        return bool(taken.rowcount)  # type: ignore[attr-defined]
+                index_elements=["student_id", "day"]).returning(job_digests.c.day))
+        return taken.first() is not None
 
     def mark(self, student_id: str, job_ids: Sequence[str], day: str) -> None:
         a = job_alerts.c

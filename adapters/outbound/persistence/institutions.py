@@ -68,6 +68,7 @@ institutions = Table(
     Column("storage_at", utc()),
     Column("signing_secret", String(64), nullable=False),
     Column("webhook_url", String(500)),
+    Column("past_due_since", utc()),
     Column("version", Integer, nullable=False),
     Index("ix_institutions_status_name", "status", "name"),
 )
@@ -195,6 +196,15 @@ institution_invoices = Table(
     # Exactly one invoice per institution and period, whatever runs at once.
     Index("uq_institution_invoices_period", "institution_id", "period", unique=True),
     Index("ix_institution_invoices_provider", "provider_invoice_id"),
+)
+
+invoice_reminders = Table(
+    "invoice_reminders",
+    metadata,
+    # Each step of the ladder once per invoice.
+    Column("invoice_id", ID, ForeignKey("institution_invoices.id"), primary_key=True),
+    Column("step", Integer, primary_key=True),  # days past due
+    Column("sent_at", utc(), nullable=False),
 )
 
 invoice_runs = Table(
@@ -360,6 +370,32 @@ class SqlInvoiceRepository(TrackedRepository[Invoice]):
         return self._all(select(Invoice).where(c.institution_id == institution_id)
                          .order_by(c.period.desc()).limit(limit))
 
+    def unpaid_issued_before(self, before: datetime, after_id: str,
+                             limit: int) -> list[Invoice]:
+        c = institution_invoices.c
+        return self._all(select(Invoice).where(
+            c.status.in_([InvoiceStatus.OPEN, InvoiceStatus.PAYMENT_FAILED]),
+            c.issued_at < before, c.id > after_id).order_by(c.id).limit(limit))
+
+    def unpaid_of(self, institution_id: str) -> int:
+        self.session.flush()
+        c = institution_invoices.c
+        return int(self.session.scalar(select(func.count()).where(
+            c.institution_id == institution_id,
+            c.status.in_([InvoiceStatus.OPEN, InvoiceStatus.PAYMENT_FAILED]))) or 0)
+
+
+class SqlReminders:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def take(self, invoice_id: str, step: int, at: datetime) -> bool:
+        # RETURNING, not rowcount: psycopg counts a skipped row of ON CONFLICT DO NOTHING.
+        taken = self.session.execute(dialect_insert(self.session)(invoice_reminders).values(
+            invoice_id=invoice_id, step=step, sent_at=at).on_conflict_do_nothing(
+            index_elements=["invoice_id", "step"]).returning(invoice_reminders.c.step))
+        return taken.first() is not None
+
 
 class SqlInvoiceRuns:
     def __init__(self, session: Session) -> None:
@@ -394,6 +430,7 @@ class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
         "subscriptions": lambda uow: SqlSubscriptionRepository(uow.session, uow.tracker),
         "invoices": lambda uow: SqlInvoiceRepository(uow.session, uow.tracker),
         "invoice_runs": lambda uow: SqlInvoiceRuns(uow.session),
+        "reminders": lambda uow: SqlReminders(uow.session),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "audit": audit_log,
     }

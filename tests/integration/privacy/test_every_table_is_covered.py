@@ -29,6 +29,7 @@ NO_PERSON = {
     "institution_subscriptions": "an institution's plan at the billing provider",
     "institution_invoices": "an institution's monthly invoices: counts and amounts",
     "invoice_runs": "the months every institution was invoiced for",
+    "invoice_reminders": "which reminders an institution's unpaid invoice was sent",
 }
 
 
