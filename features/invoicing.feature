@@ -13,3 +13,11 @@ Feature: Universities are invoiced once a month
     And last month is invoiced again
     Then "Cairo University" has one invoice for last month, for 1200 seats
     And "Cairo University" is sent its invoice once
+
+  Scenario: An unpaid invoice is chased on the ladder
+    When last month is invoiced
+    And the invoice of "Cairo University" is 3 days past due
+    Then "Cairo University" is reminded that its invoice is 3 days past due
+    When the invoice of "Cairo University" is 14 days past due
+    Then "Cairo University" is reminded that its invoice is 14 days past due
+    And Root sees "Cairo University" flagged past due

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +13,12 @@ import pytest
 from pytest_bdd import given, parsers, scenarios, then, when
 from standardwebhooks.webhooks import Webhook
 
+from adapters.inbound.worker.jobs import run_job
 from adapters.outbound.institutions.signing import RandomSigningSecrets
 from adapters.settings import Settings
 from application.institutions.generate_invoices import GenerateInvoices
 from domain.institutions.invoices import previous_period
+from features.steps import test_live_classes
 from features.steps.conftest import BAD_LINK, NAME, REFUSED, Platform
 from tests.conftest import make_settings
 from tests.driver import deliver
@@ -24,8 +26,17 @@ from tests.integration.mail import body
 
 scenarios("../institutions.feature", "../invoicing.feature")
 
+# The live classes' platform, whose clock the steps move (the ladder runs over weeks).
+clock, platform = test_live_classes.clock, test_live_classes.platform
+
 INSTITUTION = r'"(?P<institution>[^"]+)"'
 DOMAIN = r'"(?P<domain>[^"]+)"'
+
+
+@pytest.fixture
+def invoicing() -> dict[str, Any]:
+    """When the scenario's invoices were issued."""
+    return {}
 
 
 @pytest.fixture
@@ -156,7 +167,8 @@ def reported(platform: Platform, institutions: dict[str, dict[str, Any]], instit
 
 
 @when(parsers.re("last month is invoiced(?: again)?"))
-def invoiced(platform: Platform) -> None:
+def invoiced(platform: Platform, clock: Any, invoicing: dict[str, Any]) -> None:
+    invoicing.setdefault("issued", clock.now())
     run = platform.injector.get(GenerateInvoices)(last_month())
     assert run.failed == []
 
@@ -178,3 +190,33 @@ def sent_once(platform: Platform, institutions: dict[str, dict[str, Any]],
     primary = institutions[institution]["primary_email"]
     subject = f"Invoice for {institution}, {last_month()}"
     assert len([m for m in platform.mails(subject) if m["To"] == primary]) == 1
+
+
+@when(parsers.re(f"the invoice of {INSTITUTION} is (?P<days>\\d+) days past due"))
+def past_due(platform: Platform, clock: Any, invoicing: dict[str, Any], institution: str,
+             days: str) -> None:
+    issued = invoicing["issued"]
+    # Due 30 days after it was issued; a day more, at 10:00, is past the step for sure.
+    clock.current = (issued + timedelta(days=30 + int(days) + 1)).replace(hour=10)
+    run_job(platform.injector, "chase_overdue_invoices")
+
+
+@then(parsers.re(f"{INSTITUTION} is reminded that its invoice is (?P<days>\\d+) days past "
+                 "due"))
+def reminded(platform: Platform, institutions: dict[str, dict[str, Any]], institution: str,
+             days: str) -> None:
+    primary = institutions[institution]["primary_email"]
+    found = [body(m) for m in platform.mails() if m["To"] == primary
+             and str(m["Subject"]).startswith("Reminder:")]
+    assert [text for text in found if f"is {days} days past due" in text]
+
+
+@then(parsers.re(f"{NAME} sees {INSTITUTION} flagged past due"))
+def flagged(platform: Platform, institutions: dict[str, dict[str, Any]], name: str,
+            institution: str) -> None:
+    platform.expect(200, platform.sign_in(name))  # weeks went by: a new session
+    shown = platform.expect(200, platform.call(
+        "GET", f"/admin/institutions/{institutions[institution]['id']}", name))
+    assert shown["past_due_since"]
+    alerts = platform.expect(200, platform.call("GET", "/admin/alerts", name))
+    assert [a["type"] for a in alerts] == ["past_due"]
