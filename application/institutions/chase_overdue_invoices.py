@@ -45,8 +45,9 @@ class ChaseOverdueInvoices:
         reached = ladder_step(invoice.issued_at or now, self.policy.invoice_days_until_due,
                               self.policy.dunning_ladder, now)
         with self.uow:
-            taken = [step for step in reached if self.uow.reminders.take(invoice.id, step, now)]
-            if not taken or reached[-1] not in taken:
+            # Every step reached is recorded; only the highest, when new, is sent.
+            newly = {step for step in reached if self.uow.reminders.take(invoice.id, step, now)}
+            if not reached or reached[-1] not in newly:
                 self.uow.commit()
                 return 0
             self.uow.publish(InvoiceOverdue(invoice.id, invoice.institution_id, reached[-1]))

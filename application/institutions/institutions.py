@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.institutions.ports import InstitutionsUnitOfWork
+from application.messaging.published import Recipient
 from application.shared.ports import Principal
 from domain.institutions.activity import Activity
 from domain.institutions.invoices import Invoice
@@ -44,6 +45,15 @@ def visible_institution(uow: InstitutionsUnitOfWork, actor: Principal,
     if found is None:
         raise NotFound("no such institution")
     return found
+
+
+def admin_recipients(uow: InstitutionsUnitOfWork, institution_id: str) -> list[Recipient]:
+    """The institution's admins, as messages address them. Read in the caller's
+    transaction."""
+    contacts = (uow.people.contact(user_id) for user_id in uow.admins.of_institution(
+        institution_id))
+    return [Recipient(c.user_id, c.email, c.full_name, c.locale) for c in contacts
+            if c is not None]
 
 
 class GetInstitution:

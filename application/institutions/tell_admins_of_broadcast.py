@@ -3,8 +3,9 @@ on ``BroadcastDue``, retried on its own: each admin told once)."""
 
 from __future__ import annotations
 
+from application.institutions.institutions import admin_recipients
 from application.institutions.ports import InstitutionsUnitOfWork
-from application.messaging.published import Notice, Notifier, Recipient
+from application.messaging.published import Notice, Notifier
 from application.shared.config import Links
 from domain.institutions.events import BroadcastDue
 from domain.shared.events import Event
@@ -20,16 +21,13 @@ class TellAdminsOfBroadcast:
         with self.uow.reading():
             broadcast = self.uow.broadcasts.get(event.broadcast_id)
             delivery = self.uow.deliveries.get(event.delivery_id)
-            admins = [self.uow.people.contact(user_id) for user_id in
-                      (self.uow.admins.of_institution(delivery.institution_id) if delivery
-                       else [])]
+            admins = admin_recipients(self.uow, delivery.institution_id) if delivery else []
         if broadcast is None:
             return
         when = broadcast.scheduled_at.isoformat() if broadcast.scheduled_at else ""
-        for admin in (a for a in admins if a is not None):
+        for admin in admins:
             self.notifier.notify(Notice(
-                Recipient(admin.user_id, admin.email, admin.full_name, admin.locale),
-                "platform_broadcast", f"{idempotency_key}:{admin.user_id}",
+                admin, "platform_broadcast", f"{idempotency_key}:{admin.user_id}",
                 context={"title": broadcast.title, "message": broadcast.message,
                          "scheduled_at": when, "link": self.links.to("institution")},
                 data={"broadcast_id": broadcast.id, "title": broadcast.title,

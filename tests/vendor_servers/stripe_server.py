@@ -440,20 +440,16 @@ class FakeStripe(FakeVendorServer):
 
     # ---------------------------------------------------------------- snapshots
     def payment_intent(self, pi_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.payment_intents[pi_id])
+        return self._snapshot(self.payment_intents, pi_id)
 
     def checkout_session(self, session_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.checkout_sessions[session_id])
+        return self._snapshot(self.checkout_sessions, session_id)
 
     def charge(self, charge_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.charges[charge_id])
+        return self._snapshot(self.charges, charge_id)
 
     def refund(self, refund_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.refunds[refund_id])
+        return self._snapshot(self.refunds, refund_id)
 
     def in_flight_idempotency_keys(self) -> set[str]:
         """Idempotency keys of POSTs currently being handled (e.g. held by ``delay_next``)."""
@@ -679,20 +675,21 @@ class FakeStripe(FakeVendorServer):
 
     # ---------------------------------------------------------------- billing snapshots
     def customer(self, customer_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.customers[customer_id])
+        return self._snapshot(self.customers, customer_id)
 
     def subscription(self, subscription_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.subscriptions[subscription_id])
+        return self._snapshot(self.subscriptions, subscription_id)
 
     def invoice(self, invoice_id: str) -> JSON:
-        with self._lock:
-            return copy.deepcopy(self.invoices[invoice_id])
+        return self._snapshot(self.invoices, invoice_id)
 
     def invoice_item(self, invoice_item_id: str) -> JSON:
+        return self._snapshot(self.invoice_items, invoice_item_id)
+
+    def _snapshot(self, store: dict[str, JSON], object_id: str) -> JSON:
+        """A copy of one stored object, safe to read while the fake goes on serving."""
         with self._lock:
-            return copy.deepcopy(self.invoice_items[invoice_item_id])
+            return copy.deepcopy(store[object_id])
 
     # ---------------------------------------------------------------- webhook events
     def take_events(self, *types: str) -> list[JSON]:
