@@ -25,3 +25,10 @@ Feature: The platform owner takes on universities
     When a report of 15000 students for "Cairo University" arrives signed with another key
     Then the report is refused
     And "Cairo University" still counts 0 students
+
+  Scenario: A quota crossing raises one alert
+    Given Root has created the institution "Cairo University" at "cu.example.edu" with a storage quota of 2000 bytes
+    And Salma, a student with a confirmed address at "cu.example.edu", has uploaded a CV of 1900 bytes
+    When the storage of every institution is measured each night for 3 nights
+    Then Root sees one alert "Storage usage at 95%" for "Cairo University"
+    And "Cairo University" is warned once that it is using 95% of its storage quota

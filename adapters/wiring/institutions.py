@@ -41,6 +41,7 @@ from application.institutions.signing_secret_of import SigningSecretOf
 from application.institutions.tell_admins_of_broadcast import TellAdminsOfBroadcast
 from application.institutions.tell_institution_of_invoice import TellInstitutionOfInvoice
 from application.institutions.tell_subscription_status import TellSubscriptionStatus
+from application.institutions.warn_of_storage_quota import WarnOfStorageQuota
 from application.institutions.welcome_institution import WelcomeInstitution
 from application.shared.ports import Clock
 from application.shared.webhooks import WebhookProvider
@@ -53,6 +54,7 @@ from domain.institutions.events import (
     InvoiceGenerated,
     InvoiceOverdue,
     InvoicePaymentFailed,
+    StorageQuotaExceeded,
     SubscriptionStatusChanged,
 )
 from domain.institutions.invoices import InvoicePrices
@@ -72,6 +74,7 @@ class InstitutionsSettings:
     invoice_days_until_due: int = 30
     dunning_ladder: tuple[int, ...] = (3, 7, 14)
     dunning_suspend: bool = False
+    storage_warning_percent: int = 90
     webhook_timeout_seconds: int = 10
     stripe_billing_webhook_secret: str | None = None
 
@@ -124,6 +127,8 @@ class InstitutionsSettings:
                    dunning_ladder=reader.parse("DUNNING_LADDER_DAYS", (3, 7, 14), ladder,
                                                "rising whole days separated by commas"),
                    dunning_suspend=reader.flag("DUNNING_SUSPEND", False),
+                   storage_warning_percent=reader.integer("STORAGE_WARNING_PERCENT", 90, 1,
+                                                          100),
                    webhook_timeout_seconds=reader.integer("INSTITUTION_WEBHOOK_TIMEOUT_SECONDS",
                                                           10, 1, 60))
 
@@ -144,6 +149,7 @@ class InstitutionsModule(AreaModule):
         InvoiceGenerated: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
         InvoicePaymentFailed: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
         InvoiceOverdue: (("tell_institution_of_invoice", TellInstitutionOfInvoice),),
+        StorageQuotaExceeded: (("warn_of_storage_quota", WarnOfStorageQuota),),
     }
     webhook_names = ("institution-sync", STRIPE_BILLING)
 
@@ -271,4 +277,5 @@ class InstitutionsModule(AreaModule):
                                          section.invoice_storage_gb_price),
             invoice_time_zone=section.invoice_time_zone,
             invoice_days_until_due=section.invoice_days_until_due,
-            dunning_ladder=section.dunning_ladder, suspend_past_due=section.dunning_suspend)
+            dunning_ladder=section.dunning_ladder, suspend_past_due=section.dunning_suspend,
+            storage_warning_percent=section.storage_warning_percent)

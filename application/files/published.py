@@ -109,3 +109,20 @@ class CvFiles(Protocol):
     def link(self, file_id: str, lifetime_seconds: int) -> FileLink | None:
         """A signed download link to the CV valid for ``lifetime_seconds`` (signed
         locally), or None when the file is gone (its owner erased)."""
+
+
+@dataclass(frozen=True)
+class StoredBytes:
+    """What the store holds, in bytes of files checked and kept (ready or in use), summed
+    two ways: ``by_institution``, the files an institution owns (its logo, its reports), by
+    institution id; ``by_email_domain``, the files people own, by the domain of their
+    verified email address (lower case; unverified addresses count nowhere)."""
+
+    by_institution: Mapping[str, int]
+    by_email_domain: Mapping[str, int]
+
+
+class StorageTotals(Protocol):
+    def totals(self) -> StoredBytes:
+        """Every owner's bytes, in one read of the file records (in the caller's
+        transaction). Read only; each call sums afresh."""

@@ -25,6 +25,8 @@ class InstitutionsPolicy:
     # deactivated when ``suspend_past_due``).
     dunning_ladder: tuple[int, ...] = (3, 7, 14)
     suspend_past_due: bool = False
+    # The share of its storage quota (percent) whose crossing warns an institution.
+    storage_warning_percent: int = 90
 
     def check_plan(self, plan: str) -> None:
         if plan not in self.plans:

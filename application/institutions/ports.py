@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from application.accounts.published import AccountDirectory
+from application.files.published import StorageTotals
 from application.shared.ports import AuditedUnitOfWork
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert
@@ -223,6 +224,14 @@ class InstitutionRepository(Protocol):
     def active_after(self, institution_id: str, limit: int) -> list[Institution]:
         """Active institutions in id order, from the one after ``institution_id``."""
 
+    def unmeasured_since(self, since: datetime, after_id: str,
+                         limit: int) -> list[Institution]:
+        """Active institutions whose storage was not measured at or after ``since``, in id
+        order from the one after ``after_id``."""
+
+    def active_domains(self) -> dict[str, str]:
+        """Every active institution's id by its domain."""
+
     def page(self, status: InstitutionStatus | None, offset: int,
              limit: int) -> tuple[list[Institution], int]:
         """Institutions by name, and how many there are in all (of ``status`` when given)."""
@@ -261,3 +270,4 @@ class InstitutionsUnitOfWork(AuditedUnitOfWork, Protocol):
     invoice_runs: InvoiceRuns
     reminders: Reminders
     people: AccountDirectory
+    stored: StorageTotals

@@ -31,6 +31,16 @@ class InstitutionDeactivated(InstitutionEvent):
 
 
 @dataclass(frozen=True)
+class StorageQuotaExceeded(Event):
+    """The institution's storage in use crossed the warning share of its quota."""
+
+    institution_id: str
+    percent: int  # of the quota in use, rounded down
+    used_bytes: int
+    quota_bytes: int
+
+
+@dataclass(frozen=True)
 class AlertRaised(Event):
     alert_id: str
     institution_id: str

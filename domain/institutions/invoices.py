@@ -69,7 +69,7 @@ def previous_period(today: date) -> str:
 def period_lines(institution: Institution, prices: InvoicePrices,
                  period: str) -> tuple[InvoiceLine, ...]:
     """What a period costs the institution; a line of nothing is left out."""
-    over = max(0, institution.storage_bytes - institution.storage_quota_bytes)
+    over = max(0, institution.storage_in_use - institution.storage_quota_bytes)
     lines = (InvoiceLine(LineKind.SEATS, f"Seats, {period}: {institution.students} students",
                          institution.students, prices.seat),
              InvoiceLine(LineKind.STORAGE, f"Storage above the quota, {period} (GB)",

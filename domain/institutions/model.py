@@ -12,6 +12,7 @@ from domain.institutions.events import (
     InstitutionCreated,
     InstitutionDeactivated,
     InstitutionUpdated,
+    StorageQuotaExceeded,
 )
 from domain.shared.errors import InvalidState, InvalidValue
 from domain.shared.model import Aggregate
@@ -102,6 +103,11 @@ class Institution(Aggregate):
     signing_secret: str = ""
     webhook_url: str | None = None  # where the portal takes broadcasts
     past_due_since: datetime | None = None  # an invoice went past the reminder ladder
+    # What eduport's file store holds for it (its own files and its people's), as last
+    # measured; and since when its use has been at or above the warning share of its quota.
+    stored_bytes: int = 0
+    stored_at: datetime | None = None
+    storage_warned_at: datetime | None = None
     version: int = field(default=1)
 
     @classmethod
@@ -181,6 +187,29 @@ class Institution(Aggregate):
                                "url")
         self.webhook_url, self.updated_at = url, now
         self.version += 1
+
+    @property
+    def storage_in_use(self) -> int:
+        """Bytes counted against the quota: what eduport stores for it and what its portal
+        reports storing on its own side."""
+        return self.stored_bytes + self.storage_bytes
+
+    def measure_storage(self, stored_bytes: int, warn_percent: int, now: datetime) -> int | None:
+        """Records what eduport stores for it; the percent of the quota in use when this
+        measurement crossed ``warn_percent`` (once per crossing: it must fall below again
+        before another), else None. A quota of 0 allows nothing and warns of nothing."""
+        self.stored_bytes, self.stored_at = stored_bytes, now
+        self.version += 1
+        used, quota = self.storage_in_use, self.storage_quota_bytes
+        percent = used * 100 // quota if quota else 0
+        if percent < warn_percent or not quota:
+            self.storage_warned_at = None
+            return None
+        if self.storage_warned_at is not None:
+            return None
+        self.storage_warned_at = now
+        self.events.append(StorageQuotaExceeded(self.id, percent, used, quota))
+        return percent
 
     def flag_past_due(self, now: datetime) -> bool:
         """False when it was flagged already."""

@@ -36,6 +36,7 @@ class MessageKind(StrEnum):
     INVOICE_GENERATED = "invoice_generated"  # to an institution's primary address
     INVOICE_PAYMENT_FAILED = "invoice_payment_failed"  # to an institution's primary address
     INVOICE_OVERDUE = "invoice_overdue"  # the dunning ladder's reminders, to an institution
+    STORAGE_QUOTA_WARNING = "storage_quota_warning"  # to an institution's primary address
 
     @property
     def is_security(self) -> bool:

@@ -19,10 +19,11 @@ from adapters.settings import Settings
 from application.institutions.generate_invoices import GenerateInvoices
 from domain.institutions.invoices import previous_period
 from features.steps import test_live_classes
-from features.steps.conftest import BAD_LINK, NAME, REFUSED, Platform
+from features.steps.conftest import BAD_LINK, CONFIRM_SUBJECT, NAME, REFUSED, Platform
 from tests.conftest import make_settings
-from tests.driver import deliver
+from tests.driver import deliver, uploaded
 from tests.integration.mail import body
+from tests.integration.privacy.test_personal_data_http import PDF
 
 scenarios("../institutions.feature", "../invoicing.feature")
 
@@ -50,14 +51,16 @@ def address(domain: str) -> str:
 
 
 @when(parsers.re(f'{NAME} creates the institution {INSTITUTION} at {DOMAIN} on the '
-                 r'"(?P<plan>[a-z]+)" plan'))
-@given(parsers.re(f"{NAME} has created the institution {INSTITUTION} at {DOMAIN}"))
+                 r'"(?P<plan>[a-z]+)" plan$'))
+@given(parsers.re(f"{NAME} has created the institution {INSTITUTION} at {DOMAIN}"
+                  r"(?: with a storage quota of (?P<quota>\d+) bytes)?$"))
 def creates(platform: Platform, institutions: dict[str, dict[str, Any]], name: str,
-            institution: str, domain: str, plan: str = "basic") -> None:
+            institution: str, domain: str, plan: str = "basic",
+            quota: str | None = None) -> None:
     institutions[institution] = platform.expect(201, platform.call(
         "POST", "/admin/institutions", name, json={
             "name": institution, "primary_email": address(domain), "domain": domain,
-            "plan": plan, "storage_quota_bytes": 10**10}))
+            "plan": plan, "storage_quota_bytes": int(quota or 10**10)}))
 
 
 def seen_by_root(platform: Platform, institution: dict[str, Any], path: str = "") -> Any:
@@ -137,6 +140,44 @@ def report_refused(platform: Platform) -> None:
 def still_counts(platform: Platform, institutions: dict[str, dict[str, Any]],
                  institution: str, value: str, metric: str) -> None:
     assert seen_by_root(platform, institutions[institution])[metric] == int(value)
+
+
+@given(parsers.re(f"{NAME}, a student with a confirmed address at {DOMAIN}, has uploaded a "
+                  r"CV of (?P<size>\d+) bytes"))
+def uploads_cv(platform: Platform, name: str, domain: str, size: str) -> None:
+    platform.expect(202, platform.sign_up(name, "student", f"{name.lower()}@{domain}"))
+    platform.call("POST", "/auth/verify-email", json={
+        "token": platform.token_mailed_to(name, CONFIRM_SUBJECT)})
+    assert platform.profile(name)["email_verified"]
+    uploaded(platform.client, platform.headers(name), "cv", platform.profile(name)["user_id"],
+             PDF.ljust(int(size), b" "), "application/pdf")
+
+
+@when(parsers.re(r"the storage of every institution is measured each night for "
+                 r"(?P<nights>\d+) nights"))
+def measured(platform: Platform, clock: Any, nights: str) -> None:
+    start = clock.now()
+    for night in range(int(nights)):
+        clock.current = (start + timedelta(days=night + 1)).replace(hour=2, minute=30)
+        run_job(platform.injector, "measure_storage_use")
+
+
+@then(parsers.re(f'{NAME} sees one alert "(?P<message>[^"]+)" for {INSTITUTION}'))
+def one_alert(platform: Platform, institutions: dict[str, dict[str, Any]], name: str,
+              message: str, institution: str) -> None:
+    platform.expect(200, platform.sign_in(name))  # days went by: a new session
+    alerts = platform.expect(200, platform.call("GET", "/admin/alerts", name))
+    assert [(a["message"], a["institution_id"]) for a in alerts] == [
+        (message, institutions[institution]["id"])]
+
+
+@then(parsers.re(f"{INSTITUTION} is warned once that it is using (?P<percent>\\d+)% of its "
+                 "storage quota"))
+def warned_once(platform: Platform, institutions: dict[str, dict[str, Any]], institution: str,
+                percent: str) -> None:
+    subject = f"{institution} is using {percent}% of its storage quota"
+    primary = institutions[institution]["primary_email"]
+    assert len([m for m in platform.mails(subject) if m["To"] == primary]) == 1
 
 
 @pytest.fixture

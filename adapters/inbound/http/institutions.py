@@ -90,7 +90,14 @@ class InstitutionSchema(Schema):
         "description": "when an invoice went past the last reminder unpaid"})
     students = fields.Integer()
     faculty = fields.Integer()
-    storage_bytes = fields.Integer()
+    storage_bytes = fields.Integer(metadata={
+        "description": "bytes its portal last reported storing on its own side"})
+    stored_bytes = fields.Integer(metadata={
+        "description": "bytes eduport stores for it (its files and its people's), as last "
+                       "measured (daily from 02:00)"})
+    stored_at = fields.DateTime(allow_none=True)
+    storage_in_use = fields.Integer(metadata={
+        "description": "bytes counted against the quota: stored_bytes + storage_bytes"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     deactivated_at = fields.DateTime(allow_none=True)

@@ -20,9 +20,11 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, registry
+from sqlalchemy.sql.functions import FunctionElement
 
-from adapters.outbound.persistence.accounts import SqlUserRepository
+from adapters.outbound.persistence.accounts import SqlUserRepository, users
 from adapters.outbound.persistence.catalog import course_roster
 from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
@@ -30,6 +32,7 @@ from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork
 from application.accounts.directory import UserDirectory
 from application.files.attachments import RecordedFileAttachments
 from application.files.ports import LessonViews
+from application.files.published import StoredBytes
 from domain.files.model import FileStatus, OwnerKind, StoredFile
 from domain.files.playback import PlaybackGrant
 from domain.shared.files import FilePurpose, VideoKind
@@ -112,6 +115,46 @@ class SqlFileRepository:
         for file in found:
             self.tracker.track(file)
         return found
+
+
+class EmailDomain(FunctionElement[str]):
+    """The domain of an email address, lower case, computed by the database."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(EmailDomain, "postgresql")
+def _postgres_email_domain(element: EmailDomain, compiler: Any, **kw: Any) -> str:
+    return f"lower(split_part({compiler.process(element.clauses, **kw)}, '@', 2))"
+
+
+@compiles(EmailDomain)
+def _sqlite_email_domain(element: EmailDomain, compiler: Any, **kw: Any) -> str:
+    address = compiler.process(element.clauses, **kw)
+    return f"lower(substr({address}, instr({address}, '@') + 1))"
+
+
+class SqlStorageTotals:
+    """Sums in the database, by owner and by the domain of people's addresses: the answer
+    has a row per institution and per domain, never one per person or file."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def totals(self) -> StoredBytes:
+        c, u = stored_files.c, users.c
+        kept = c.status.in_(_KEPT)
+        own = self.session.execute(
+            select(c.owner_id, func.sum(c.size)).where(kept, c.owner_kind == OwnerKind.INSTITUTION)
+            .group_by(c.owner_id))
+        domain = EmailDomain(u.email)
+        people = self.session.execute(
+            select(domain, func.sum(c.size)).join(users, users.c.id == c.owner_id)
+            .where(kept, c.owner_kind == OwnerKind.USER, u.email_verified_at.is_not(None),
+                   u.erased_at.is_(None)).group_by(domain))
+        return StoredBytes({str(owner): int(size) for owner, size in own},
+                           {str(name): int(size) for name, size in people})
 
 
 class SqlFileQueries:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.engine import Dialect
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, registry
 from sqlalchemy.types import TypeDecorator
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
+from adapters.outbound.persistence.files import SqlStorageTotals
 from adapters.outbound.persistence.schema import (
     ID,
     EnumText,
@@ -69,6 +71,9 @@ institutions = Table(
     Column("signing_secret", String(64), nullable=False),
     Column("webhook_url", String(500)),
     Column("past_due_since", utc()),
+    Column("stored_bytes", BigInteger, nullable=False, server_default="0"),
+    Column("stored_at", utc()),
+    Column("storage_warned_at", utc()),
     Column("version", Integer, nullable=False),
     Index("ix_institutions_status_name", "status", "name"),
 )
@@ -226,6 +231,19 @@ class SqlInstitutionRepository(TrackedRepository[Institution]):
         return self._all(select(Institution).where(
             c.status == InstitutionStatus.ACTIVE, c.id > institution_id).order_by(c.id)
             .limit(limit))
+
+    def unmeasured_since(self, since: datetime, after_id: str,
+                         limit: int) -> list[Institution]:
+        c = institutions.c
+        return self._all(select(Institution).where(
+            c.status == InstitutionStatus.ACTIVE, c.id > after_id,
+            or_(c.stored_at.is_(None), c.stored_at < since)).order_by(c.id).limit(limit))
+
+    def active_domains(self) -> dict[str, str]:
+        c = institutions.c
+        rows = self.session.execute(select(c.domain, c.id).where(
+            c.status == InstitutionStatus.ACTIVE))
+        return {str(domain): str(institution_id) for domain, institution_id in rows}
 
     def page(self, status: InstitutionStatus | None, offset: int,
              limit: int) -> tuple[list[Institution], int]:
@@ -432,5 +450,6 @@ class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
         "invoice_runs": lambda uow: SqlInvoiceRuns(uow.session),
         "reminders": lambda uow: SqlReminders(uow.session),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
+        "stored": lambda uow: SqlStorageTotals(uow.session),
         "audit": audit_log,
     }

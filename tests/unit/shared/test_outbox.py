@@ -178,7 +178,8 @@ def test_the_worker_has_a_job_for_every_scheduled_function() -> None:
         ["relay_outbox", "relay_webhooks", "sweep_payments", "purge_idempotency_keys",
          "purge_processed_records", "sweep_unused_uploads", "sweep_consultations",
          "poll_identity_verifications", "purge_data_exports", "compose_job_digests",
-         "roll_local_subscriptions", "generate_invoices", "chase_overdue_invoices"])
+         "roll_local_subscriptions", "generate_invoices", "chase_overdue_invoices",
+         "measure_storage_use"])
     assert set(recorder.names) <= set(jobs.USE_CASES)
 
 
