@@ -70,6 +70,7 @@ class InstitutionsSettings:
     invoice_currency: str = "USD"
     invoice_seat_price: int = 0  # minor units per student a month
     invoice_storage_gb_price: int = 0  # minor units per GB above the quota a month
+    invoice_live_minute_price: int = 0  # minor units per minute of live class
     invoice_time_zone: str = "UTC"
     invoice_days_until_due: int = 30
     dunning_ladder: tuple[int, ...] = (3, 7, 14)
@@ -121,6 +122,8 @@ class InstitutionsSettings:
                    invoice_seat_price=reader.integer("INVOICE_SEAT_PRICE_MINOR", 0, 0),
                    invoice_storage_gb_price=reader.integer("INVOICE_STORAGE_GB_PRICE_MINOR", 0,
                                                            0),
+                   invoice_live_minute_price=reader.integer(
+                       "INVOICE_LIVE_MINUTE_PRICE_MINOR", 0, 0),
                    invoice_time_zone=reader.parse("INVOICE_TIME_ZONE", "UTC", zone,
                                                   "an IANA time zone such as Africa/Cairo"),
                    invoice_days_until_due=reader.integer("INVOICE_DAYS_UNTIL_DUE", 30, 1, 365),
@@ -274,7 +277,8 @@ class InstitutionsModule(AreaModule):
         return InstitutionsPolicy(
             plans=section.plans, prices=dict(section.prices) if stripe else None,
             invoice_prices=InvoicePrices(section.invoice_currency, section.invoice_seat_price,
-                                         section.invoice_storage_gb_price),
+                                         section.invoice_storage_gb_price,
+                                         section.invoice_live_minute_price),
             invoice_time_zone=section.invoice_time_zone,
             invoice_days_until_due=section.invoice_days_until_due,
             dunning_ladder=section.dunning_ladder, suspend_past_due=section.dunning_suspend,

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from application.institutions.config import InstitutionsPolicy
 from application.institutions.ports import InstitutionsUnitOfWork, Invoicing
 from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, IdGenerator
-from domain.institutions.invoices import Invoice, InvoiceStatus, check_period, period_lines
+from domain.institutions.invoices import (
+    Invoice,
+    InvoiceStatus,
+    check_period,
+    period_lines,
+    period_span,
+)
+from domain.institutions.members import by_institution
 from domain.institutions.model import Institution
 
 BATCH = 500
@@ -35,18 +43,26 @@ class GenerateInvoices:
     def __call__(self, period: str,
                  progress: Callable[[Institution], None] = lambda _: None) -> InvoiceRun:
         run, after = InvoiceRun(check_period(period, self.clock.now().date())), ""
+        minutes = self._live_minutes(period)
         while True:
             with self.uow.reading():
                 institutions = self.uow.institutions.active_after(after, BATCH)
             if not institutions:
                 return run
             for institution in institutions:
-                self._invoice(institution, run)
+                self._invoice(institution, run, minutes.get(institution.id, 0))
                 progress(institution)
             after = institutions[-1].id
 
-    def _invoice(self, institution: Institution, run: InvoiceRun) -> None:
-        invoice = self._recorded(institution, run.period)
+    def _live_minutes(self, period: str) -> dict[str, int]:
+        """Each institution's minutes of live class in the period, read once a run."""
+        start, end = period_span(period, ZoneInfo(self.policy.invoice_time_zone))
+        with self.uow.reading():
+            return by_institution(self.uow.live.by_teacher_domain(start, end),
+                                  self.uow.institutions.active_domains())
+
+    def _invoice(self, institution: Institution, run: InvoiceRun, minutes: int) -> None:
+        invoice = self._recorded(institution, run.period, minutes)
         if invoice is None or invoice.status != InvoiceStatus.RECORDED:
             run.skipped += 1  # nothing to bill, or invoiced already
             return
@@ -66,13 +82,14 @@ class GenerateInvoices:
             self.uow.commit()
         run.invoiced += 1
 
-    def _recorded(self, institution: Institution, period: str) -> Invoice | None:
+    def _recorded(self, institution: Institution, period: str,
+                  minutes: int) -> Invoice | None:
         with self.uow:
             found = self.uow.invoices.of_period(institution.id, period)
             if found is not None:
                 return found
             prices = self.policy.invoice_prices
-            lines = period_lines(institution, prices, period)
+            lines = period_lines(institution, prices, period, minutes)
             if not lines:
                 return None
             invoice = Invoice(self.ids.new_id(), institution.id, period, prices.currency,

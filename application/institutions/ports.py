@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from application.accounts.published import AccountDirectory
 from application.files.published import StorageTotals
+from application.live.published import LiveMinutes
 from application.shared.ports import AuditedUnitOfWork
 from domain.institutions.activity import Activity
 from domain.institutions.alerts import Alert
@@ -271,3 +272,4 @@ class InstitutionsUnitOfWork(AuditedUnitOfWork, Protocol):
     reminders: Reminders
     people: AccountDirectory
     stored: StorageTotals
+    live: LiveMinutes

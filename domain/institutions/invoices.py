@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from domain.institutions.events import InvoiceGenerated, InvoicePaid, InvoicePaymentFailed
@@ -27,15 +27,18 @@ class InvoiceStatus(StrEnum):
 class LineKind(StrEnum):
     SEATS = "seats"  # the students the institution's portal last reported
     STORAGE = "storage"  # whole gigabytes (10^9 bytes) above the storage quota
+    LIVE_MINUTES = "live_minutes"  # minutes of live classes its teachers held
 
 
 @dataclass(frozen=True)
 class InvoicePrices:
-    """Integer minor units of ``currency``: per seat a month, per GB above the quota."""
+    """Integer minor units of ``currency``: per seat a month, per GB above the quota, per
+    minute of live class."""
 
     currency: str = "USD"
     seat: int = 0
     storage_gb: int = 0
+    live_minute: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,24 @@ def previous_period(today: date) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def period_lines(institution: Institution, prices: InvoicePrices,
-                 period: str) -> tuple[InvoiceLine, ...]:
+def period_span(period: str, zone: tzinfo) -> tuple[datetime, datetime]:
+    """The month's first instant and the next month's, in UTC, as ``zone`` counts months."""
+    year, month = int(period[:4]), int(period[5:7])
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return (datetime(year, month, 1, tzinfo=zone).astimezone(UTC),
+            datetime(*following, 1, tzinfo=zone).astimezone(UTC))
+
+
+def period_lines(institution: Institution, prices: InvoicePrices, period: str,
+                 live_minutes: int = 0) -> tuple[InvoiceLine, ...]:
     """What a period costs the institution; a line of nothing is left out."""
     over = max(0, institution.storage_in_use - institution.storage_quota_bytes)
     lines = (InvoiceLine(LineKind.SEATS, f"Seats, {period}: {institution.students} students",
                          institution.students, prices.seat),
              InvoiceLine(LineKind.STORAGE, f"Storage above the quota, {period} (GB)",
-                         -(-over // GB), prices.storage_gb))
+                         -(-over // GB), prices.storage_gb),
+             InvoiceLine(LineKind.LIVE_MINUTES, f"Live classes, {period} (minutes)",
+                         live_minutes, prices.live_minute))
     return tuple(line for line in lines if line.amount > 0)
 
 

@@ -20,13 +20,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, registry
-from sqlalchemy.sql.functions import FunctionElement
 
 from adapters.outbound.persistence.accounts import SqlUserRepository, users
 from adapters.outbound.persistence.catalog import course_roster
-from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
+from adapters.outbound.persistence.schema import ID, EmailDomain, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork
 from application.accounts.directory import UserDirectory
@@ -115,24 +113,6 @@ class SqlFileRepository:
         for file in found:
             self.tracker.track(file)
         return found
-
-
-class EmailDomain(FunctionElement[str]):
-    """The domain of an email address, lower case, computed by the database."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(EmailDomain, "postgresql")
-def _postgres_email_domain(element: EmailDomain, compiler: Any, **kw: Any) -> str:
-    return f"lower(split_part({compiler.process(element.clauses, **kw)}, '@', 2))"
-
-
-@compiles(EmailDomain)
-def _sqlite_email_domain(element: EmailDomain, compiler: Any, **kw: Any) -> str:
-    address = compiler.process(element.clauses, **kw)
-    return f"lower(substr({address}, instr({address}, '@') + 1))"
 
 
 class SqlStorageTotals:

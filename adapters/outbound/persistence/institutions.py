@@ -30,6 +30,7 @@ from sqlalchemy.types import TypeDecorator
 
 from adapters.outbound.persistence.accounts import SqlUserRepository
 from adapters.outbound.persistence.files import SqlStorageTotals
+from adapters.outbound.persistence.live import SqlLiveMinutes
 from adapters.outbound.persistence.schema import (
     ID,
     EnumText,
@@ -451,5 +452,6 @@ class SqlInstitutionsUnitOfWork(SqlUnitOfWork):
         "reminders": lambda uow: SqlReminders(uow.session),
         "people": lambda uow: UserDirectory(SqlUserRepository(uow.session, uow.tracker)),
         "stored": lambda uow: SqlStorageTotals(uow.session),
+        "live": lambda uow: SqlLiveMinutes(uow.session),
         "audit": audit_log,
     }

@@ -3,7 +3,9 @@ was present."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
@@ -27,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, registry, relationship
 
-from adapters.outbound.persistence.accounts import SqlUserRepository
+from adapters.outbound.persistence.accounts import SqlUserRepository, users
 from adapters.outbound.persistence.catalog import (
     SqlEnrollmentRepository,
     access_granted,
@@ -38,7 +40,7 @@ from adapters.outbound.persistence.consultations import (
     SqlConsultationServiceRepository,
 )
 from adapters.outbound.persistence.identity import identity_standing
-from adapters.outbound.persistence.schema import ID, EnumText, metadata, utc
+from adapters.outbound.persistence.schema import ID, EmailDomain, EnumText, metadata, utc
 from adapters.outbound.persistence.shared import Tracker
 from adapters.outbound.persistence.unit_of_work import SqlUnitOfWork, audit_log
 from application.accounts.directory import UserDirectory
@@ -64,6 +66,24 @@ live_sessions = Table(
     Column("version", Integer, nullable=False),
     Index("ix_live_sessions_status", "status", "starts_at"),
 )
+
+class SqlLiveMinutes:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_teacher_domain(self, start: datetime, end: datetime) -> dict[str, int]:
+        s, u = live_sessions.c, users.c
+        rows = self.session.execute(
+            select(EmailDomain(u.email), s.started_at, s.ended_at)
+            .join(users, u.id == s.teacher_id)
+            .where(s.started_at.is_not(None), s.ended_at.is_not(None), s.started_at < end,
+                   s.ended_at > start, u.email_verified_at.is_not(None)))
+        minutes: dict[str, int] = {}
+        for domain, started, ended in rows:
+            seconds = (min(ended, end) - max(started, start)).total_seconds()
+            minutes[domain] = minutes.get(domain, 0) + math.ceil(max(0.0, seconds) / 60)
+        return minutes
+
 
 live_participants = Table(
     "live_participants",

@@ -15,7 +15,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -89,3 +91,21 @@ class TextList(TypeDecorator[tuple[str, ...]]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> tuple[str, ...] | None:
         return None if value is None else tuple(value)
+
+
+class EmailDomain(FunctionElement[str]):
+    """The domain of an email address, lower case, computed by the database."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(EmailDomain, "postgresql")
+def _postgres_email_domain(element: EmailDomain, compiler: Any, **kw: Any) -> str:
+    return f"lower(split_part({compiler.process(element.clauses, **kw)}, '@', 2))"
+
+
+@compiles(EmailDomain)
+def _sqlite_email_domain(element: EmailDomain, compiler: Any, **kw: Any) -> str:
+    address = compiler.process(element.clauses, **kw)
+    return f"lower(substr({address}, instr({address}, '@') + 1))"

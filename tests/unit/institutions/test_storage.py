@@ -1,12 +1,13 @@
-"""Storage use: who belongs to an institution by address, what counts against its quota,
-and a warning raised once per crossing."""
+"""Storage use and a month's lines: who belongs to an institution by address, what counts
+against its quota, a warning raised once per crossing, and the live minutes billed."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from domain.institutions.events import StorageQuotaExceeded
-from domain.institutions.invoices import InvoicePrices, LineKind, period_lines
+from domain.institutions.invoices import InvoicePrices, LineKind, period_lines, period_span
 from domain.institutions.members import by_institution, institution_of
 from domain.institutions.model import Institution, InstitutionDetails
 
@@ -59,3 +60,16 @@ def test_storage_above_the_quota_is_billed_from_both_sources() -> None:
     uni.measure_storage(1, 90, NOW)
     [line] = period_lines(uni, InvoicePrices("USD", 0, 200), "2026-11")
     assert (line.kind, line.quantity, line.amount) == (LineKind.STORAGE, 1, 200)
+
+
+def test_a_month_spans_its_time_zone_s_midnights() -> None:
+    assert period_span("2026-12", ZoneInfo("Africa/Cairo")) == (
+        datetime(2026, 11, 30, 22, 0, tzinfo=UTC), datetime(2026, 12, 31, 22, 0, tzinfo=UTC))
+    assert period_span("2026-11", UTC) == (datetime(2026, 11, 1, tzinfo=UTC),
+                                           datetime(2026, 12, 1, tzinfo=UTC))
+
+
+def test_live_minutes_are_a_line_of_their_own() -> None:
+    uni = institution(quota=10**9)
+    [line] = period_lines(uni, InvoicePrices("USD", 0, 0, 7), "2026-11", live_minutes=56)
+    assert (line.kind, line.quantity, line.amount) == (LineKind.LIVE_MINUTES, 56, 392)
