@@ -9,8 +9,14 @@ second for each, the ratio t(large) / t(small) against the size ratio (target: a
 for 10x the institutions) and both peaks (target: the large run's peak within 1.5x of the
 small one's). A miss prints a line with ``TARGET MISSED``.
 
+With ``REDIS_URL`` set, the run is the one production makes: each ``InvoiceGenerated``'s
+email is queued on RQ (a queue of the benchmark's own, dropped after) for the workers,
+which are not part of the run. Without it, jobs run inline and every email is rendered and
+written within the run.
+
 Run: ``python -m bench.invoices [--sizes 10000,100000]`` with ``DATABASE_URL`` set to the
-PostgreSQL server. Exits 0 even when a target is missed: it is a report, not a test.
+PostgreSQL server (and ``REDIS_URL`` to Redis). Exits 0 even when a target is missed: it
+is a report, not a test.
 """
 
 from __future__ import annotations
@@ -76,13 +82,22 @@ def child(url: str) -> None:
     from application.institutions.generate_invoices import GenerateInvoices
     from bootstrap import build_injector, read_settings
 
+    queue = f"bench-invoices-{uuid.uuid4().hex[:10]}"  # no worker takes it: dropped after
+    redis = {"REDIS_URL": os.environ["REDIS_URL"], "EDUPORT_QUEUE": queue} \
+        if os.environ.get("REDIS_URL") else {}
     settings = read_settings({"DATABASE_URL": url, "EDUPORT_DATA_DIR": os.environ["DATA_DIR"],
                               "JWT_SECRET": "bench-" + "x" * 40, "LOG_LEVEL": "ERROR",
-                              "INVOICE_SEAT_PRICE_MINOR": "150", "EDUPORT_ENV": "test"})
+                              "INVOICE_SEAT_PRICE_MINOR": "150", "EDUPORT_ENV": "test",
+                              **redis})
     generate = build_injector(settings).get(GenerateInvoices)
     started = time.perf_counter()
     run = generate(last_month())
     seconds = time.perf_counter() - started
+    if redis:
+        from redis import Redis
+        from rq import Queue
+
+        Queue(queue, connection=Redis.from_url(redis["REDIS_URL"])).delete(delete_jobs=True)
     print(json.dumps({"seconds": seconds, "invoiced": run.invoiced, "failed": len(run.failed),
                       "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 

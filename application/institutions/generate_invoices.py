@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from application.institutions.config import InstitutionsPolicy
-from application.institutions.ports import InstitutionsUnitOfWork, Invoicing
+from application.institutions.ports import InstitutionsUnitOfWork, Invoicing, IssuedInvoice
 from application.shared.errors import DeliveryFailed
 from application.shared.ports import Clock, IdGenerator
 from domain.institutions.invoices import (
@@ -30,10 +30,11 @@ class InvoiceRun:
 
 
 class GenerateInvoices:
-    """Invoices every active institution for a past month, exactly once each: our record
-    first, then the provider's invoice under keys from institution, period and line, so a
-    rerun (or a run after a crash anywhere) carries on and creates nothing twice. An
-    institution that fails is reported and the others go on."""
+    """Invoices every active institution for a past month, exactly once each, a page of
+    institutions at a time: our records first (one transaction a page), then the
+    provider's invoices under keys from institution, period and line, then the page's
+    records marked issued; a rerun (or a run after a crash anywhere) carries on and creates
+    nothing twice. An institution that fails is reported and the others go on."""
 
     def __init__(self, uow: InstitutionsUnitOfWork, invoicing: Invoicing,
                  policy: InstitutionsPolicy, clock: Clock, ids: IdGenerator) -> None:
@@ -46,13 +47,17 @@ class GenerateInvoices:
         minutes = self._live_minutes(period)
         while True:
             with self.uow.reading():
-                institutions = self.uow.institutions.active_after(after, BATCH)
-            if not institutions:
+                page = self.uow.institutions.active_after(after, BATCH)
+            if not page:
                 return run
-            for institution in institutions:
-                self._invoice(institution, run, minutes.get(institution.id, 0))
+            recorded = self._record(page, period, minutes)
+            issued: dict[str, IssuedInvoice] = {}
+            for institution in page:
+                self._issue(institution, recorded.get(institution.id), run, issued)
                 progress(institution)
-            after = institutions[-1].id
+            self._mark_issued(issued, period)
+            run.invoiced += len(issued)
+            after = page[-1].id
 
     def _live_minutes(self, period: str) -> dict[str, int]:
         """Each institution's minutes of live class in the period, read once a run."""
@@ -61,8 +66,26 @@ class GenerateInvoices:
             return by_institution(self.uow.live.by_teacher_domain(start, end),
                                   self.uow.institutions.active_domains())
 
-    def _invoice(self, institution: Institution, run: InvoiceRun, minutes: int) -> None:
-        invoice = self._recorded(institution, run.period, minutes)
+    def _record(self, page: list[Institution], period: str,
+                minutes: dict[str, int]) -> dict[str, Invoice]:
+        """The page's invoices of the period, recorded now where there were none."""
+        prices = self.policy.invoice_prices
+        with self.uow:
+            found = {invoice.institution_id: invoice for invoice in
+                     self.uow.invoices.of_period_for([i.id for i in page], period)}
+            for institution in page:
+                lines = period_lines(institution, prices, period, minutes.get(institution.id, 0))
+                if institution.id not in found and lines:
+                    found[institution.id] = Invoice(self.ids.new_id(), institution.id, period,
+                                                    prices.currency, lines, self.clock.now())
+                    self.uow.invoices.add(found[institution.id])
+            self.uow.commit()
+        return found
+
+    def _issue(self, institution: Institution, invoice: Invoice | None, run: InvoiceRun,
+               issued: dict[str, IssuedInvoice]) -> None:
+        """Issues a recorded invoice at the provider; ``issued`` gains its answer, by
+        institution."""
         if invoice is None or invoice.status != InvoiceStatus.RECORDED:
             run.skipped += 1  # nothing to bill, or invoiced already
             return
@@ -70,30 +93,17 @@ class GenerateInvoices:
             run.failed.append((institution.id, "no billing customer yet"))
             return
         try:
-            issued = self.invoicing.issue(institution.billing_customer_id, invoice,
-                                          f"invoice:{institution.id}:{run.period}")
+            issued[institution.id] = self.invoicing.issue(
+                institution.billing_customer_id, invoice,
+                f"invoice:{institution.id}:{invoice.period}")
         except DeliveryFailed as error:
             run.failed.append((institution.id, str(error)))
+
+    def _mark_issued(self, issued: dict[str, IssuedInvoice], period: str) -> None:
+        if not issued:
             return
         with self.uow:
-            found = self.uow.invoices.get(invoice.id)
-            if found is not None:
-                found.issued(issued.provider_invoice_id, issued.hosted_url, self.clock.now())
+            for invoice in self.uow.invoices.of_period_for(list(issued), period):
+                answer = issued[invoice.institution_id]
+                invoice.issued(answer.provider_invoice_id, answer.hosted_url, self.clock.now())
             self.uow.commit()
-        run.invoiced += 1
-
-    def _recorded(self, institution: Institution, period: str,
-                  minutes: int) -> Invoice | None:
-        with self.uow:
-            found = self.uow.invoices.of_period(institution.id, period)
-            if found is not None:
-                return found
-            prices = self.policy.invoice_prices
-            lines = period_lines(institution, prices, period, minutes)
-            if not lines:
-                return None
-            invoice = Invoice(self.ids.new_id(), institution.id, period, prices.currency,
-                              lines, self.clock.now())
-            self.uow.invoices.add(invoice)
-            self.uow.commit()
-        return invoice

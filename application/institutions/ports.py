@@ -127,6 +127,9 @@ class InvoiceRepository(Protocol):
 
     def of_period(self, institution_id: str, period: str) -> Invoice | None: ...
 
+    def of_period_for(self, institution_ids: list[str], period: str) -> list[Invoice]:
+        """The period's invoices of those institutions (at most one each)."""
+
     def by_provider_id(self, provider_invoice_id: str) -> Invoice | None: ...
 
     def of_institution(self, institution_id: str, limit: int) -> list[Invoice]:

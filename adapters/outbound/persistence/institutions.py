@@ -380,6 +380,11 @@ class SqlInvoiceRepository(TrackedRepository[Invoice]):
         return self._one(select(Invoice).where(c.institution_id == institution_id,
                                                c.period == period))
 
+    def of_period_for(self, institution_ids: list[str], period: str) -> list[Invoice]:
+        c = institution_invoices.c
+        return self._all(select(Invoice).where(c.institution_id.in_(institution_ids),
+                                               c.period == period))
+
     def by_provider_id(self, provider_invoice_id: str) -> Invoice | None:
         return self._one(select(Invoice).where(
             institution_invoices.c.provider_invoice_id == provider_invoice_id))
