@@ -73,9 +73,9 @@ class GenerateInvoices:
         with self.uow:
             found = {invoice.institution_id: invoice for invoice in
                      self.uow.invoices.of_period_for([i.id for i in page], period)}
-            for institution in page:
+            for institution in (i for i in page if i.id not in found):
                 lines = period_lines(institution, prices, period, minutes.get(institution.id, 0))
-                if institution.id not in found and lines:
+                if lines:
                     found[institution.id] = Invoice(self.ids.new_id(), institution.id, period,
                                                     prices.currency, lines, self.clock.now())
                     self.uow.invoices.add(found[institution.id])

@@ -47,6 +47,12 @@ def visible_institution(uow: InstitutionsUnitOfWork, actor: Principal,
     return found
 
 
+def primary_recipient(institution: Institution) -> Recipient:
+    """The institution's primary address: an address of its own, not an account's, so it
+    gets email and no in-app notice."""
+    return Recipient(None, institution.primary_email, institution.name)
+
+
 def admin_recipients(uow: InstitutionsUnitOfWork, institution_id: str) -> list[Recipient]:
     """The institution's admins, as messages address them. Read in the caller's
     transaction."""

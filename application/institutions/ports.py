@@ -125,8 +125,6 @@ class InvoiceRepository(Protocol):
 
     def get(self, invoice_id: str) -> Invoice | None: ...
 
-    def of_period(self, institution_id: str, period: str) -> Invoice | None: ...
-
     def of_period_for(self, institution_ids: list[str], period: str) -> list[Invoice]:
         """The period's invoices of those institutions (at most one each)."""
 

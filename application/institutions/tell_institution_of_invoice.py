@@ -4,8 +4,9 @@ overdue (an outbox handler on ``InvoiceGenerated``, ``InvoicePaymentFailed`` and
 
 from __future__ import annotations
 
+from application.institutions.institutions import primary_recipient
 from application.institutions.ports import InstitutionsUnitOfWork
-from application.messaging.published import Notice, Notifier, Recipient
+from application.messaging.published import Notice, Notifier
 from application.shared.config import Links
 from domain.institutions.events import InvoiceGenerated, InvoiceOverdue, InvoicePaymentFailed
 from domain.shared.events import Event
@@ -27,7 +28,7 @@ class TellInstitutionOfInvoice:
         kind = {InvoiceGenerated: "invoice_generated", InvoiceOverdue: "invoice_overdue",
                 InvoicePaymentFailed: "invoice_payment_failed"}[type(event)]
         self.notifier.notify(Notice(
-            Recipient(None, institution.primary_email, institution.name), kind,
+            primary_recipient(institution), kind,
             idempotency_key,
             context={"institution": institution.name, "period": invoice.period,
                      "amount": Money(invoice.total, invoice.currency),

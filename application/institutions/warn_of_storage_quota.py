@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from application.institutions.institutions import primary_recipient
 from application.institutions.ports import InstitutionsUnitOfWork
-from application.messaging.published import Notice, Notifier, Recipient
+from application.messaging.published import Notice, Notifier
 from application.shared.config import Links
 from domain.institutions.events import StorageQuotaExceeded
 from domain.shared.events import Event
@@ -24,7 +25,7 @@ class WarnOfStorageQuota:
         if found is None or not found.is_active:
             return
         self.notifier.notify(Notice(
-            Recipient(None, found.primary_email, found.name), "storage_quota_warning",
+            primary_recipient(found), "storage_quota_warning",
             idempotency_key,
             context={"institution": found.name, "percent": event.percent,
                      "used": f"{event.used_bytes / GB:.2f} GB",

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from application.institutions.institutions import primary_recipient
 from application.institutions.ports import InstitutionsUnitOfWork
-from application.messaging.published import Notice, Notifier, Recipient
+from application.messaging.published import Notice, Notifier
 from application.shared.config import Links
 from domain.institutions.events import InstitutionCreated
 from domain.shared.events import Event
@@ -21,9 +22,8 @@ class WelcomeInstitution:
             found = self.uow.institutions.get(event.institution_id)
         if found is None or not found.is_active:
             return
-        # The primary address is the institution's, not an account: no in-app notice.
         self.notifier.notify(Notice(
-            Recipient(None, found.primary_email, found.name), "institution_welcome",
+            primary_recipient(found), "institution_welcome",
             idempotency_key,
             context={"institution": found.name, "plan": found.plan, "domain": found.domain,
                      "link": self.links.to("institution")},

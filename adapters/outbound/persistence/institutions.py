@@ -375,11 +375,6 @@ class SqlSubscriptionRepository(TrackedRepository[Subscription]):
 class SqlInvoiceRepository(TrackedRepository[Invoice]):
     kind = Invoice
 
-    def of_period(self, institution_id: str, period: str) -> Invoice | None:
-        c = institution_invoices.c
-        return self._one(select(Invoice).where(c.institution_id == institution_id,
-                                               c.period == period))
-
     def of_period_for(self, institution_ids: list[str], period: str) -> list[Invoice]:
         c = institution_invoices.c
         return self._all(select(Invoice).where(c.institution_id.in_(institution_ids),

@@ -3,9 +3,13 @@ secret its portal signs with), and a user made its admin."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.driver import log_in, sign_up
+from adapters.settings import Settings
+from adapters.wiring.messaging import MessagingSettings
+from tests.driver import log_in, register, sign_up
+from tests.integration.mail import link_token
 
 
 def institution(client: Any, root: dict[str, str], domain: str) -> dict[str, Any]:
@@ -31,3 +35,16 @@ def admin_of(client: Any, root: dict[str, str], found: dict[str, Any],
     assert client.put(f"/admin/institutions/{found['id']}/admins/{me['user_id']}",
                       headers=root).status_code == 204
     return log_in(client, me["email"]), me["email"]
+
+
+def person_at(client: Any, settings: Settings, email: str, role: str,
+              verified: bool = True) -> dict[str, str]:
+    """A new user at ``email`` (its address confirmed through the mailed link, unless not
+    ``verified``), signed in: their headers. An address counts for the institution of its
+    domain only once confirmed."""
+    assert register(client, email, role, "Grace Hopper").status_code == 202
+    if verified:
+        folder = Path(settings.section(MessagingSettings).outbox_dir)
+        token = link_token(folder, email, "Confirm your email address")
+        assert client.post("/auth/verify-email", json={"token": token}).status_code == 200
+    return log_in(client, email)

@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 
 from adapters.settings import Settings
-from adapters.wiring.messaging import MessagingSettings
 from application.institutions.generate_invoices import GenerateInvoices
 from tests.conftest import make_settings
-from tests.driver import create_admin, log_in, published_course, register
-from tests.integration.institutions.driver import institution
-from tests.integration.mail import link_token
+from tests.driver import create_admin, log_in, published_course
+from tests.integration.institutions.driver import institution, person_at
 from tests.unit.shared.fakes import FakeClock
 
 pytestmark = pytest.mark.clocked
@@ -26,15 +24,6 @@ pytestmark = pytest.mark.clocked
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url, INVOICE_LIVE_MINUTE_PRICE_MINOR="10",
                          ACCESS_TOKEN_TTL_SECONDS="8640000")
-
-
-def teacher(client: Any, settings: Settings, email: str, verified: bool = True) -> Any:
-    assert register(client, email, "teacher", "Grace Hopper").status_code == 202
-    if verified:
-        folder = Path(settings.section(MessagingSettings).outbox_dir)
-        token = link_token(folder, email, "Confirm your email address")
-        assert client.post("/auth/verify-email", json={"token": token}).status_code == 200
-    return log_in(client, email)
 
 
 def held(client: Any, clock: FakeClock, who: Any, course: Any, start: datetime,
@@ -55,9 +44,9 @@ def test_the_minutes_its_teachers_held_in_the_month_are_billed(
     create_admin(injector, "root@example.test", "Root")
     root = log_in(client, "root@example.test")
     uni = institution(client, root, "uni.example.edu")
-    grace = teacher(client, settings, "grace@cs.uni.example.edu")
-    ada = teacher(client, settings, "ada@uni.example.edu", verified=False)
-    alan = teacher(client, settings, "alan@other.example.org")
+    grace = person_at(client, settings, "grace@cs.uni.example.edu", "teacher")
+    ada = person_at(client, settings, "ada@uni.example.edu", "teacher", verified=False)
+    alan = person_at(client, settings, "alan@other.example.org", "teacher")
     courses = {name: published_course(client, who, title=f"Compilers {name}")
                for name, who in (("grace", grace), ("ada", ada), ("alan", alan))}
     held(client, clock, grace, courses["grace"], datetime(2026, 10, 31, 10, 0, tzinfo=UTC),

@@ -15,24 +15,15 @@ import pytest
 from adapters.inbound.worker.jobs import run_job
 from adapters.settings import Settings
 from adapters.wiring.messaging import MessagingSettings
-from tests.driver import PNG, create_admin, log_in, register, uploaded
-from tests.integration.institutions.driver import institution
-from tests.integration.mail import link_token, messages
+from tests.driver import PNG, create_admin, log_in, uploaded
+from tests.integration.institutions.driver import institution, person_at
+from tests.integration.mail import messages
 from tests.integration.privacy.test_personal_data_http import PDF
 from tests.unit.shared.fakes import FakeClock
 
 pytestmark = pytest.mark.clocked
 
 QUOTA = 2_000
-
-
-def student(client: Any, settings: Settings, email: str, verified: bool) -> dict[str, str]:
-    assert register(client, email).status_code == 202
-    if verified:
-        folder = Path(settings.section(MessagingSettings).outbox_dir)
-        token = link_token(folder, email, "Confirm your email address")
-        assert client.post("/auth/verify-email", json={"token": token}).status_code == 200
-    return log_in(client, email)
 
 
 def cv(client: Any, who: dict[str, str], size: int) -> None:
@@ -63,9 +54,10 @@ def test_a_crossing_raises_one_alert_until_use_falls_below_again(
     for found in (uni, other):
         assert client.patch(f"/admin/institutions/{found['id']}", headers=root,
                             json={"storage_quota_bytes": QUOTA}).status_code == 200
-    cv(client, student(client, settings, "ada@cs.uni.example.edu", verified=True), 1_800)
-    cv(client, student(client, settings, "bob@uni.example.edu", verified=False), 5_000)
-    cv(client, student(client, settings, "eve@uni.example.edu.evil.test", verified=True), 900)
+    cv(client, person_at(client, settings, "ada@cs.uni.example.edu", "student"), 1_800)
+    cv(client, person_at(client, settings, "bob@uni.example.edu", "student", verified=False),
+       5_000)
+    cv(client, person_at(client, settings, "eve@uni.example.edu.evil.test", "student"), 900)
     uploaded(client, root, "institution_logo", uni["id"], PNG, "image/png")
 
     assert run_job(injector, "measure_storage_use") == 0  # 01:30: not yet
